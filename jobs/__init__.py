@@ -1,0 +1,1 @@
+"""Scheduled job definitions and the scheduler runner."""

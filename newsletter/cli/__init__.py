@@ -1,0 +1,63 @@
+"""Command line: ``newsletter SUBCOMMAND``; one function per user action, docstring as help."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from newsletter.cli.context import Context
+from newsletter.errors import NewsletterError
+
+
+class Lettre(click.Group):
+    """Turns expected errors into one line with a hint and a non-zero exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NewsletterError as exc:
+            obj = ctx.find_object(Context)
+            if obj is not None and obj.verbose:
+                traceback.print_exc()
+            hint = f" ({exc.hint})" if exc.hint else ""
+            click.secho(f"Erreur : {exc.message}{hint}", fg="red", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=Lettre, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(dir_okay=False),
+    envvar="NEWSLETTER_CONFIG",
+    help="Fichier de configuration (défaut : ./config.toml).",
+)
+@click.option("--verbose", "-v", is_flag=True, help="Détails et trace complète des erreurs.")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
+    """Lettre : la lettre et les lettres de réseau de Profession Banlieue."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    ctx.obj = Context(config_path=config, verbose=verbose)
+    ctx.call_on_close(ctx.obj.close)
+
+
+def _register() -> None:
+    from newsletter.cli import content, demo
+
+    for module in (content, demo):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main() -> None:
+    sys.exit(cli.main(prog_name="newsletter"))

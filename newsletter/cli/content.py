@@ -1,0 +1,214 @@
+"""Commands for the database and content: init, fetch, sources, items."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from newsletter.cli.context import Context, pass_context
+from newsletter.content.classify import Classifier
+from newsletter.content.kinds import ITEM_KINDS
+from newsletter.content.sanitise import plain_text
+from newsletter.content.store import ItemStore
+from newsletter.errors import InputError
+from newsletter.sources.pipeline import SourceReport, gather
+from newsletter.sources.store import SourceStore
+
+
+def _local(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    return value.astimezone(ZoneInfo("Europe/Paris")).strftime(fmt) if value else "—"
+
+
+@click.command()
+@pass_context
+def init(ctx: Context) -> None:
+    """Crée ou met à jour le schéma de la base de données."""
+    revision = ctx.app.database.migrate()
+    click.echo(f"Base prête ({ctx.app.database.dialect}, schéma {revision}).")
+
+
+@click.command()
+@pass_context
+def fetch(ctx: Context) -> None:
+    """Récupère les sources (flux RSS/Atom, agendas iCal) et enregistre les nouveautés."""
+    reports = fetch_with_progress(ctx)
+    print_fetch_summary(ctx, reports)
+    if reports and all(not report.ok for report in reports):
+        raise click.exceptions.Exit(1)
+
+
+def fetch_with_progress(ctx: Context) -> list[SourceReport]:
+    app = ctx.ready_app()
+    enabled = sum(1 for source in app.settings.sources if source.enabled)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=ctx.console, transient=True) as progress:
+        task = progress.add_task("Enregistrement des sources", total=enabled)
+        progress.update(task, description="Téléchargement des sources")
+
+        def advance(report: SourceReport) -> None:
+            progress.update(task, advance=1, description=f"Enregistré : {report.key}")
+
+        return gather(app.settings, app.database, on_source=advance)
+
+
+def print_fetch_summary(ctx: Context, reports: list[SourceReport]) -> None:
+    table = Table(title="Sources récupérées", title_justify="left")
+    for column in ("source", "état", "nouveaux", "mis à jour", "fusionnés", "durée"):
+        table.add_column(column, justify="right" if column != "source" else "left")
+    for report in reports:
+        if report.error:
+            state = f"[red]échec : {report.error}[/red]"
+        elif report.not_modified:
+            state = "inchangé (304)"
+        else:
+            state = "[yellow]lu avec réserve[/yellow]" if report.warnings else "ok"
+        saved = report.saved
+        table.add_row(report.key, state, str(saved.new), str(saved.updated), str(saved.merged),
+                      f"{report.seconds:.2f} s")  # fmt: skip
+    ctx.console.print(table)
+    failed = [report for report in reports if not report.ok]
+    new = sum(report.saved.new for report in reports)
+    ctx.console.print(
+        f"{len(reports)} source(s), {new} nouvel(s) élément(s), {len(failed)} en échec."
+    )
+
+
+@click.command()
+@pass_context
+def sources(ctx: Context) -> None:
+    """Liste les sources : dernier succès, dernière erreur, échecs consécutifs."""
+    app = ctx.ready_app()
+    alert = app.settings.fetch.failure_alert_streak
+    table = Table(title="Sources")
+    for column in ("clé", "nom", "dernier succès", "échecs", "dernière erreur", "éléments"):
+        table.add_column(column)
+    with app.database.session() as session:
+        for row in SourceStore(session).all():
+            streak = str(row.failure_streak)
+            if row.failure_streak >= alert:
+                streak = f"[bold red]{streak}[/bold red]"
+            error = f"{_local(row.last_error_at)} {row.last_error}" if row.last_error else ""
+            table.add_row(row.key, row.name, _local(row.last_success_at), streak, error,
+                          str(row.items_total))  # fmt: skip
+    ctx.console.print(table)
+
+
+@click.group()
+def items() -> None:
+    """Consulter et corriger les éléments rassemblés."""
+
+
+@items.command("list")
+@click.option("--kind", type=click.Choice(list(ITEM_KINDS)), help="Type d'élément.")
+@click.option("--theme", help="Clé d'un thème (voir config.toml).")
+@click.option("--network", help="Clé d'un réseau (reaap, clas…).")
+@click.option("--search", help="Texte cherché dans le titre.")
+@click.option("--limit", default=30, show_default=True)
+@pass_context
+def items_list(
+    ctx: Context,
+    kind: str | None,
+    theme: str | None,
+    network: str | None,
+    search: str | None,
+    limit: int,
+) -> None:
+    """Liste les éléments les plus récents."""
+    app = ctx.ready_app()
+    table = Table()
+    for column in ("id", "type", "date", "titre", "thèmes", "réseaux", "sources"):
+        table.add_column(column)
+    with app.database.session() as session:
+        store = _store(ctx, session)
+        for item in store.search(kind, theme, network, search, limit=limit):
+            when = item.starts_at or item.published_at
+            title = f"[s]{item.title}[/s] (annulé)" if item.cancelled else item.title
+            table.add_row(str(item.id), item.kind, _local(when, "%d/%m/%Y"), title,
+                          ", ".join(item.themes), ", ".join(item.networks),
+                          str(len(item.sources)))  # fmt: skip
+    ctx.console.print(table)
+
+
+@items.command("show")
+@click.argument("item_id", type=int)
+@pass_context
+def items_show(ctx: Context, item_id: int) -> None:
+    """Affiche un élément, ses sources et l'historique de ses mises à jour."""
+    app = ctx.ready_app()
+    with app.database.session() as session:
+        item = _store(ctx, session).get(item_id)
+        console = ctx.console
+        console.print(f"[bold]{item.title}[/bold]  ({ITEM_KINDS[item.kind]}, n° {item.id})")
+        console.print(f"Lien : {item.url or '—'}")
+        console.print(f"Publié : {_local(item.published_at)}")
+        if item.kind == "agenda":
+            console.print(f"Quand : {_local(item.starts_at)} → {_local(item.ends_at)}")
+            console.print(f"Lieu : {item.place or '—'} ; organisé par {item.organiser or '—'}")
+            if item.cancelled:
+                console.print("[red]Annulé[/red]")
+        console.print(f"Thèmes : {', '.join(item.themes) or '—'}")
+        console.print(f"Réseaux : {', '.join(item.networks) or '—'}")
+        if item.overrides:
+            console.print(f"Corrigé à la main : {', '.join(item.overrides)}")
+        console.print(f"Sources : {', '.join(s.guid for s in item.sources)}")
+        console.print(plain_text(item.summary), markup=False)
+        for change in item.changes:
+            console.print(
+                f"Mise à jour du {_local(change.changed_at)} : {', '.join(change.fields)}"
+            )
+
+
+@items.command("set")
+@click.argument("item_id", type=int)
+@click.option("--kind", type=click.Choice(list(ITEM_KINDS)))
+@click.option("--themes", help="Thèmes séparés par des virgules (vide pour aucun).")
+@click.option("--networks", help="Réseaux séparés par des virgules (vide pour aucun).")
+@click.option("--cancelled/--not-cancelled", default=None, help="Rendez-vous annulé.")
+@pass_context
+def items_set(
+    ctx: Context,
+    item_id: int,
+    kind: str | None,
+    themes: str | None,
+    networks: str | None,
+    cancelled: bool | None,
+) -> None:
+    """Corrige un élément à la main ; les mises à jour des flux ne l'écraseront pas."""
+    app = ctx.ready_app()
+    classification = app.settings.classification
+    values: dict[str, object] = {}
+    if kind:
+        values["kind"] = kind
+    if themes is not None:
+        values["themes"] = _keys(themes, classification.themes, "thème")
+    if networks is not None:
+        values["networks"] = _keys(networks, classification.networks, "réseau")
+    if cancelled is not None:
+        values["cancelled"] = cancelled
+    if not values:
+        raise InputError("rien à modifier", "indiquez --kind, --themes, --networks ou --cancelled")
+    with app.database.session() as session:
+        item = _store(ctx, session).override(item_id, **values)
+        click.echo(f"Élément {item.id} corrigé : {', '.join(values)}.")
+
+
+def _keys(text: str, known: dict[str, object], label: str) -> list[str]:
+    keys = [key.strip() for key in text.split(",") if key.strip()]
+    unknown = [key for key in keys if key not in known]
+    if unknown:
+        raise InputError(f"{label} inconnu : {', '.join(unknown)}", f"connus : {', '.join(known)}")
+    return keys
+
+
+def _store(ctx: Context, session: object) -> ItemStore:
+    settings = ctx.settings
+    classifier = Classifier.from_settings(settings.classification)
+    return ItemStore(session, classifier, settings.fetch.timezone)  # type: ignore[arg-type]
+
+
+COMMANDS = [init, fetch, sources, items]

@@ -1,0 +1,66 @@
+"""``newsletter demo``: the whole pipeline on the embedded default, with sample feeds."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import click
+from rich.table import Table
+
+from newsletter.cli.content import fetch_with_progress, print_fetch_summary
+from newsletter.cli.context import Context, pass_context
+from newsletter.content.kinds import ITEM_KINDS
+from newsletter.content.models import Item
+from newsletter.demo.feed_server import serve_samples
+from newsletter.errors import NewsletterError
+
+
+@click.command()
+@pass_context
+def demo(ctx: Context) -> None:
+    """Démonstration : sert les flux d'exemple, crée la base, rassemble les contenus."""
+    settings = ctx.settings
+    port = settings.demo.feeds_port
+    try:
+        server = serve_samples(date.today(), port=port)
+    except OSError as exc:
+        raise NewsletterError(
+            f"impossible de servir les flux d'exemple sur le port {port} : {exc.strerror}",
+            "libérez ce port ou changez demo.feeds_port dans config.toml",
+        ) from None
+    console = ctx.console
+    with server:
+        console.rule("Lettre — démonstration")
+        console.print(f"Flux d'exemple servis sur {server.base_url}")
+        revision = ctx.app.database.migrate()
+        console.print(f"Base : {ctx.app.database.url} (schéma {revision})")
+        reports = fetch_with_progress(ctx)
+        print_fetch_summary(ctx, reports)
+    _print_gathered(ctx)
+
+
+def _print_gathered(ctx: Context) -> None:
+    with ctx.app.database.session() as session:
+        items = session.query(Item).all()
+        kinds = Counter(item.kind for item in items)
+        themes = Counter(theme for item in items for theme in item.themes)
+        networks = Counter(network for item in items for network in item.networks)
+        shared = sum(1 for item in items if len(item.sources) > 1)
+    table = Table(title="Contenus rassemblés", title_justify="left")
+    table.add_column("catégorie")
+    table.add_column("éléments", justify="right")
+    for kind, label in ITEM_KINDS.items():
+        if kinds[kind]:
+            table.add_row(label, str(kinds[kind]))
+    classification = ctx.settings.classification
+    for key, count in sorted(themes.items()):
+        table.add_row(f"thème : {classification.themes[key].label}", str(count))
+    for key, count in sorted(networks.items()):
+        table.add_row(f"réseau : {classification.networks[key].label}", str(count))
+    table.add_row("annoncés par plusieurs sources", str(shared))
+    ctx.console.print(table)
+    ctx.console.print("Voir le détail : newsletter items list ; newsletter sources")
+
+
+COMMANDS = [demo]

@@ -1,0 +1,1 @@
+"""Content: the items newsletters are made of, their classification and storage."""

@@ -1,0 +1,30 @@
+"""An entry: one item as a source announced it, before dedup and storage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class Entry:
+    source_key: str
+    guid: str
+    title: str
+    kind: str
+    published_at: datetime
+    url: str = ""
+    summary: str = ""
+    updated_at: datetime | None = None
+    categories: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    networks: tuple[str, ...] = ()
+    territory: str = ""
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    all_day: bool = False
+    place: str = ""
+    organiser: str = ""
+    registration_url: str = ""
+    cancelled: bool = False
+    dedup_key: str = field(default="", compare=False)

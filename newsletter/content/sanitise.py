@@ -1,0 +1,54 @@
+"""Allow-list HTML cleaning for everything that comes from outside (feeds, forms, API)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import nh3
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "cite", "code", "em", "h3", "h4",
+    "i", "li", "ol", "p", "q", "s", "small", "strong", "sub", "sup", "u", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+MAX_SUMMARY_CHARS = 6000
+
+_BLOCK_END = re.compile(r"</(p|li|h3|h4|blockquote)>|<br\s*/?>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+_SPACES = re.compile(r"[ \t\r\f\v]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+
+def clean_html(raw: str, base_url: str = "") -> str:
+    """Keep only harmless formatting and http(s)/mailto links; scripts and styles vanish.
+
+    Relative links are resolved against ``base_url``, or dropped when there is none
+    (a relative link means nothing in an email).
+    """
+    absolute = base_url.startswith(("http://", "https://"))
+    cleaned = nh3.clean(
+        raw[: MAX_SUMMARY_CHARS * 4],
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+        url_relative=("rewrite_with_base", base_url) if absolute else "deny",
+    )
+    return cleaned.strip()
+
+
+def plain_text(fragment: str) -> str:
+    """Readable text of an HTML fragment: paragraphs kept as lines, entities decoded."""
+    text = _BLOCK_END.sub("\n", fragment)
+    text = html.unescape(_TAG.sub("", text))
+    text = _SPACES.sub(" ", text)
+    lines = "\n".join(line.strip() for line in text.splitlines())
+    return _BLANK_LINES.sub("\n\n", lines).strip()
+
+
+def clean_text(raw: str, limit: int = 500) -> str:
+    """A single line of plain text (titles, places): tags dropped, spaces collapsed."""
+    return " ".join(plain_text(nh3.clean(raw, tags=set())).split())[:limit]

@@ -1,0 +1,246 @@
+"""Item queries: saving a source's entries (dedup, updates, credits), listing, overriding."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from newsletter.content.classify import Classifier
+from newsletter.content.dedupe import canonical_url, dedup_key
+from newsletter.content.entries import Entry
+from newsletter.content.kinds import ITEM_KINDS
+from newsletter.content.models import Item, ItemChange, ItemSource
+from newsletter.db import utcnow
+from newsletter.errors import InputError, NotFoundError
+
+# Fields a later announcement by the item's first source may change.
+TRACKED = (
+    "kind", "title", "summary", "url", "starts_at", "ends_at", "all_day",
+    "place", "organiser", "registration_url", "cancelled", "territory",
+)  # fmt: skip
+OVERRIDABLE = (*TRACKED, "themes", "networks")
+CHUNK = 500
+# Matches for incoming entries: stored items, or entries new in the current batch.
+Known = dict[str, "Item | Entry"]
+
+
+@dataclass
+class SaveOutcome:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    merged: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.new + self.updated + self.unchanged + self.merged
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _fields(entry: Entry) -> dict[str, Any]:
+    return {name: getattr(entry, name) for name in TRACKED}
+
+
+def _hash(fields: dict[str, Any]) -> str:
+    payload = json.dumps({k: _jsonable(v) for k, v in fields.items()}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+class ItemStore:
+    def __init__(self, session: Session, classifier: Classifier, timezone: str) -> None:
+        self.session = session
+        self.classifier = classifier
+        self.timezone = timezone
+
+    # -- saving ---------------------------------------------------------------------------
+
+    def save_entries(self, source_id: int, entries: Sequence[Entry]) -> SaveOutcome:
+        """Store one source's entries: new items, updates, and credits to known items."""
+        for entry in entries:
+            entry.url = canonical_url(entry.url)
+            entry.dedup_key = dedup_key(
+                entry.title, entry.starts_at or entry.published_at, self.timezone
+            )
+        by_guid, by_url, by_key = self._known(entries)
+        outcome = SaveOutcome()
+        fresh: dict[str, Entry] = {}  # new in this batch, inserted together at the end
+        for entry in entries:
+            match = (
+                by_guid.get(entry.guid)
+                or (entry.url and by_url.get(entry.url))
+                or by_key.get(entry.dedup_key)
+            )
+            if match is None:
+                fresh[entry.guid] = entry
+                outcome.new += 1
+                match = entry
+            elif isinstance(match, Entry):  # repeated inside the same document
+                outcome.unchanged += 1
+            elif not any(s.source_id == source_id for s in match.sources):
+                self._credit(match, source_id, entry)
+                outcome.merged += 1
+            elif match.sources[0].source_id == source_id and self._update(match, entry):
+                outcome.updated += 1
+            else:
+                outcome.unchanged += 1
+            by_guid[entry.guid] = match
+            if entry.url:
+                by_url[entry.url] = match
+            by_key[entry.dedup_key] = match
+        self._insert(source_id, list(fresh.values()))
+        self.session.flush()
+        return outcome
+
+    def _known(self, entries: Sequence[Entry]) -> tuple[Known, Known, Known]:
+        """Items already stored that these entries may match, loaded in a few queries."""
+        guids = sorted({e.guid for e in entries})
+        urls = sorted({e.url for e in entries if e.url})
+        keys = sorted({e.dedup_key for e in entries})
+        by_guid: Known = {}
+        for chunk in _chunks(guids):
+            rows = self.session.execute(
+                sa.select(ItemSource.guid, Item).join(Item).where(ItemSource.guid.in_(chunk))
+            )
+            by_guid.update({guid: item for guid, item in rows})
+        by_url: Known = {}
+        for chunk in _chunks(urls):
+            items = self.session.scalars(sa.select(Item).where(Item.url.in_(chunk)))
+            by_url.update({item.url: item for item in items})
+        by_key: Known = {}
+        for chunk in _chunks(keys):
+            items = self.session.scalars(sa.select(Item).where(Item.dedup_key.in_(chunk)))
+            by_key.update({item.dedup_key: item for item in items})
+        return by_guid, by_url, by_key
+
+    def _insert(self, source_id: int, entries: list[Entry]) -> None:
+        """New items in two bulk statements (items, then their first source)."""
+        if not entries:
+            return
+        now = utcnow()
+        rows = []
+        for entry in entries:
+            fields = _fields(entry)
+            themes, networks = self.classifier.classify(entry)
+            rows.append(
+                fields
+                | {
+                    "published_at": entry.published_at,
+                    "updated_at": entry.updated_at,
+                    "guid": entry.guid,
+                    "dedup_key": entry.dedup_key,
+                    "themes": list(themes),
+                    "networks": list(networks),
+                    "overrides": {},
+                    "content_hash": _hash(fields),
+                    "revision": 1,
+                    "first_seen_at": now,
+                    "last_changed_at": now,
+                }
+            )
+        # Unordered RETURNING lets SQLite batch the rows; guids are unique in the batch.
+        returned = self.session.execute(sa.insert(Item).returning(Item.guid, Item.id), rows)
+        ids = dict(returned.tuples().all())
+        self.session.execute(
+            sa.insert(ItemSource),
+            [
+                {"item_id": ids[entry.guid], "source_id": source_id, "guid": entry.guid,
+                 "url": entry.url, "first_seen_at": now}
+                for entry in entries
+            ],
+        )  # fmt: skip
+
+    def _credit(self, item: Item, source_id: int, entry: Entry) -> None:
+        item.sources.append(ItemSource(source_id=source_id, guid=entry.guid, url=entry.url))
+
+    def _update(self, item: Item, entry: Entry) -> bool:
+        """Apply a new announcement by the item's first source; keep what changed."""
+        fields = _fields(entry)
+        digest = _hash(fields)
+        if digest == item.content_hash:
+            return False
+        item.content_hash = digest
+        changed = {
+            name: [_jsonable(getattr(item, name)), _jsonable(value)]
+            for name, value in fields.items()
+            if name not in item.overrides and getattr(item, name) != value
+        }
+        if not changed:
+            return False
+        for name in changed:
+            setattr(item, name, fields[name])
+        item.updated_at = entry.updated_at or utcnow()
+        item.dedup_key = entry.dedup_key
+        self._reclassify(item, entry)
+        item.revision += 1
+        item.last_changed_at = utcnow()
+        item.changes.append(ItemChange(fields=changed))
+        return True
+
+    def _reclassify(self, item: Item, entry: Entry) -> None:
+        themes, networks = self.classifier.classify(entry)
+        if "themes" not in item.overrides:
+            item.themes = list(themes)
+        if "networks" not in item.overrides:
+            item.networks = list(networks)
+
+    # -- reading and editing --------------------------------------------------------------
+
+    def get(self, item_id: int) -> Item:
+        item = self.session.get(Item, item_id)
+        if item is None:
+            raise NotFoundError(f"élément {item_id} introuvable", "voir `newsletter items`")
+        return item
+
+    def search(
+        self,
+        kind: str | None = None,
+        theme: str | None = None,
+        network: str | None = None,
+        text: str | None = None,
+        since: datetime | None = None,
+        limit: int = 50,
+    ) -> list[Item]:
+        """Most recent items first, filtered; themes and networks are matched in Python."""
+        query = sa.select(Item).order_by(Item.published_at.desc(), Item.id.desc())
+        if kind:
+            query = query.where(Item.kind == kind)
+        if since:
+            query = query.where(Item.published_at >= since)
+        if text:
+            query = query.where(Item.title.ilike(f"%{text}%"))
+        found = []
+        for item in self.session.scalars(query):
+            if (theme and theme not in item.themes) or (network and network not in item.networks):
+                continue
+            found.append(item)
+            if len(found) >= limit:
+                break
+        return found
+
+    def override(self, item_id: int, **values: Any) -> Item:
+        """An editor fixes fields by hand; later feed updates and classification keep them."""
+        item = self.get(item_id)
+        for name, value in values.items():
+            if name not in OVERRIDABLE:
+                raise InputError(f"champ inconnu : {name}", f"champs : {', '.join(OVERRIDABLE)}")
+            if name == "kind" and value not in ITEM_KINDS:
+                raise InputError(f"type inconnu : {value}", f"types : {', '.join(ITEM_KINDS)}")
+            setattr(item, name, list(value) if name in ("themes", "networks") else value)
+            item.overrides = {**item.overrides, name: _jsonable(value)}
+        item.last_changed_at = utcnow()
+        return item

@@ -1,0 +1,1 @@
+"""Demo material: French sample content and a local feed server."""

@@ -1,0 +1,158 @@
+"""Gathering: fetch → parse → sanitise → classify → dedupe → store, one source at a time.
+
+Sources are fetched concurrently; each one that fails is recorded and skipped while the
+others go on. Storing happens source by source, each in its own transaction, so an
+interruption never leaves a source half written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import httpx
+
+from newsletter.content.classify import Classifier
+from newsletter.content.store import ItemStore, SaveOutcome
+from newsletter.db import Database
+from newsletter.errors import SourceError
+from newsletter.settings import FetchSettings, Settings, SourceSettings
+from newsletter.sources.feeds import parse_feed
+from newsletter.sources.http import Fetched, Validators, fetch, make_client
+from newsletter.sources.ical import parse_ical
+from newsletter.sources.parsed import Parsed
+from newsletter.sources.store import SourceStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SourceReport:
+    """What happened to one source during a gathering run."""
+
+    key: str
+    name: str
+    seconds: float = 0.0
+    not_modified: bool = False
+    error: str = ""
+    warnings: list[str] = field(default_factory=list)
+    saved: SaveOutcome = field(default_factory=SaveOutcome)
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+@dataclass
+class Fetch:
+    """The network and parsing half of a source's run (no database involved)."""
+
+    settings: SourceSettings
+    fetched: Fetched | None = None
+    parsed: Parsed | None = None
+    error: str = ""
+    seconds: float = 0.0
+
+
+Progress = Callable[[SourceReport], None]
+
+
+def gather(
+    settings: Settings, database: Database, on_source: Progress | None = None
+) -> list[SourceReport]:
+    """Run every enabled source once and store what they bring."""
+    declared = [source for source in settings.sources if source.enabled]
+    with database.session() as session:
+        validators = {
+            key: Validators(row.etag, row.last_modified)
+            for key, row in SourceStore(session).sync(declared).items()
+        }
+    classifier = Classifier.from_settings(settings.classification)
+
+    def store(done: Fetch) -> SourceReport:
+        report = _store(done, database, classifier, settings.fetch.timezone)
+        if on_source:
+            on_source(report)
+        return report
+
+    return asyncio.run(_run(declared, validators, settings.fetch, store))
+
+
+async def _run(
+    declared: Sequence[SourceSettings],
+    validators: dict[str, Validators],
+    config: FetchSettings,
+    store: Callable[[Fetch], SourceReport],
+) -> list[SourceReport]:
+    """Fetch concurrently, parse in worker processes, store as sources become ready."""
+    workers = max(1, min(len(declared), os.cpu_count() or 1))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        async with make_client(config) as client:
+            tasks = [
+                asyncio.create_task(
+                    _fetch_one(client, pool, source, validators[source.key], config)
+                )
+                for source in declared
+            ]
+            # Stored in declaration order (the first source announcing an item is its
+            # reference), each as soon as it is ready, while the others are still coming.
+            return [store(await task) for task in tasks]
+
+
+async def _fetch_one(
+    client: httpx.AsyncClient,
+    pool: Executor,
+    source: SourceSettings,
+    validators: Validators,
+    config: FetchSettings,
+) -> Fetch:
+    started = time.perf_counter()
+    result = Fetch(source)
+    try:
+        result.fetched = await fetch(client, source.url, validators, config)
+        if result.fetched.body is not None:
+            # Parsing is CPU work: in worker processes, off the event loop.
+            loop = asyncio.get_running_loop()
+            result.parsed = await loop.run_in_executor(pool, parse, source, result.fetched)
+    except SourceError as exc:
+        result.error = exc.message
+    except Exception as exc:  # a parser bug on one hostile document must not stop the others
+        log.exception("source %s: unexpected error", source.key)
+        result.error = f"erreur inattendue en lisant la source : {type(exc).__name__}: {exc}"
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def parse(source: SourceSettings, fetched: Fetched) -> Parsed:
+    """Parse (and sanitise, inside the parsers) a fetched document by source type."""
+    assert fetched.body is not None
+    if source.type == "ical":
+        return parse_ical(fetched.body, source)
+    return parse_feed(fetched.body, fetched.content_type, fetched.url, source)
+
+
+def _store(done: Fetch, database: Database, classifier: Classifier, tz: str) -> SourceReport:
+    source = done.settings
+    report = SourceReport(source.key, source.name, seconds=done.seconds, error=done.error)
+    with database.session() as session:
+        sources = SourceStore(session)
+        row = sources.get(source.key)
+        if done.error or done.fetched is None:
+            sources.record_failure(row, done.error)
+            return report
+        if done.parsed is None:
+            report.not_modified = True
+            sources.record_success(row, done.fetched.validators, 0, row.last_warning)
+            return report
+        report.warnings = done.parsed.warnings
+        report.saved = ItemStore(session, classifier, tz).save_entries(row.id, done.parsed.entries)
+        sources.record_success(
+            row, done.fetched.validators, report.saved.new, "; ".join(report.warnings)
+        )
+    return report

@@ -1,0 +1,1 @@
+"""Subscriber domain: subscribers, lists, segments, preferences, consent, suppression."""
