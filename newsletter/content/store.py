@@ -154,7 +154,7 @@ class ItemStore:
             )
         # Unordered RETURNING lets SQLite batch the rows; guids are unique in the batch.
         returned = self.session.execute(sa.insert(Item).returning(Item.guid, Item.id), rows)
-        ids = dict(returned.tuples().all())
+        ids = {guid: item_id for guid, item_id in returned}
         self.session.execute(
             sa.insert(ItemSource),
             [
