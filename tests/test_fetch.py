@@ -295,7 +295,6 @@ def test_editor_override_survives_updates(
     database: Database, make_settings: Callable[..., Settings]
 ) -> None:
     """Themes an editor set by hand are not replaced by a later classification."""
-    from newsletter.content.classify import Classifier
     from newsletter.content.store import ItemStore
 
     with FeedServer() as server:
@@ -305,8 +304,7 @@ def test_editor_override_survives_updates(
         gather(settings, database)
         item_id = items(database)[0].id
         with database.session() as session:
-            store = ItemStore(session, Classifier.from_settings(settings.classification), "UTC")
-            store.override(item_id, themes=["habitat"], networks=["reaap"])
+            ItemStore(session).override(item_id, themes=["habitat"], networks=["reaap"])
         changed = rss(("o1", "Emploi des jeunes (modifié)", "<p>Insertion</p>"))
         server.add("/f.rss", "application/rss+xml", changed.encode())
         gather(settings, database)

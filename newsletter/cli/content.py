@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from newsletter.cli.context import Context, pass_context
-from newsletter.content.classify import Classifier
 from newsletter.content.kinds import ITEM_KINDS
 from newsletter.content.sanitise import plain_text
 from newsletter.content.store import ItemStore
@@ -124,7 +124,7 @@ def items_list(
     for column in ("id", "type", "date", "titre", "thèmes", "réseaux", "sources"):
         table.add_column(column)
     with app.database.session() as session:
-        store = _store(ctx, session)
+        store = _store(session)
         for item in store.search(kind, theme, network, search, limit=limit):
             when = item.starts_at or item.published_at
             title = f"[s]{item.title}[/s] (annulé)" if item.cancelled else item.title
@@ -141,7 +141,7 @@ def items_show(ctx: Context, item_id: int) -> None:
     """Affiche un élément, ses sources et l'historique de ses mises à jour."""
     app = ctx.ready_app()
     with app.database.session() as session:
-        item = _store(ctx, session).get(item_id)
+        item = _store(session).get(item_id)
         console = ctx.console
         console.print(f"[bold]{item.title}[/bold]  ({ITEM_KINDS[item.kind]}, n° {item.id})")
         console.print(f"Lien : {item.url or '—'}")
@@ -193,7 +193,7 @@ def items_set(
     if not values:
         raise InputError("rien à modifier", "indiquez --kind, --themes, --networks ou --cancelled")
     with app.database.session() as session:
-        item = _store(ctx, session).override(item_id, **values)
+        item = _store(session).override(item_id, **values)
         click.echo(f"Élément {item.id} corrigé : {', '.join(values)}.")
 
 
@@ -205,10 +205,8 @@ def _keys(text: str, known: dict[str, object], label: str) -> list[str]:
     return keys
 
 
-def _store(ctx: Context, session: object) -> ItemStore:
-    settings = ctx.settings
-    classifier = Classifier.from_settings(settings.classification)
-    return ItemStore(session, classifier, settings.fetch.timezone)  # type: ignore[arg-type]
+def _store(session: Session) -> ItemStore:
+    return ItemStore(session)
 
 
 COMMANDS = [init, fetch, sources, items]

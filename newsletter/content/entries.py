@@ -27,4 +27,6 @@ class Entry:
     organiser: str = ""
     registration_url: str = ""
     cancelled: bool = False
+    # Filled in by newsletter.content.prepare before storage.
     dedup_key: str = field(default="", compare=False)
+    content_hash: str = field(default="", compare=False)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,19 +10,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from newsletter.content.classify import Classifier
-from newsletter.content.dedupe import canonical_url, dedup_key
 from newsletter.content.entries import Entry
 from newsletter.content.kinds import ITEM_KINDS
 from newsletter.content.models import Item, ItemChange, ItemSource
+from newsletter.content.prepare import TRACKED, jsonable, tracked_fields
 from newsletter.db import utcnow
 from newsletter.errors import InputError, NotFoundError
 
-# Fields a later announcement by the item's first source may change.
-TRACKED = (
-    "kind", "title", "summary", "url", "starts_at", "ends_at", "all_day",
-    "place", "organiser", "registration_url", "cancelled", "territory",
-)  # fmt: skip
 OVERRIDABLE = (*TRACKED, "themes", "networks")
 CHUNK = 500
 # Matches for incoming entries: stored items, or entries new in the current batch.
@@ -43,39 +35,19 @@ class SaveOutcome:
         return self.new + self.updated + self.unchanged + self.merged
 
 
-def _jsonable(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-def _fields(entry: Entry) -> dict[str, Any]:
-    return {name: getattr(entry, name) for name in TRACKED}
-
-
-def _hash(fields: dict[str, Any]) -> str:
-    payload = json.dumps({k: _jsonable(v) for k, v in fields.items()}, sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()
-
-
 def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
     for start in range(0, len(values), CHUNK):
         yield values[start : start + CHUNK]
 
 
 class ItemStore:
-    def __init__(self, session: Session, classifier: Classifier, timezone: str) -> None:
+    def __init__(self, session: Session) -> None:
         self.session = session
-        self.classifier = classifier
-        self.timezone = timezone
 
     # -- saving ---------------------------------------------------------------------------
 
     def save_entries(self, source_id: int, entries: Sequence[Entry]) -> SaveOutcome:
-        """Store one source's entries: new items, updates, and credits to known items."""
-        for entry in entries:
-            entry.url = canonical_url(entry.url)
-            entry.dedup_key = dedup_key(
-                entry.title, entry.starts_at or entry.published_at, self.timezone
-            )
+        """Store one source's prepared entries: new items, updates, credits to known items."""
         by_guid, by_url, by_key = self._known(entries)
         outcome = SaveOutcome()
         fresh: dict[str, Entry] = {}  # new in this batch, inserted together at the end
@@ -134,8 +106,7 @@ class ItemStore:
         now = utcnow()
         rows = []
         for entry in entries:
-            fields = _fields(entry)
-            themes, networks = self.classifier.classify(entry)
+            fields = tracked_fields(entry)
             rows.append(
                 fields
                 | {
@@ -143,10 +114,10 @@ class ItemStore:
                     "updated_at": entry.updated_at,
                     "guid": entry.guid,
                     "dedup_key": entry.dedup_key,
-                    "themes": list(themes),
-                    "networks": list(networks),
+                    "themes": list(entry.themes),
+                    "networks": list(entry.networks),
                     "overrides": {},
-                    "content_hash": _hash(fields),
+                    "content_hash": entry.content_hash,
                     "revision": 1,
                     "first_seen_at": now,
                     "last_changed_at": now,
@@ -169,13 +140,12 @@ class ItemStore:
 
     def _update(self, item: Item, entry: Entry) -> bool:
         """Apply a new announcement by the item's first source; keep what changed."""
-        fields = _fields(entry)
-        digest = _hash(fields)
-        if digest == item.content_hash:
+        if entry.content_hash == item.content_hash:
             return False
-        item.content_hash = digest
+        item.content_hash = entry.content_hash
+        fields = tracked_fields(entry)
         changed = {
-            name: [_jsonable(getattr(item, name)), _jsonable(value)]
+            name: [jsonable(getattr(item, name)), jsonable(value)]
             for name, value in fields.items()
             if name not in item.overrides and getattr(item, name) != value
         }
@@ -185,18 +155,14 @@ class ItemStore:
             setattr(item, name, fields[name])
         item.updated_at = entry.updated_at or utcnow()
         item.dedup_key = entry.dedup_key
-        self._reclassify(item, entry)
+        if "themes" not in item.overrides:
+            item.themes = list(entry.themes)
+        if "networks" not in item.overrides:
+            item.networks = list(entry.networks)
         item.revision += 1
         item.last_changed_at = utcnow()
         item.changes.append(ItemChange(fields=changed))
         return True
-
-    def _reclassify(self, item: Item, entry: Entry) -> None:
-        themes, networks = self.classifier.classify(entry)
-        if "themes" not in item.overrides:
-            item.themes = list(themes)
-        if "networks" not in item.overrides:
-            item.networks = list(networks)
 
     # -- reading and editing --------------------------------------------------------------
 
@@ -241,6 +207,6 @@ class ItemStore:
             if name == "kind" and value not in ITEM_KINDS:
                 raise InputError(f"type inconnu : {value}", f"types : {', '.join(ITEM_KINDS)}")
             setattr(item, name, list(value) if name in ("themes", "networks") else value)
-            item.overrides = {**item.overrides, name: _jsonable(value)}
+            item.overrides = {**item.overrides, name: jsonable(value)}
         item.last_changed_at = utcnow()
         return item

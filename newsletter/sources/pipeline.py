@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from newsletter.content.classify import Classifier
+from newsletter.content.prepare import prepare
 from newsletter.content.store import ItemStore, SaveOutcome
 from newsletter.db import Database
 from newsletter.errors import SourceError
@@ -76,18 +77,19 @@ def gather(
     classifier = Classifier.from_settings(settings.classification)
 
     def store(done: Fetch) -> SourceReport:
-        report = _store(done, database, classifier, settings.fetch.timezone)
+        report = _store(done, database)
         if on_source:
             on_source(report)
         return report
 
-    return asyncio.run(_run(declared, validators, settings.fetch, store))
+    return asyncio.run(_run(declared, validators, settings.fetch, classifier, store))
 
 
 async def _run(
     declared: Sequence[SourceSettings],
     validators: dict[str, Validators],
     config: FetchSettings,
+    classifier: Classifier,
     store: Callable[[Fetch], SourceReport],
 ) -> list[SourceReport]:
     """Fetch concurrently, parse in worker processes, store as sources become ready."""
@@ -96,7 +98,7 @@ async def _run(
         async with make_client(config) as client:
             tasks = [
                 asyncio.create_task(
-                    _fetch_one(client, pool, source, validators[source.key], config)
+                    _fetch_one(client, pool, source, validators[source.key], config, classifier)
                 )
                 for source in declared
             ]
@@ -111,15 +113,18 @@ async def _fetch_one(
     source: SourceSettings,
     validators: Validators,
     config: FetchSettings,
+    classifier: Classifier,
 ) -> Fetch:
     started = time.perf_counter()
     result = Fetch(source)
     try:
         result.fetched = await fetch(client, source.url, validators, config)
         if result.fetched.body is not None:
-            # Parsing is CPU work: in worker processes, off the event loop.
+            # Parsing and preparing are CPU work: in worker processes, off the event loop.
             loop = asyncio.get_running_loop()
-            result.parsed = await loop.run_in_executor(pool, parse, source, result.fetched)
+            result.parsed = await loop.run_in_executor(
+                pool, parse, source, result.fetched, classifier, config.timezone
+            )
     except SourceError as exc:
         result.error = exc.message
     except Exception as exc:  # a parser bug on one hostile document must not stop the others
@@ -129,15 +134,20 @@ async def _fetch_one(
     return result
 
 
-def parse(source: SourceSettings, fetched: Fetched) -> Parsed:
-    """Parse (and sanitise, inside the parsers) a fetched document by source type."""
+def parse(
+    source: SourceSettings, fetched: Fetched, classifier: Classifier, timezone: str
+) -> Parsed:
+    """Parse (sanitising inside the parsers) a fetched document, then prepare its entries."""
     assert fetched.body is not None
     if source.type == "ical":
-        return parse_ical(fetched.body, source)
-    return parse_feed(fetched.body, fetched.content_type, fetched.url, source)
+        parsed = parse_ical(fetched.body, source)
+    else:
+        parsed = parse_feed(fetched.body, fetched.content_type, fetched.url, source)
+    parsed.entries = prepare(parsed.entries, classifier, timezone)
+    return parsed
 
 
-def _store(done: Fetch, database: Database, classifier: Classifier, tz: str) -> SourceReport:
+def _store(done: Fetch, database: Database) -> SourceReport:
     source = done.settings
     report = SourceReport(source.key, source.name, seconds=done.seconds, error=done.error)
     with database.session() as session:
@@ -151,7 +161,7 @@ def _store(done: Fetch, database: Database, classifier: Classifier, tz: str) -> 
             sources.record_success(row, done.fetched.validators, 0, row.last_warning)
             return report
         report.warnings = done.parsed.warnings
-        report.saved = ItemStore(session, classifier, tz).save_entries(row.id, done.parsed.entries)
+        report.saved = ItemStore(session).save_entries(row.id, done.parsed.entries)
         sources.record_success(
             row, done.fetched.validators, report.saved.new, "; ".join(report.warnings)
         )

@@ -1,0 +1,88 @@
+"""The `newsletter` command: demo end to end, one-line errors with hints and exit codes."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NEWSLETTER = Path(sys.executable).with_name("newsletter")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    """The project's config.toml, with the demo feeds on a free port, in a fresh folder."""
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    path = tmp_path / "config.toml"
+    path.write_text(text.replace("8765", str(free_port())), encoding="utf-8")
+    return path
+
+
+def run(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(NEWSLETTER), "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "COLUMNS": "200", "LANG": "C.UTF-8"},
+    )
+
+
+def test_demo_gathers_the_sample_feeds(config: Path) -> None:
+    """`newsletter demo` serves the samples, creates the database and prints what it got."""
+    result = run(config, "demo")
+    assert result.returncode == 0, result.stderr
+    assert "0 en échec" in result.stdout
+    assert "Réaap" in result.stdout and "annoncés par plusieurs sources" in result.stdout
+    assert (config.parent / "var" / "lettre.db").exists()
+    listed = run(config, "items", "list", "--network", "reaap", "--limit", "50")
+    assert "Ateliers parents enfants" in listed.stdout
+    sources = run(config, "sources")
+    assert sources.returncode == 0 and "pb-fiches" in sources.stdout
+
+
+def test_commands_need_an_initialised_database(config: Path) -> None:
+    """Before `init`, a command fails in one line that says to run `newsletter init`."""
+    result = run(config, "sources")
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "newsletter init" in result.stderr
+
+
+def test_config_error_exits_with_2(config: Path) -> None:
+    """A configuration mistake is one line naming the key, with exit code 2."""
+    config.write_text(config.read_text(encoding="utf-8") + "\n[fetch2]\nx = 1\n")
+    result = run(config, "init")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "Erreur : config.toml: fetch2: clé inconnue "
+        "(voir la référence de configuration dans README.md)"
+    )
+
+
+def test_fetch_with_every_source_down_fails(config: Path) -> None:
+    """When no source can be reached, `fetch` reports each failure and exits non-zero."""
+    assert run(config, "init").returncode == 0
+    result = run(config, "fetch")
+    assert result.returncode == 1
+    assert "6 en échec" in result.stdout
+    assert "erreur réseau" in run(config, "sources").stdout
+
+
+def test_item_override_validates_keys(config: Path) -> None:
+    """Fixing an item with an unknown theme is refused with the list of known ones."""
+    assert run(config, "demo").returncode == 0
+    result = run(config, "items", "set", "1", "--themes", "sport")
+    assert result.returncode == 1
+    assert "thème inconnu : sport" in result.stderr and "gouvernance" in result.stderr
+    assert run(config, "items", "set", "1", "--networks", "clas").returncode == 0
+    assert "Corrigé à la main : networks" in run(config, "items", "show", "1").stdout

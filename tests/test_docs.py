@@ -1,0 +1,62 @@
+"""Documentation: every configuration key is described in the README."""
+
+from __future__ import annotations
+
+import types
+import typing
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from newsletter.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _model_in(annotation: object) -> tuple[str, type[BaseModel]] | None:
+    """The settings model an annotation holds, and how the README names its entries."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "", annotation
+    origin = typing.get_origin(annotation)
+    args = [a for a in typing.get_args(annotation) if a is not type(None) and a is not Ellipsis]
+    if origin is dict and len(args) == 2:
+        found = _model_in(args[1])
+        return (".<key>" + found[0], found[1]) if found else None
+    if origin in (tuple, list, types.UnionType, typing.Union):
+        for arg in args:
+            found = _model_in(arg)
+            if found:
+                return found
+    return None
+
+
+def documented_keys(model: type[BaseModel], prefix: str = "") -> list[str]:
+    keys = []
+    for name, field in model.model_fields.items():
+        if model is Settings and name == "path":
+            continue
+        nested = _model_in(field.annotation)
+        if nested is None:
+            keys.append(prefix + name)
+        else:
+            suffix, child = nested
+            keys.extend(documented_keys(child, f"{prefix}{name}{suffix}."))
+    return keys
+
+
+def test_every_setting_is_in_the_readme() -> None:
+    """Each key of the settings object appears, in backticks, in README.md."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    keys = documented_keys(Settings)
+    assert len(keys) > 10
+    undocumented = [key for key in keys if f"`{key}`" not in readme]
+    assert undocumented == []
+
+
+def test_readme_commands_match_the_makefile() -> None:
+    """The README's two commands exist in the Makefile and .ci/run calls the test one."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "make demo" in readme and "make test" in readme
+    assert "\ndemo:" in makefile and "\ntest:" in makefile
+    assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
