@@ -82,6 +82,13 @@ class ClassificationSettings(Section):
     networks: dict[str, Category] = {}
 
 
+class SchedulerSettings(Section):
+    timezone: str = "Europe/Paris"
+    fetch_every_minutes: Annotated[float, Field(gt=0)] = 60.0
+    lease_seconds: Annotated[float, Field(gt=1)] = 60.0
+    misfire_grace_seconds: Annotated[int, Field(ge=1)] = 3600
+
+
 class DemoSettings(Section):
     feeds_port: Annotated[int, Field(ge=1, le=65535)] = 8765
 
@@ -94,6 +101,7 @@ class Settings(Section):
     fetch: FetchSettings = FetchSettings()
     classification: ClassificationSettings = ClassificationSettings()
     sources: tuple[SourceSettings, ...] = ()
+    scheduler: SchedulerSettings = SchedulerSettings()
     demo: DemoSettings = DemoSettings()
 
     @model_validator(mode="after")

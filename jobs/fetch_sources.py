@@ -1,0 +1,16 @@
+"""Job: gather every source (periodic)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from newsletter.app import App
+from newsletter.sources.pipeline import gather
+
+
+def run(app: App, now: datetime) -> str:
+    reports = gather(app.settings, app.database)
+    failed = [report.key for report in reports if not report.ok]
+    new = sum(report.saved.new for report in reports)
+    outcome = f"{len(reports)} sources, {new} new items"
+    return f"{outcome}, failed: {', '.join(failed)}" if failed else outcome

@@ -1,0 +1,68 @@
+"""Scheduler processes: only the lease holder runs jobs; another takes over when it dies."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NEWSLETTER = Path(sys.executable).with_name("newsletter")
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    """A configuration whose fetch job runs every 2 s, with a 3 s scheduler lease."""
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    text = text.replace("fetch_every_minutes = 60", "fetch_every_minutes = 0.0334")
+    text = text.replace("lease_seconds = 60", "lease_seconds = 3")
+    text = text.replace("8765", "9")  # sources unreachable: the job fails fast, and runs
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    subprocess.run([str(NEWSLETTER), "--config", str(path), "init"], check=True,
+                   capture_output=True)  # fmt: skip
+    return path
+
+
+def start(config: Path, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [str(NEWSLETTER), "--config", str(config), "scheduler"],
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+
+
+def wait_for(log: Path, text: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if text in log.read_text(encoding="utf-8", errors="replace"):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_second_scheduler_waits_then_takes_over(config: Path, tmp_path: Path) -> None:
+    """B runs no job while A holds the lease; after A is killed -9, B takes over."""
+    log_a, log_b = tmp_path / "a.log", tmp_path / "b.log"
+    first = start(config, log_a)
+    second = None
+    try:
+        assert wait_for(log_a, "lease=acquired", 20), log_a.read_text()
+        second = start(config, log_b)
+        assert wait_for(log_a, "job=fetch_sources", 20), log_a.read_text()
+        time.sleep(3)
+        assert "job=" not in log_b.read_text() and "lease=acquired" not in log_b.read_text()
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(10)
+        assert wait_for(log_b, "lease=acquired", 20), log_b.read_text()
+        assert wait_for(log_b, "job=fetch_sources", 20), log_b.read_text()
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(20)
