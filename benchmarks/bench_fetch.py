@@ -2,7 +2,7 @@
 re-fetch where every feed answers 304. Prints both wall times (goal: < 5 s and < 0.5 s).
 
     .venv/bin/python benchmarks/bench_fetch.py [--feeds 40] [--items 200] [--latency 0.3]
-                                               [--database-url URL]
+                                               [--postgres SERVER_URL]
 """
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from newsletter.db import Database
+from newsletter.db import Database, scratch_schema
 from newsletter.demo.feed_server import FeedServer
 from newsletter.settings import Settings, load_settings, validate_settings
 from newsletter.sources.pipeline import gather
@@ -62,12 +63,19 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=40)
     parser.add_argument("--items", type=int, default=200)
     parser.add_argument("--latency", type=float, default=0.3)
-    parser.add_argument("--database-url", default="")
+    parser.add_argument(
+        "--postgres", metavar="SERVER_URL", default="",
+        help="run on PostgreSQL, in a scratch schema of this server",
+    )  # fmt: skip
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, FeedServer(latency=args.latency) as server:
+    with ExitStack() as stack:
+        server = stack.enter_context(FeedServer(latency=args.latency))
         for n in range(args.feeds):
             server.add(f"/{n}.rss", "application/rss+xml", feed(n, args.items))
-        url = args.database_url or f"sqlite:///{tmp}/bench.db"
+        if args.postgres:
+            url = stack.enter_context(scratch_schema(args.postgres))
+        else:
+            url = f"sqlite:///{stack.enter_context(tempfile.TemporaryDirectory())}/bench.db"
         database = Database(url)
         database.migrate()
         settings = settings_for(server, args.feeds, url)

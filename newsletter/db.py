@@ -143,6 +143,24 @@ class Database:
         self.engine.dispose()
 
 
+@contextmanager
+def scratch_schema(server_url: str) -> Iterator[str]:
+    """A PostgreSQL schema of its own (tests, benchmarks): its URL, dropped afterwards."""
+    import secrets
+
+    schema = f"t_{secrets.token_hex(6)}"
+    admin = sa.create_engine(server_url)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in server_url else "?"
+    try:
+        yield f"{server_url}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 def head_revision() -> str:
     from alembic.config import Config
     from alembic.script import ScriptDirectory

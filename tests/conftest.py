@@ -7,7 +7,6 @@ laptop and a failure in CI (``CI`` set), so CI never passes by skipping.
 from __future__ import annotations
 
 import os
-import secrets
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from newsletter.db import Database
+from newsletter.db import Database, scratch_schema
 from newsletter.settings import Settings, validate_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,17 +60,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'lettre.db'}"
         return
-    server = request.getfixturevalue("postgres_server")
-    schema = f"t_{secrets.token_hex(6)}"
-    admin = sa.create_engine(server)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{server}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(request.getfixturevalue("postgres_server")) as url:
+        yield url
 
 
 @pytest.fixture

@@ -123,9 +123,13 @@ class ItemStore:
                     "last_changed_at": now,
                 }
             )
-        # Unordered RETURNING lets SQLite batch the rows; guids are unique in the batch.
-        returned = self.session.execute(sa.insert(Item).returning(Item.guid, Item.id), rows)
-        ids = {guid: item_id for guid, item_id in returned}
+        # A plain executemany (no RETURNING) is the fast path on both databases; the new
+        # ids are then read back by guid, which no stored item had (see by_guid above).
+        self.session.execute(sa.insert(Item), rows)
+        ids: dict[str, int] = {}
+        for chunk in _chunks([entry.guid for entry in entries]):
+            found = self.session.execute(sa.select(Item.guid, Item.id).where(Item.guid.in_(chunk)))
+            ids.update({guid: item_id for guid, item_id in found})
         self.session.execute(
             sa.insert(ItemSource),
             [
