@@ -311,3 +311,13 @@ def test_editor_override_survives_updates(
     item = items(database)[0]
     assert item.title == "Emploi des jeunes (modifié)"
     assert item.themes == ["habitat"] and item.networks == ["reaap"]
+
+
+def test_duplicate_action_in_one_feed_is_stored_once(
+    database: Database, sample_settings: Settings
+) -> None:
+    """The centres sociaux feed lists "Ateliers parents enfants" twice: one item results."""
+    reports = by_key(gather(sample_settings, database))
+    assert reports["centres-sociaux"].saved.unchanged == 1
+    ateliers = [i for i in items(database) if "ateliers parents enfants" in i.title.lower()]
+    assert len(ateliers) == 1

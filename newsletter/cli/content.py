@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from newsletter.cli.context import Context, pass_context
+from newsletter.content.editorial import import_file
 from newsletter.content.kinds import ITEM_KINDS
+from newsletter.content.models import Item
 from newsletter.content.sanitise import plain_text
 from newsletter.content.store import ItemStore
 from newsletter.errors import InputError
@@ -32,18 +35,26 @@ def init(ctx: Context) -> None:
 
 
 @click.command()
+@click.option("--source", "keys", multiple=True, metavar="CLÉ", help="Seulement cette source.")
 @pass_context
-def fetch(ctx: Context) -> None:
-    """Récupère les sources (flux RSS/Atom, agendas iCal) et enregistre les nouveautés."""
-    reports = fetch_with_progress(ctx)
+def fetch(ctx: Context, keys: tuple[str, ...]) -> None:
+    """Récupère les sources (flux RSS/Atom, agendas iCal) et enregistre les nouveautés.
+
+    Code de sortie 0 même si certaines sources échouent ; 1 si aucune n'a pu être lue.
+    """
+    reports = fetch_with_progress(ctx, keys)
     print_fetch_summary(ctx, reports)
     if reports and all(not report.ok for report in reports):
         raise click.exceptions.Exit(1)
 
 
-def fetch_with_progress(ctx: Context) -> list[SourceReport]:
+def fetch_with_progress(ctx: Context, keys: tuple[str, ...] = ()) -> list[SourceReport]:
     app = ctx.ready_app()
-    enabled = sum(1 for source in app.settings.sources if source.enabled)
+    known = {source.key for source in app.settings.sources}
+    unknown = sorted(set(keys) - known)
+    if unknown:
+        raise InputError(f"source inconnue : {', '.join(unknown)}", "voir `newsletter sources`")
+    enabled = sum(1 for s in app.settings.sources if s.enabled and (not keys or s.key in keys))
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())  # fmt: skip
     with Progress(*columns, console=ctx.console, transient=True) as progress:
@@ -53,12 +64,12 @@ def fetch_with_progress(ctx: Context) -> list[SourceReport]:
         def advance(report: SourceReport) -> None:
             progress.update(task, advance=1, description=f"Enregistré : {report.key}")
 
-        return gather(app.settings, app.database, on_source=advance)
+        return gather(app.settings, app.database, on_source=advance, only=keys)
 
 
 def print_fetch_summary(ctx: Context, reports: list[SourceReport]) -> None:
     table = Table(title="Sources récupérées", title_justify="left")
-    for column in ("source", "état", "nouveaux", "mis à jour", "fusionnés", "durée"):
+    for column in ("source", "état", "nouveaux", "mis à jour", "inchangés", "fusionnés", "durée"):
         table.add_column(column, justify="right" if column != "source" else "left")
     for report in reports:
         if report.error:
@@ -68,8 +79,8 @@ def print_fetch_summary(ctx: Context, reports: list[SourceReport]) -> None:
         else:
             state = "[yellow]lu avec réserve[/yellow]" if report.warnings else "ok"
         saved = report.saved
-        table.add_row(report.key, state, str(saved.new), str(saved.updated), str(saved.merged),
-                      f"{report.seconds:.2f} s")  # fmt: skip
+        counts = (saved.new, saved.updated, saved.unchanged, saved.merged)
+        table.add_row(report.key, state, *map(str, counts), f"{report.seconds:.2f} s")
     ctx.console.print(table)
     failed = [report for report in reports if not report.ok]
     new = sum(report.saved.new for report in reports)
@@ -108,7 +119,9 @@ def items() -> None:
 @click.option("--theme", help="Clé d'un thème (voir config.toml).")
 @click.option("--network", help="Clé d'un réseau (reaap, clas…).")
 @click.option("--search", help="Texte cherché dans le titre.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Publiés depuis (AAAA-MM-JJ).")
 @click.option("--limit", default=30, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON (un objet par élément).")
 @pass_context
 def items_list(
     ctx: Context,
@@ -116,22 +129,65 @@ def items_list(
     theme: str | None,
     network: str | None,
     search: str | None,
+    since: datetime | None,
     limit: int,
+    as_json: bool,
 ) -> None:
     """Liste les éléments les plus récents."""
     app = ctx.ready_app()
-    table = Table()
-    for column in ("id", "type", "date", "titre", "thèmes", "réseaux", "sources"):
-        table.add_column(column)
+    after = since.replace(tzinfo=ZoneInfo(app.settings.fetch.timezone)) if since else None
     with app.database.session() as session:
-        store = _store(session)
-        for item in store.search(kind, theme, network, search, limit=limit):
+        found = ItemStore(session).search(kind, theme, network, search, after, limit=limit)
+        if as_json:
+            click.echo(json.dumps([item_json(item) for item in found], ensure_ascii=False,
+                                  indent=2))  # fmt: skip
+            return
+        table = Table()
+        for column in ("id", "type", "date", "titre", "thèmes", "réseaux", "sources"):
+            table.add_column(column)
+        for item in found:
             when = item.starts_at or item.published_at
             title = f"[s]{item.title}[/s] (annulé)" if item.cancelled else item.title
             table.add_row(str(item.id), item.kind, _local(when, "%d/%m/%Y"), title,
                           ", ".join(item.themes), ", ".join(item.networks),
                           str(len(item.sources)))  # fmt: skip
     ctx.console.print(table)
+
+
+def item_json(item: Item) -> dict[str, object]:
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "id": item.id, "kind": item.kind, "title": item.title, "summary_html": item.summary,
+        "url": item.url, "sources": [source.guid for source in item.sources],
+        "published_at": iso(item.published_at), "starts_at": iso(item.starts_at),
+        "ends_at": iso(item.ends_at), "place": item.place, "organiser": item.organiser,
+        "themes": item.themes, "networks": item.networks, "cancelled": item.cancelled,
+        "revision": item.revision,
+    }  # fmt: skip
+
+
+@items.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_context
+def items_import(ctx: Context, file: Path) -> None:
+    """Importe des éléments saisis par la rédaction (CSV ; ou , — ou JSON).
+
+    Colonnes : type, titre, résumé, lien, date, début, fin, lieu, organisateur,
+    inscription, annulé, thèmes, réseaux, territoire, id. Si une ligne est fausse,
+    rien n'est importé et chaque erreur est indiquée avec son numéro de ligne.
+    """
+    app = ctx.ready_app()
+    saved, errors = import_file(app.database, app.settings, file)
+    if errors:
+        for error in errors:
+            click.secho(error, fg="red", err=True)
+        raise InputError(f"{len(errors)} ligne(s) en erreur : rien n'a été importé",
+                         "corrigez le fichier puis relancez")  # fmt: skip
+    assert saved is not None
+    click.echo(f"{saved.total} élément(s) : {saved.new} nouveau(x), {saved.updated} mis à jour, "
+               f"{saved.unchanged} inchangé(s), {saved.merged} déjà connu(s).")  # fmt: skip
 
 
 @items.command("show")
@@ -141,7 +197,7 @@ def items_show(ctx: Context, item_id: int) -> None:
     """Affiche un élément, ses sources et l'historique de ses mises à jour."""
     app = ctx.ready_app()
     with app.database.session() as session:
-        item = _store(session).get(item_id)
+        item = ItemStore(session).get(item_id)
         console = ctx.console
         console.print(f"[bold]{item.title}[/bold]  ({ITEM_KINDS[item.kind]}, n° {item.id})")
         console.print(f"Lien : {item.url or '—'}")
@@ -193,7 +249,7 @@ def items_set(
     if not values:
         raise InputError("rien à modifier", "indiquez --kind, --themes, --networks ou --cancelled")
     with app.database.session() as session:
-        item = _store(session).override(item_id, **values)
+        item = ItemStore(session).override(item_id, **values)
         click.echo(f"Élément {item.id} corrigé : {', '.join(values)}.")
 
 
@@ -203,10 +259,6 @@ def _keys(text: str, known: dict[str, object], label: str) -> list[str]:
     if unknown:
         raise InputError(f"{label} inconnu : {', '.join(unknown)}", f"connus : {', '.join(known)}")
     return keys
-
-
-def _store(session: Session) -> ItemStore:
-    return ItemStore(session)
 
 
 COMMANDS = [init, fetch, sources, items]

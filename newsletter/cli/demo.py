@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from pathlib import Path
 
 import click
 from rich.table import Table
 
 from newsletter.cli.content import fetch_with_progress, print_fetch_summary
 from newsletter.cli.context import Context, pass_context
+from newsletter.content.editorial import import_file
 from newsletter.content.kinds import ITEM_KINDS
 from newsletter.content.models import Item
 from newsletter.demo.feed_server import serve_samples
 from newsletter.errors import NewsletterError
+
+EDITORIAL_SAMPLE = Path(__file__).resolve().parent.parent / "demo" / "data" / "editorial.csv"
 
 
 @click.command()
@@ -37,6 +41,10 @@ def demo(ctx: Context) -> None:
         console.print(f"Base : {ctx.app.database.url} (schéma {revision})")
         reports = fetch_with_progress(ctx)
         print_fetch_summary(ctx, reports)
+    saved, errors = import_file(ctx.app.database, settings, EDITORIAL_SAMPLE)
+    if errors or saved is None:
+        raise NewsletterError(f"fichier éditorial d'exemple invalide : {errors[0]}")
+    console.print(f"Saisie éditoriale ({EDITORIAL_SAMPLE.name}) : {saved.new} nouveaux éléments.")
     _print_gathered(ctx)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -30,3 +31,8 @@ class Entry:
     # Filled in by newsletter.content.prepare before storage.
     dedup_key: str = field(default="", compare=False)
     content_hash: str = field(default="", compare=False)
+
+
+def stable_id(*parts: object) -> str:
+    """A GUID for an entry that has none, derived from what identifies it."""
+    return "sha256:" + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]

@@ -52,3 +52,11 @@ def plain_text(fragment: str) -> str:
 def clean_text(raw: str, limit: int = 500) -> str:
     """A single line of plain text (titles, places): tags dropped, spaces collapsed."""
     return " ".join(plain_text(nh3.clean(raw, tags=set())).split())[:limit]
+
+
+def text_to_html(text: str) -> str:
+    """Plain text (blank lines between paragraphs) as escaped HTML paragraphs."""
+    blocks = [block.strip() for block in text.replace("\r\n", "\n").split("\n\n")]
+    return "".join(
+        f"<p>{html.escape(block).replace(chr(10), '<br>')}</p>" for block in blocks if block
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import calendar
-import hashlib
 import time
 import xml.sax
 from datetime import UTC, datetime
@@ -13,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import feedparser
 
-from newsletter.content.entries import Entry
+from newsletter.content.entries import Entry, stable_id
 from newsletter.content.sanitise import clean_html, clean_text
 from newsletter.errors import SourceError
 from newsletter.settings import SourceSettings
@@ -68,7 +67,7 @@ def _entry(raw: Any, base: str, source: SourceSettings, now: datetime) -> Entry 
     raw_summary = content[0].get("value", "") if content else raw.get("summary", "")
     summary = clean_html(raw_summary, link or base)
     published = _when(raw, "published") or _when(raw, "updated") or now
-    guid = raw.get("id") or link or _fingerprint(source.key, title, published)
+    guid = raw.get("id") or link or stable_id(source.key, title, published)
     entry = Entry(
         source_key=source.key,
         guid=str(guid)[:2000],
@@ -115,7 +114,3 @@ def _date_text(text: str) -> datetime | None:
     except ValueError:
         return parse_french_date(text) if text else None
     return value if value.tzinfo else value.replace(tzinfo=PARIS)
-
-
-def _fingerprint(*parts: object) -> str:
-    return "sha256:" + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,7 +9,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar
 
 from newsletter.content.entries import Entry
-from newsletter.content.sanitise import clean_html, clean_text
+from newsletter.content.sanitise import clean_html, clean_text, text_to_html
 from newsletter.errors import SourceError
 from newsletter.settings import SourceSettings
 from newsletter.sources.parsed import Parsed
@@ -56,7 +55,7 @@ def _entry(event: Any, source: SourceSettings, now: datetime) -> Entry | None:
         published_at=_aware(stamp.dt) if stamp else now,
         updated_at=_aware(event["LAST-MODIFIED"].dt) if event.get("LAST-MODIFIED") else None,
         url=url if url.startswith(("http://", "https://")) else "",
-        summary=_paragraphs(str(event.get("DESCRIPTION", ""))),
+        summary=clean_html(text_to_html(str(event.get("DESCRIPTION", "")))),
         categories=_categories(event),
         themes=source.themes,
         networks=source.networks,
@@ -100,10 +99,3 @@ def _categories(event: Any) -> tuple[str, ...]:
         return ()
     groups = found if isinstance(found, list) else [found]
     return tuple(str(cat) for group in groups for cat in getattr(group, "cats", [group]))
-
-
-def _paragraphs(text: str) -> str:
-    """Plain-text DESCRIPTION to safe HTML paragraphs."""
-    blocks = [block.strip() for block in text.replace("\r\n", "\n").split("\n\n")]
-    escaped = (html.escape(block).replace("\n", "<br>") for block in blocks if block)
-    return clean_html("".join(f"<p>{block}</p>" for block in escaped))

@@ -65,10 +65,13 @@ Progress = Callable[[SourceReport], None]
 
 
 def gather(
-    settings: Settings, database: Database, on_source: Progress | None = None
+    settings: Settings,
+    database: Database,
+    on_source: Progress | None = None,
+    only: Sequence[str] = (),
 ) -> list[SourceReport]:
-    """Run every enabled source once and store what they bring."""
-    declared = [source for source in settings.sources if source.enabled]
+    """Run every enabled source (or those named in ``only``) once; store what they bring."""
+    declared = [s for s in settings.sources if s.enabled and (not only or s.key in only)]
     with database.session() as session:
         validators = {
             key: Validators(row.etag, row.last_modified)

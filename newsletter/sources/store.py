@@ -31,6 +31,15 @@ class SourceStore:
         self.session.flush()
         return {s.key: rows[s.key] for s in declared}
 
+    def ensure(self, key: str, name: str) -> Source:
+        """A source that is not fetched (editorial input), created on first use."""
+        row = self.session.execute(sa.select(Source).where(Source.key == key)).scalar_one_or_none()
+        if row is None:
+            row = Source(key=key, name=name, url="")
+            self.session.add(row)
+            self.session.flush()
+        return row
+
     def get(self, key: str) -> Source:
         return self.session.execute(sa.select(Source).where(Source.key == key)).scalar_one()
 

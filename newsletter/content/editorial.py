@@ -1,0 +1,169 @@
+"""Editorial input: fiches, mouvements, publications, ressources and rendez-vous typed in by
+editors, imported from CSV or JSON. A file with any bad row imports nothing; every bad row
+is reported with its line number."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from newsletter.content.classify import Classifier
+from newsletter.content.entries import Entry, stable_id
+from newsletter.content.kinds import ITEM_KINDS
+from newsletter.content.prepare import prepare
+from newsletter.content.sanitise import clean_html, clean_text, text_to_html
+from newsletter.content.store import ItemStore, SaveOutcome
+from newsletter.content.text import words
+from newsletter.db import Database
+from newsletter.errors import InputError
+from newsletter.settings import ClassificationSettings, Settings
+from newsletter.sources.dates import parse_french_date
+from newsletter.sources.store import SourceStore
+from newsletter.tabular import Row, read_rows
+
+EDITORIAL_SOURCE = "editorial"
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "guid": ("id", "identifiant", "guid", "reference"),
+    "kind": ("type", "kind", "rubrique", "genre"),
+    "title": ("titre", "title", "intitule"),
+    "summary": ("resume", "summary", "texte", "description", "chapo"),
+    "url": ("lien", "url", "link", "adresse web"),
+    "published_at": ("date", "publie le", "published", "date de publication"),
+    "starts_at": ("debut", "start", "date de debut", "starts at"),
+    "ends_at": ("fin", "end", "date de fin", "ends at"),
+    "place": ("lieu", "place", "location"),
+    "organiser": ("organisateur", "organiser", "organisateurs", "structure"),
+    "registration_url": ("inscription", "registration", "lien d inscription"),
+    "cancelled": ("annule", "cancelled", "canceled"),
+    "themes": ("themes", "theme"),
+    "networks": ("reseaux", "reseau", "networks", "network"),
+    "territory": ("territoire", "territory", "commune"),
+}
+ALIASES = {words(alias): column for column, names in COLUMNS.items() for alias in names}
+TRUE = {"oui", "o", "yes", "y", "vrai", "true", "1", "x"}
+
+
+@dataclass
+class ImportReport:
+    entries: list[Entry] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def read_file(path: Path) -> list[Row]:
+    """Rows of a CSV or JSON file (a list of objects, or ``{"items": [...]}``)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"fichier illisible : {path} ({exc.strerror})") from None
+    if path.suffix.lower() != ".json":
+        return list(read_rows(data, ALIASES))
+    try:
+        document = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"JSON invalide : {exc}", "vérifiez la syntaxe du fichier") from None
+    records = document.get("items") if isinstance(document, dict) else document
+    if not isinstance(records, list):
+        raise InputError("JSON inattendu", 'attendu : une liste d\'objets ou {"items": [...]}')
+    return [Row(number, _json_values(record)) for number, record in enumerate(records, 1)]
+
+
+def _json_values(record: Any) -> dict[str, str]:
+    if not isinstance(record, dict):
+        return {}
+    values = {}
+    for key, value in record.items():
+        column = ALIASES.get(words(str(key)))
+        if column is not None and value is not None:
+            values[column] = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    return values
+
+
+def parse_rows(
+    rows: Iterable[Row], classification: ClassificationSettings, timezone: str
+) -> ImportReport:
+    """Turn rows into entries; collect one French error line per bad row."""
+    report = ImportReport()
+    zone = ZoneInfo(timezone)
+    for row in rows:
+        try:
+            report.entries.append(_entry(row.values, classification, zone))
+        except InputError as exc:
+            report.errors.append(f"ligne {row.line} : {exc.message}")
+    return report
+
+
+def _entry(values: dict[str, str], classification: ClassificationSettings, zone: ZoneInfo) -> Entry:
+    kind = words(values.get("kind", "")).replace(" ", "_")
+    if kind not in ITEM_KINDS:
+        raise InputError(f"type « {values.get('kind', '')} » inconnu ({', '.join(ITEM_KINDS)})")
+    title = clean_text(values.get("title", ""))
+    if not title:
+        raise InputError("titre manquant")
+    starts_at = _date(values, "starts_at", zone)
+    if kind == "agenda" and starts_at is None:
+        raise InputError("un rendez-vous doit avoir une date de début")
+    published = _date(values, "published_at", zone) or datetime.now(UTC)
+    url = values.get("url", "")
+    if url and not url.startswith(("http://", "https://")):
+        raise InputError(f"lien « {url} » : seules les adresses http(s) sont acceptées")
+    summary = values.get("summary", "")
+    guid = values.get("guid") or stable_id(kind, title, starts_at or "")
+    return Entry(
+        source_key=EDITORIAL_SOURCE,
+        guid=f"{EDITORIAL_SOURCE}:{guid}",
+        title=title,
+        kind=kind,
+        published_at=published,
+        url=url,
+        summary=clean_html(summary if "<" in summary else text_to_html(summary), url),
+        themes=_keys(values.get("themes", ""), classification.themes, "thème"),
+        networks=_keys(values.get("networks", ""), classification.networks, "réseau"),
+        territory=clean_text(values.get("territory", "")),
+        starts_at=starts_at,
+        ends_at=_date(values, "ends_at", zone),
+        place=clean_text(values.get("place", "")),
+        organiser=clean_text(values.get("organiser", "")),
+        registration_url=values.get("registration_url", ""),
+        cancelled=words(values.get("cancelled", "")) in TRUE,
+    )
+
+
+def _date(values: dict[str, str], column: str, zone: ZoneInfo) -> datetime | None:
+    text = values.get(column, "")
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        parsed = parse_french_date(text, str(zone))
+        if parsed is None:
+            raise InputError(f"date illisible « {text} » (colonne {column})") from None
+        return parsed
+    return value if value.tzinfo else value.replace(tzinfo=zone)
+
+
+def _keys(text: str, known: dict[str, Any], label: str) -> tuple[str, ...]:
+    keys = tuple(key.strip() for key in text.replace(";", ",").split(",") if key.strip())
+    unknown = [key for key in keys if key not in known]
+    if unknown:
+        raise InputError(f"{label} inconnu : {', '.join(unknown)} ({', '.join(known)})")
+    return keys
+
+
+def import_file(
+    database: Database, settings: Settings, path: Path
+) -> tuple[SaveOutcome | None, list[str]]:
+    """Import a file in one transaction; with any bad row, nothing is written."""
+    report = parse_rows(read_file(path), settings.classification, settings.fetch.timezone)
+    if report.errors:
+        return None, report.errors
+    classifier = Classifier.from_settings(settings.classification)
+    entries = prepare(report.entries, classifier, settings.fetch.timezone)
+    with database.session() as session:
+        source = SourceStore(session).ensure(EDITORIAL_SOURCE, "Saisie éditoriale")
+        return ItemStore(session).save_entries(source.id, entries), []
