@@ -256,6 +256,20 @@ def test_recipient_values_cannot_inject_headers(changes: dict[str, str]) -> None
         recipient(**changes)
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"reply_to": "a@example.org\r\nBcc: victim@example.org"},
+        {"list_id": "lettre example"},
+        {"sender_address": "lettre"},
+    ],
+)
+def test_edition_values_cannot_inject_headers(changes: dict[str, str]) -> None:
+    """Edition-level addresses and ids with line breaks, spaces or no @ are refused."""
+    with pytest.raises(ValueError):
+        factory(**changes)
+
+
 def _rsa_key() -> tuple[bytes, bytes]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private = key.private_bytes(

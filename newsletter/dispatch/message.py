@@ -53,9 +53,13 @@ class Recipient:
     def __post_init__(self) -> None:
         if not _KEY.fullmatch(self.key):
             raise ValueError(f"recipient key {self.key!r}: letters, digits, - and _ only")
-        for value in (self.email, self.unsubscribe_url, self.unsubscribe_mailto):
-            if len(value) > _MAX_URL or any(c in value for c in "\r\n<> "):
-                raise ValueError(f"recipient {self.key}: invalid header value {value!r}")
+        _check_single_token(
+            f"recipient {self.key}",
+            self.email,
+            self.unsubscribe_url,
+            self.unsubscribe_mailto,
+            self.envelope_sender,
+        )
         if "@" not in self.email:
             raise ValueError(f"recipient {self.key}: not an address {self.email!r}")
         if self.unsubscribe_url and not self.unsubscribe_url.startswith("https://"):
@@ -83,6 +87,27 @@ class EditionHeaders:
     archive_url: str = ""
     feedback_id: str = ""
     message_id_domain: str = ""
+
+    def __post_init__(self) -> None:
+        _check_single_token(
+            f"edition {self.id}",
+            self.sender_address,
+            self.list_id,
+            self.reply_to,
+            self.archive_url,
+            self.feedback_id,
+            self.message_id_domain,
+        )
+        if "@" not in self.sender_address:
+            raise ValueError(f"edition {self.id}: not an address {self.sender_address!r}")
+
+
+def _check_single_token(owner: str, *values: str) -> None:
+    """Addresses, URLs and ids go into headers and SMTP commands as they are: no line
+    breaks, spaces or angle brackets (header injection), and short enough for one line."""
+    for value in values:
+        if len(value) > _MAX_URL or any(char in value for char in "\r\n<> "):
+            raise ValueError(f"{owner}: invalid header value {value!r}")
 
 
 def feedback_id(edition_id: int, list_key: str, sender: str) -> str:
@@ -128,17 +153,22 @@ class MessageFactory:
         mac = hmac.new(id_key, f"boundary.{edition.id}".encode(), hashlib.sha256)
         self.boundary = f"=_lettre_{edition.id}_{mac.hexdigest()[:16]}"
         self._boundary_bytes = self.boundary.encode("ascii")
-        self._from = field("From", mailbox(edition.sender_name, edition.sender_address))
+        self._sender_fields = field("From", mailbox(edition.sender_name, edition.sender_address))
         if edition.reply_to:
-            self._from += field("Reply-To", edition.reply_to)
-        self._subject = field("Subject", unstructured(edition.subject)) + b"MIME-Version: 1.0\r\n"
-        self._subject += field("List-Id", f"{phrase(edition.list_name)} <{edition.list_id}>")
-        trailer = [b"Precedence: bulk\r\n"]
+            self._sender_fields += field("Reply-To", edition.reply_to)
+        self._topic_fields = b"".join(
+            [
+                field("Subject", unstructured(edition.subject)),
+                b"MIME-Version: 1.0\r\n",
+                field("List-Id", f"{phrase(edition.list_name)} <{edition.list_id}>"),
+            ]
+        )
+        list_fields = [b"Precedence: bulk\r\n"]
         if edition.archive_url:
-            trailer.insert(0, field("List-Archive", f"<{edition.archive_url}>"))
+            list_fields.insert(0, field("List-Archive", f"<{edition.archive_url}>"))
         if edition.feedback_id:
-            trailer.append(field("Feedback-ID", edition.feedback_id))
-        self._trailer = b"".join(trailer)
+            list_fields.append(field("Feedback-ID", edition.feedback_id))
+        self._list_fields = b"".join(list_fields)
         self._alternative = (
             f'Content-Type: multipart/alternative; boundary="{self.boundary}"\r\n\r\n'
             f"--{self.boundary}\r\n"
@@ -158,9 +188,9 @@ class MessageFactory:
         head = [
             self._date_field(),
             b"Message-ID: " + self.message_id(recipient).encode("ascii") + b"\r\n",
-            self._from,
+            self._sender_fields,
             field("To", mailbox(recipient.name, recipient.email)),
-            self._subject,
+            self._topic_fields,
         ]
         if recipient.unsubscribe_url:
             links = [f"<{recipient.unsubscribe_url}>"]
@@ -168,7 +198,7 @@ class MessageFactory:
                 links.append(f"<{recipient.unsubscribe_mailto}>")
             head.append(field("List-Unsubscribe", ", ".join(links)))
             head.append(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
-        head.append(self._trailer)
+        head.append(self._list_fields)
         if html is None:
             part_head, body = self._part("plain", text)
             ending = b"" if body.endswith(b"\r\n") else b"\r\n"
