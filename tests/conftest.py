@@ -1,4 +1,5 @@
-"""Shared fixtures: real databases (SQLite and PostgreSQL), settings, local feed servers.
+"""Shared fixtures: real databases (SQLite and PostgreSQL), settings, local feed servers,
+a local SMTP server with fault injection.
 
 A component the tests need but cannot find (PostgreSQL, Chromium, smtp-sink) is a skip on a
 laptop and a failure in CI (``CI`` set), so CI never passes by skipping.
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 
 from newsletter.db import Database, scratch_schema
 from newsletter.settings import Settings, validate_settings
+from tests.smtp_server import SmtpTestServer
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get(
@@ -87,3 +89,10 @@ def make_settings(project_config: dict[str, Any], tmp_path: Path) -> Any:
         return validate_settings(data, tmp_path / "config.toml")
 
     return make
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpTestServer]:
+    """A real SMTP server (aiosmtpd) on a free loopback port; ``.faults`` scripts failures."""
+    with SmtpTestServer() as server:
+        yield server

@@ -102,3 +102,18 @@ def test_unknown_theme_in_source(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(path, environ={})
     assert "thème inconnu 'sport'" in caught.value.message
+
+
+def test_dispatch_sections(tmp_path: Path) -> None:
+    """[transport] and [dispatch] validate: the shipped defaults send to a Maildir, a wrong
+    security mode is named by its dotted key, retry bounds must be ordered."""
+    settings = load_settings(ROOT / "config.toml", environ={})
+    assert settings.transport.kind == "maildir"
+    assert not settings.dispatch.dkim.enabled
+    path = write(tmp_path, '[transport.smtp]\nsecurity = "ssl"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, environ={})
+    assert caught.value.message.startswith("config.toml: transport.smtp.security: ")
+    path = write(tmp_path, "[dispatch]\nretry_base_seconds = 600\nretry_max_seconds = 60\n")
+    with pytest.raises(ConfigError, match="retry_max_seconds"):
+        load_settings(path, environ={})

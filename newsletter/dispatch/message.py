@@ -1,0 +1,254 @@
+"""Per-recipient messages as bytes, assembled from parts prepared once per edition.
+
+``MessageFactory`` is built once per (edition, variant) from the edition's values; it
+encodes the header fields that are the same for everyone (From, Subject, List-Id…) and the
+MIME part headers once. ``build(recipient, html, text)`` then only encodes what is personal
+(Message-ID, Date, To, List-Unsubscribe, the personalised bodies) and joins byte strings: no
+``email.message`` object is built or serialised per recipient (see benchmarks/bench_message.py).
+
+The result is an RFC 5322 message with CRLF line endings; the HTML and text bodies are UTF-8,
+sent as ``8bit`` when every line fits in 998 octets and as quoted-printable otherwise. The
+envelope sender is a VERP address (``verp_address``) so that a bounce names its recipient.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import hmac
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import format_datetime
+
+from newsletter.db import utcnow
+from newsletter.dispatch.headers import field, mailbox, phrase, unstructured
+
+MAX_OCTETS = 998  # RFC 5322 §2.1.1: a line MUST be at most 998 octets, CRLF excluded
+VERP_PREFIX = "bounces+"
+_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_VERP_TOKEN = re.compile(r"[A-Za-z0-9_=-]+(?:\.[A-Za-z0-9_=-]+)*")
+_MAX_URL = 900
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """What differs from one recipient to the next.
+
+    ``key`` identifies the recipient within the edition (e.g. ``"r42"`` for subscriber 42;
+    a test send uses another key so that its Message-ID differs from the real one's).
+    ``unsubscribe_url`` is the one-click https address (RFC 8058), ``unsubscribe_mailto``
+    an optional ``mailto:`` alternative, ``envelope_sender`` the VERP address given to the
+    transport (it does not appear in the message).
+    """
+
+    key: str
+    email: str
+    name: str = ""
+    unsubscribe_url: str = ""
+    unsubscribe_mailto: str = ""
+    envelope_sender: str = ""
+
+    def __post_init__(self) -> None:
+        if not _KEY.fullmatch(self.key):
+            raise ValueError(f"recipient key {self.key!r}: letters, digits, - and _ only")
+        _check_single_token(
+            f"recipient {self.key}",
+            self.email,
+            self.unsubscribe_url,
+            self.unsubscribe_mailto,
+            self.envelope_sender,
+        )
+        if "@" not in self.email:
+            raise ValueError(f"recipient {self.key}: not an address {self.email!r}")
+        if self.unsubscribe_url and not self.unsubscribe_url.startswith("https://"):
+            raise ValueError(f"recipient {self.key}: the unsubscribe URL must be https")
+        if self.unsubscribe_mailto and not self.unsubscribe_mailto.startswith("mailto:"):
+            raise ValueError(f"recipient {self.key}: the unsubscribe address must be mailto:")
+
+
+@dataclass(frozen=True)
+class EditionHeaders:
+    """What is the same for every recipient of an edition's variant.
+
+    ``list_id`` is the list identifier of RFC 2919 (``reaap.lettre.example.org``);
+    ``feedback_id`` the whole Feedback-ID value (see ``feedback_id()``); the Message-ID
+    domain defaults to the sender's.
+    """
+
+    id: int
+    subject: str
+    sender_name: str
+    sender_address: str
+    list_name: str
+    list_id: str
+    reply_to: str = ""
+    archive_url: str = ""
+    feedback_id: str = ""
+    message_id_domain: str = ""
+
+    def __post_init__(self) -> None:
+        _check_single_token(
+            f"edition {self.id}",
+            self.sender_address,
+            self.list_id,
+            self.reply_to,
+            self.archive_url,
+            self.feedback_id,
+            self.message_id_domain,
+        )
+        if "@" not in self.sender_address:
+            raise ValueError(f"edition {self.id}: not an address {self.sender_address!r}")
+
+
+def _check_single_token(owner: str, *values: str) -> None:
+    """Addresses, URLs and ids go into headers and SMTP commands as they are: no line
+    breaks, spaces or angle brackets (header injection), and short enough for one line."""
+    for value in values:
+        if len(value) > _MAX_URL or any(char in value for char in "\r\n<> "):
+            raise ValueError(f"{owner}: invalid header value {value!r}")
+
+
+def feedback_id(edition_id: int, list_key: str, sender: str) -> str:
+    """``campaign:list:type:sender`` (the order mailbox providers read); nothing personal."""
+    return f"e{edition_id}:{list_key}:newsletter:{sender}"
+
+
+def verp_address(token: str, domain: str) -> str:
+    """The envelope sender ``bounces+TOKEN@DOMAIN`` that brings a bounce back with TOKEN."""
+    if not _VERP_TOKEN.fullmatch(token) or len(VERP_PREFIX) + len(token) > 64:
+        raise ValueError(f"VERP token {token!r}: at most 56 characters among A-Z a-z 0-9 _ = - .")
+    return f"{VERP_PREFIX}{token}@{domain}"
+
+
+def parse_verp(address: str) -> str | None:
+    """The token of a VERP address (``<bounces+TOKEN@domain>``), or None for any other."""
+    local, at, _domain = address.strip().strip("<>").rpartition("@")
+    if not at or local[: len(VERP_PREFIX)].lower() != VERP_PREFIX:
+        return None
+    token = local[len(VERP_PREFIX) :]
+    return token if _VERP_TOKEN.fullmatch(token) else None
+
+
+class MessageFactory:
+    """Builds the bytes of each recipient's message for one edition variant.
+
+    ``id_key`` is a secret mixed into Message-IDs (same inputs, same id; another
+    installation, other ids). ``clock`` gives the Date (injectable for golden tests).
+    Thread-safe: ``build`` only reads the factory.
+    """
+
+    def __init__(
+        self,
+        edition: EditionHeaders,
+        id_key: bytes,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.edition = edition
+        self._id_key = id_key
+        self._clock = clock
+        domain = edition.message_id_domain or edition.sender_address.rpartition("@")[2]
+        self._id_suffix = f"@{domain}>"
+        mac = hmac.new(id_key, f"boundary.{edition.id}".encode(), hashlib.sha256)
+        self.boundary = f"=_lettre_{edition.id}_{mac.hexdigest()[:16]}"
+        self._boundary_bytes = self.boundary.encode("ascii")
+        self._sender_fields = field("From", mailbox(edition.sender_name, edition.sender_address))
+        if edition.reply_to:
+            self._sender_fields += field("Reply-To", edition.reply_to)
+        self._topic_fields = b"".join(
+            [
+                field("Subject", unstructured(edition.subject)),
+                b"MIME-Version: 1.0\r\n",
+                field("List-Id", f"{phrase(edition.list_name)} <{edition.list_id}>"),
+            ]
+        )
+        list_fields = [b"Precedence: bulk\r\n"]
+        if edition.archive_url:
+            list_fields.insert(0, field("List-Archive", f"<{edition.archive_url}>"))
+        if edition.feedback_id:
+            list_fields.append(field("Feedback-ID", edition.feedback_id))
+        self._list_fields = b"".join(list_fields)
+        self._alternative = (
+            f'Content-Type: multipart/alternative; boundary="{self.boundary}"\r\n\r\n'
+            f"--{self.boundary}\r\n"
+        ).encode("ascii")
+        self._between = f"\r\n--{self.boundary}\r\n".encode("ascii")
+        self._end = f"\r\n--{self.boundary}--\r\n".encode("ascii")
+        self._date: tuple[datetime, bytes] | None = None
+
+    def message_id(self, recipient: Recipient) -> str:
+        """``<e{edition}.{key}.{mac}@{domain}>``: the same for the same edition and key."""
+        seed = f"{self.edition.id}.{recipient.key}".encode("ascii")
+        mac = hmac.new(self._id_key, seed, hashlib.sha256).hexdigest()[:12]
+        return f"<e{self.edition.id}.{recipient.key}.{mac}{self._id_suffix}"
+
+    def build(self, recipient: Recipient, html: str | None, text: str) -> bytes:
+        """The complete message; ``html=None`` gives a text/plain-only message."""
+        head = [
+            self._date_field(),
+            b"Message-ID: " + self.message_id(recipient).encode("ascii") + b"\r\n",
+            self._sender_fields,
+            field("To", mailbox(recipient.name, recipient.email)),
+            self._topic_fields,
+        ]
+        if recipient.unsubscribe_url:
+            links = [f"<{recipient.unsubscribe_url}>"]
+            if recipient.unsubscribe_mailto:
+                links.append(f"<{recipient.unsubscribe_mailto}>")
+            head.append(field("List-Unsubscribe", ", ".join(links)))
+            head.append(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
+        head.append(self._list_fields)
+        if html is None:
+            part_head, body = self._part("plain", text)
+            ending = b"" if body.endswith(b"\r\n") else b"\r\n"
+            return b"".join([*head, part_head, body, ending])
+        return b"".join(
+            [
+                *head,
+                self._alternative,
+                *self._part("plain", text),
+                self._between,
+                *self._part("html", html),
+                self._end,
+            ]
+        )
+
+    def _date_field(self) -> bytes:
+        now = self._clock().replace(microsecond=0)
+        cached = self._date
+        if cached is None or cached[0] != now:
+            cached = (now, f"Date: {format_datetime(now)}\r\n".encode("ascii"))
+            self._date = cached
+        return cached[1]
+
+    def _part(self, subtype: str, content: str) -> tuple[bytes, bytes]:
+        """Part header and body: 8bit when every line fits, quoted-printable otherwise."""
+        data = content.encode("utf-8")
+        if b"\r" in data:
+            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        data = data.replace(b"\n", b"\r\n")
+        if _lines_fit(data) and self._boundary_bytes not in data:
+            encoding = b"8bit"
+        else:  # "=" is always escaped in quoted-printable: the boundary cannot appear
+            encoding = b"quoted-printable"
+            single_line = b"\n" not in data
+            data = binascii.b2a_qp(data, istext=True)
+            if single_line:  # b2a_qp breaks with the data's line ending, LF when it has none
+                data = data.replace(b"\n", b"\r\n")
+        header = (
+            b"Content-Type: text/" + subtype.encode("ascii") + b"; charset=utf-8\r\n"
+            b"Content-Transfer-Encoding: " + encoding + b"\r\n\r\n"
+        )
+        return header, data
+
+
+def _lines_fit(data: bytes) -> bool:
+    """Every CRLF-terminated line is at most 998 octets (checked ~1 KB at a time)."""
+    start, size = 0, len(data)
+    while size - start > MAX_OCTETS:
+        newline = data.rfind(b"\n", start, start + MAX_OCTETS + 2)
+        if newline < 0:
+            return False
+        start = newline + 1
+    return True

@@ -1,0 +1,229 @@
+"""A real SMTP server for tests (aiosmtpd, in process, on 127.0.0.1) that can misbehave.
+
+It records every accepted message (envelope and raw bytes) and counts sessions. A fault
+script makes it answer a command with a chosen reply, close or drop the connection, or
+answer slowly, a given number of times, optionally only for matching addresses:
+
+    server.faults.add("RCPT", code=450, times=3, match="bob@")     # greylisting
+    server.faults.add("MAIL", code=421, close=True)                # "closing channel"
+    server.faults.add("RCPT", code=550, times=None, match="gone@") # unknown user, always
+    server.faults.add("DATA", code=552)                            # message too big
+    server.faults.add("DATA", drop=True, after=5)                  # 6th message: cut
+    server.faults.add("DATA", drop=True, keep=True)                # kept, then cut (in flight)
+    server.faults.add("RCPT", delay=2.0)                           # slow reply
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import socket
+import threading
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+COMMANDS = ("EHLO", "MAIL", "RCPT", "DATA")
+
+
+@dataclass
+class Fault:
+    command: str
+    code: int | None = None
+    text: str = ""
+    times: int | None = 1  # None: every time
+    match: str = ""  # substring of the address (MAIL, RCPT) or of a recipient (DATA)
+    after: int = 0  # let this many matching commands pass first
+    close: bool = False  # close the connection after the reply
+    drop: bool = False  # close the connection without replying
+    keep: bool = False  # DATA with drop: keep the message before dropping (in-flight loss)
+    delay: float = 0.0  # seconds before replying
+
+    def reply(self) -> str:
+        default = {4: "Try again later", 5: "Refused"}.get((self.code or 0) // 100, "")
+        return f"{self.code} {self.text or default}"
+
+
+class FaultScript:
+    """Faults waiting for their command; thread-safe (tests add, the server consumes)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+
+    def add(self, command: str, **options: Any) -> Fault:
+        if command not in COMMANDS:
+            raise ValueError(f"command {command!r} not in {COMMANDS}")
+        fault = Fault(command, **options)
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def take(self, command: str, subject: str) -> Fault | None:
+        """The first fault that applies to this command now, used up once."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.command != command or fault.match not in subject:
+                    continue
+                if fault.after > 0:
+                    fault.after -= 1
+                    continue
+                if fault.times is not None:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self._faults.remove(fault)
+                return fault
+        return None
+
+
+@dataclass(frozen=True)
+class Received:
+    sender: str
+    recipients: tuple[str, ...]
+    data: bytes
+    mail_options: tuple[str, ...]
+
+    def parsed(self) -> EmailMessage:
+        message = email.message_from_bytes(self.data, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        return message
+
+
+@dataclass
+class RecordingHandler:
+    faults: FaultScript = field(default_factory=FaultScript)
+    messages: list[Received] = field(default_factory=list)
+    sessions: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        if not getattr(session, "counted", False):
+            session.counted = True
+            with self.lock:
+                self.sessions += 1
+        session.host_name = hostname
+        reply = await self._fault(server, "EHLO", hostname)
+        return responses if reply is None else [reply]
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        reply = await self._fault(server, "MAIL", address)
+        if reply is not None:
+            return reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        reply = await self._fault(server, "RCPT", address)
+        if reply is not None:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        received = Received(
+            envelope.mail_from,
+            tuple(envelope.rcpt_tos),
+            envelope.original_content,
+            tuple(envelope.mail_options),
+        )
+        reply = await self._fault(server, "DATA", " ".join(envelope.rcpt_tos), received)
+        if reply is not None:
+            return reply
+        self._keep(received)
+        return "250 OK: queued"
+
+    def _keep(self, received: Received) -> None:
+        with self.lock:
+            self.messages.append(received)
+
+    async def _fault(
+        self, server: Any, command: str, subject: str, received: Received | None = None
+    ) -> str | None:
+        fault = self.faults.take(command, subject)
+        if fault is None:
+            return None
+        if fault.delay:
+            await asyncio.sleep(fault.delay)
+        if fault.drop:
+            if fault.keep and received is not None:
+                self._keep(received)
+            server.transport.close()
+            await asyncio.Event().wait()  # cancelled when the connection is lost
+        if fault.code is None:
+            return None
+        if fault.close:
+            await server.push(fault.reply())
+            server.transport.close()
+            await asyncio.Event().wait()
+        return fault.reply()
+
+
+class SmtpTestServer:
+    """aiosmtpd on a free loopback port, advertising 8BITMIME and SMTPUTF8.
+
+    ``smtp_options`` go to aiosmtpd's ``SMTP`` (``tls_context``, ``require_starttls``,
+    ``auth_required``, ``authenticator``…).
+    """
+
+    def __init__(self, **smtp_options: Any) -> None:
+        self.handler = RecordingHandler()
+        self.host = "127.0.0.1"
+        self.port = free_port()
+        self._controller = Controller(
+            self.handler,
+            hostname=self.host,
+            port=self.port,
+            enable_SMTPUTF8=True,
+            **smtp_options,
+        )
+
+    @property
+    def faults(self) -> FaultScript:
+        return self.handler.faults
+
+    @property
+    def messages(self) -> list[Received]:
+        with self.handler.lock:
+            return list(self.handler.messages)
+
+    @property
+    def sessions(self) -> int:
+        """SMTP sessions opened by clients (those that said EHLO)."""
+        with self.handler.lock:
+            return self.handler.sessions
+
+    def received_by(self, address: str) -> list[Received]:
+        return [message for message in self.messages if address in message.recipients]
+
+    def start(self) -> SmtpTestServer:
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def __enter__(self) -> SmtpTestServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
