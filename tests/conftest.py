@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import tomli_w
 
 from newsletter.db import Database, scratch_schema
 from newsletter.settings import Settings, validate_settings
@@ -78,6 +79,29 @@ def database(db_url: str) -> Iterator[Database]:
 @pytest.fixture(scope="session")
 def project_config() -> dict[str, Any]:
     return tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
+
+
+def merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``overrides`` merged in, tables recursively."""
+    result = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merged(result[key], value)
+        else:
+            result[key] = value
+    return result
+
+
+@pytest.fixture
+def write_config(project_config: dict[str, Any], tmp_path: Path) -> Any:
+    """Write the project's config.toml with some values changed into a fresh folder."""
+
+    def write(**overrides: Any) -> Path:
+        path = tmp_path / "config.toml"
+        path.write_text(tomli_w.dumps(merged(project_config, overrides)), encoding="utf-8")
+        return path
+
+    return write
 
 
 @pytest.fixture

@@ -5,11 +5,12 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
 NEWSLETTER = Path(sys.executable).with_name("newsletter")
 
 
@@ -20,12 +21,14 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Path:
+def config(write_config: Callable[..., Path], project_config: dict[str, Any]) -> Path:
     """The project's config.toml, with the demo feeds on a free port, in a fresh folder."""
-    text = (ROOT / "config.toml").read_text(encoding="utf-8")
-    path = tmp_path / "config.toml"
-    path.write_text(text.replace("8765", str(free_port())), encoding="utf-8")
-    return path
+    port = free_port()
+    sources = [
+        source | {"url": source["url"].replace(":8765/", f":{port}/")}
+        for source in project_config["sources"]
+    ]
+    return write_config(demo={"feeds_port": port}, sources=sources)
 
 
 def run(config: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -7,23 +7,24 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
 NEWSLETTER = Path(sys.executable).with_name("newsletter")
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Path:
+def config(write_config: Callable[..., Path], project_config: dict[str, Any]) -> Path:
     """A configuration whose fetch job runs every 2 s, with a 3 s scheduler lease."""
-    text = (ROOT / "config.toml").read_text(encoding="utf-8")
-    text = text.replace("fetch_every_minutes = 60", "fetch_every_minutes = 0.0334")
-    text = text.replace("lease_seconds = 60", "lease_seconds = 3")
-    text = text.replace("8765", "9")  # sources unreachable: the job fails fast, and runs
-    path = tmp_path / "config.toml"
-    path.write_text(text, encoding="utf-8")
+    unreachable = [  # the job fails fast, and runs
+        source | {"url": "http://127.0.0.1:9/feed"} for source in project_config["sources"]
+    ]
+    path = write_config(
+        scheduler={"fetch_every_minutes": 0.0334, "lease_seconds": 3}, sources=unreachable
+    )
     subprocess.run([str(NEWSLETTER), "--config", str(path), "init"], check=True,
                    capture_output=True)  # fmt: skip
     return path
