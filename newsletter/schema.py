@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from newsletter.content import models as content_models
 from newsletter.db import Base
+from newsletter.editions import models as edition_models
 from newsletter.sources import models as source_models
 
-__all__ = ["Base", "content_models", "source_models"]
+__all__ = ["Base", "content_models", "edition_models", "source_models"]
 
 metadata = Base.metadata
