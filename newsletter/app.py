@@ -22,5 +22,6 @@ class App:
 def build(settings: Settings) -> App:
     url = resolve_url(settings.database.url, settings.base_dir)
     renderer = Renderer(settings.base_dir / settings.rendering.templates, settings.rendering)
-    return App(settings=settings, database=Database(url, echo=settings.database.echo),
-               renderer=renderer)  # fmt: skip
+    return App(
+        settings=settings, database=Database(url, echo=settings.database.echo), renderer=renderer
+    )

@@ -40,55 +40,107 @@ def _at(day: int, hour: int = 9, minute: int = 0, month: int = 11) -> datetime:
 
 ITEMS: list[dict[str, Any]] = [
     # section, fields
-    {"section": "fiches", "kind": "fiche", "themes": ["emploi"],
-     "title": "D.A.M.E.S. : des femmes dans les métiers du bâtiment",
-     "summary": "<p>Le projet D.A.M.E.S. promeut l’activité des femmes dans les métiers du "
-                "second œuvre du bâtiment, ordinairement réservés aux hommes.</p>",
-     "url": f"{PB}/fiche/dames"},
-    {"section": "fiches", "kind": "fiche", "themes": ["habitat"],
-     "title": "« Des murs aux toits » : l’autoréhabilitation accompagnée",
-     "summary": "<p>Accompagner les habitants qui rénovent eux-mêmes leur logement dans "
-                "l’habitat privé dégradé : une démarche qui associe chantier, formation et "
-                "lien social, au cœur des copropriétés en difficulté de Seine-Saint-Denis.</p>"
-                "<p>Second paragraphe.</p>",
-     "url": f"{PB}/fiche/des-murs-aux-toits"},
-    {"section": "rendez-vous", "kind": "agenda", "themes": ["egalite"],
-     "title": "Esprit critique et citoyenneté des jeunes", "summary": "<p>Journée annulée.</p>",
-     "url": f"{PB}/agenda/esprit-critique", "starts_at": _at(10, 9, 30),
-     "cancelled": True, "change": "annule"},
-    {"section": "rendez-vous", "kind": "agenda", "themes": ["education"],
-     "title": "Les Rencontres de Profession Banlieue : trajectoires des jeunes",
-     "summary": "<p>Une journée d’échanges entre élus, professionnels et chercheurs.</p>",
-     "url": f"{PB}/agenda/rencontres", "starts_at": _at(26, 9, 30),
-     "ends_at": _at(26, 17), "place": "Bourse du travail, 93200 Saint-Denis",
-     "organiser": "Profession Banlieue",
-     "registration_url": f"{PB}/agenda/rencontres/inscription"},
-    {"section": "rendez-vous", "kind": "agenda", "themes": ["participation"],
-     "title": "Forum des conseils citoyens", "summary": "<p>Reporté au 1er décembre.</p>",
-     "url": f"{PB}/agenda/forum", "starts_at": _at(1, 14, month=12),
-     "ends_at": _at(1, 17, month=12), "place": "Bobigny", "change": "modifie"},
-    {"section": "actualites", "kind": "actualite", "themes": ["education"],
-     "title": "Cités éducatives : quatre nouvelles communes",
-     "summary": "<p>Le label s’étend à quatre communes de la Seine-Saint-Denis.</p>",
-     "url": f"{PB}/actualite/cites-educatives"},
-    {"section": "actualites", "kind": "actualite", "themes": [],
-     "title": "Le centre de documentation change d’horaires",
-     "summary": "<p>Ouvert du mardi au jeudi, de 10 h à 17 h, sur rendez-vous.</p>",
-     "url": f"{PB}/actualite/horaires"},
-    {"section": "publications", "kind": "publication", "themes": ["egalite"],
-     "title": "Actes : « La santé mentale aux intersections »",
-     "summary": "<p>Les actes de la journée du 12 mai.</p>", "url": f"{PB}/publication/actes"},
-    {"section": "ressources", "kind": "ressource", "themes": ["gouvernance"],
-     "title": "Portrait social de la Seine-Saint-Denis, édition 2026",
-     "summary": "<p>Observatoire départemental des données sociales, 84 p.</p>",
-     "url": "https://exemple.fr/portrait-social"},
-    {"section": "partenaires", "kind": "agenda", "themes": ["egalite"],
-     "title": "Les approches communautaires en santé", "summary": "<p>Webinaire.</p>",
-     "url": "https://www.fabrique-territoires-sante.org/agenda/approches",
-     "starts_at": datetime(2026, 11, 19, tzinfo=PARIS),
-     "ends_at": datetime(2026, 11, 21, tzinfo=PARIS), "all_day": True,
-     "organiser": "Fabrique Territoires Santé"},
-]  # fmt: skip
+    {
+        "section": "fiches",
+        "kind": "fiche",
+        "themes": ["emploi"],
+        "title": "D.A.M.E.S. : des femmes dans les métiers du bâtiment",
+        "summary": "<p>Le projet D.A.M.E.S. promeut l’activité des femmes dans les métiers du "
+        "second œuvre du bâtiment, ordinairement réservés aux hommes.</p>",
+        "url": f"{PB}/fiche/dames",
+    },
+    {
+        "section": "fiches",
+        "kind": "fiche",
+        "themes": ["habitat"],
+        "title": "« Des murs aux toits » : l’autoréhabilitation accompagnée",
+        "summary": "<p>Accompagner les habitants qui rénovent eux-mêmes leur logement dans "
+        "l’habitat privé dégradé : une démarche qui associe chantier, formation et "
+        "lien social, au cœur des copropriétés en difficulté de Seine-Saint-Denis.</p>"
+        "<p>Second paragraphe.</p>",
+        "url": f"{PB}/fiche/des-murs-aux-toits",
+    },
+    {
+        "section": "rendez-vous",
+        "kind": "agenda",
+        "themes": ["egalite"],
+        "title": "Esprit critique et citoyenneté des jeunes",
+        "summary": "<p>Journée annulée.</p>",
+        "url": f"{PB}/agenda/esprit-critique",
+        "starts_at": _at(10, 9, 30),
+        "cancelled": True,
+        "change": "annule",
+    },
+    {
+        "section": "rendez-vous",
+        "kind": "agenda",
+        "themes": ["education"],
+        "title": "Les Rencontres de Profession Banlieue : trajectoires des jeunes",
+        "summary": "<p>Une journée d’échanges entre élus, professionnels et chercheurs.</p>",
+        "url": f"{PB}/agenda/rencontres",
+        "starts_at": _at(26, 9, 30),
+        "ends_at": _at(26, 17),
+        "place": "Bourse du travail, 93200 Saint-Denis",
+        "organiser": "Profession Banlieue",
+        "registration_url": f"{PB}/agenda/rencontres/inscription",
+    },
+    {
+        "section": "rendez-vous",
+        "kind": "agenda",
+        "themes": ["participation"],
+        "title": "Forum des conseils citoyens",
+        "summary": "<p>Reporté au 1er décembre.</p>",
+        "url": f"{PB}/agenda/forum",
+        "starts_at": _at(1, 14, month=12),
+        "ends_at": _at(1, 17, month=12),
+        "place": "Bobigny",
+        "change": "modifie",
+    },
+    {
+        "section": "actualites",
+        "kind": "actualite",
+        "themes": ["education"],
+        "title": "Cités éducatives : quatre nouvelles communes",
+        "summary": "<p>Le label s’étend à quatre communes de la Seine-Saint-Denis.</p>",
+        "url": f"{PB}/actualite/cites-educatives",
+    },
+    {
+        "section": "actualites",
+        "kind": "actualite",
+        "themes": [],
+        "title": "Le centre de documentation change d’horaires",
+        "summary": "<p>Ouvert du mardi au jeudi, de 10 h à 17 h, sur rendez-vous.</p>",
+        "url": f"{PB}/actualite/horaires",
+    },
+    {
+        "section": "publications",
+        "kind": "publication",
+        "themes": ["egalite"],
+        "title": "Actes : « La santé mentale aux intersections »",
+        "summary": "<p>Les actes de la journée du 12 mai.</p>",
+        "url": f"{PB}/publication/actes",
+    },
+    {
+        "section": "ressources",
+        "kind": "ressource",
+        "themes": ["gouvernance"],
+        "title": "Portrait social de la Seine-Saint-Denis, édition 2026",
+        "summary": "<p>Observatoire départemental des données sociales, 84 p.</p>",
+        "url": "https://exemple.fr/portrait-social",
+    },
+    {
+        "section": "partenaires",
+        "kind": "agenda",
+        "themes": ["egalite"],
+        "title": "Les approches communautaires en santé",
+        "summary": "<p>Webinaire.</p>",
+        "url": "https://www.fabrique-territoires-sante.org/agenda/approches",
+        "starts_at": datetime(2026, 11, 19, tzinfo=PARIS),
+        "ends_at": datetime(2026, 11, 21, tzinfo=PARIS),
+        "all_day": True,
+        "organiser": "Fabrique Territoires Santé",
+    },
+]
 
 CREDITS = {10: ("Centres de ressources — agenda des partenaires",)}
 
@@ -104,14 +156,28 @@ def sample_edition(edito: str = EDITO, mouvements: str = MOUVEMENTS) -> Edition:
             published_at=SEND_AT - timedelta(days=number),
             networks=[],
             revision=1,
-            **{"all_day": False, "cancelled": False, "place": "", "organiser": "",
-               "registration_url": "", "starts_at": None, "ends_at": None} | fields,
-        )  # fmt: skip
+            **{
+                "all_day": False,
+                "cancelled": False,
+                "place": "",
+                "organiser": "",
+                "registration_url": "",
+                "starts_at": None,
+                "ends_at": None,
+            }
+            | fields,
+        )
         positions[section] = positions.get(section, 0) + 1
         entries.append(
-            EditionItem(item=item, item_id=number, section=section,
-                        position=positions[section], item_revision=1, change=change)
-        )  # fmt: skip
+            EditionItem(
+                item=item,
+                item_id=number,
+                section=section,
+                position=positions[section],
+                item_revision=1,
+                change=change,
+            )
+        )
     return Edition(
         id=1,
         newsletter="lettre",

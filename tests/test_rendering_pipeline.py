@@ -101,8 +101,10 @@ def test_preheader_is_hidden_text(rendered: Rendered) -> None:
 def test_logo_has_alternative_text(settings: Settings) -> None:
     """A configured logo is an image with the organisation's name as alt text."""
     logo = settings.organisation.model_copy(update={"logo_url": "https://exemple.fr/logo.png"})
-    view = replace(sample_view(settings), organisation=replace(
-        sample_view(settings).organisation, logo_url=logo.logo_url))  # fmt: skip
+    view = replace(
+        sample_view(settings),
+        organisation=replace(sample_view(settings).organisation, logo_url=logo.logo_url),
+    )
     html = Renderer(TEMPLATES, settings.rendering).render(view).html
     images = re.findall(r"<img[^>]*>", html)
     assert images and all('alt="Profession Banlieue"' in image for image in images)

@@ -45,8 +45,11 @@ def assemble(ctx: Context, name: str, day: datetime | None, replace: bool) -> No
     declared = {source.key for source in app.settings.sources}
     for section in newsletter.sections:
         for key in sorted(set(section.sources) - declared):
-            ctx.console.print(f"Attention : rubrique {section.key}, source inconnue {key}",
-                              style="yellow", markup=False)  # fmt: skip
+            ctx.console.print(
+                f"Attention : rubrique {section.key}, source inconnue {key}",
+                style="yellow",
+                markup=False,
+            )
     with app.database.session() as session:
         store = EditionStore(session)
         made = assemble_edition(
@@ -100,8 +103,10 @@ def show(ctx: Context, edition_id: int) -> None:
             f"suivante le {_local(ctx, found.next_send_at)}"
         )
         console.print(f"Accroche : {found.preheader or '(automatique)'}", markup=False)
-        console.print(f"Édito : {'rédigé' if found.edito else 'à écrire'} ; "
-                      f"mouvements : {'rédigés' if found.mouvements else 'aucun'}")  # fmt: skip
+        console.print(
+            f"Édito : {'rédigé' if found.edito else 'à écrire'} ; "
+            f"mouvements : {'rédigés' if found.mouvements else 'aucun'}"
+        )
         print_contents(ctx, found)
 
 
@@ -266,9 +271,12 @@ def print_written(ctx: Context, rendered: Rendered, written: Written) -> None:
     console.print(f"{rendered.subject} — HTML {rendered.size / 1000:.1f} Ko", markup=False)
     for warning in rendered.warnings:
         console.print(f"Attention : {warning}", style="yellow", markup=False)
-    console.print(f"  page d’archive : {written.page}", markup=False)
-    console.print(f"  texte          : {written.text}", markup=False)
-    console.print(f"  message        : {written.preview}", markup=False)
+    for label, path in (
+        ("page d’archive", written.page),
+        ("texte         ", written.text),
+        ("message       ", written.preview),
+    ):
+        console.print(f"  {label} : {path}", markup=False, soft_wrap=True)  # paths stay whole
 
 
 def print_contents(ctx: Context, found: Edition) -> None:
