@@ -78,6 +78,21 @@ def test_styles_are_inlined(rendered: Rendered) -> None:
     assert "item-excerpt" not in outside_outlook  # classes no @media rule uses are dropped
 
 
+def test_inline_mj_style_is_inlined_too(tmp_path: Path, settings: Settings) -> None:
+    """A template's ``mj-style inline="inline"`` (left in the head by mjml-python) is inlined."""
+    shutil.copytree(TEMPLATES, tmp_path, dirs_exist_ok=True)
+    base = tmp_path / "base.mjml.j2"
+    source = base.read_text(encoding="utf-8")
+    source = source.replace(
+        "</mj-head>", '<mj-style inline="inline">.greeting { color: #123456; }</mj-style></mj-head>'
+    )
+    base.write_text(source, encoding="utf-8")
+    html = Renderer(tmp_path, settings.rendering).render(sample_view(settings)).html
+    greeting = re.search(r"<p[^>]*>%%GREETING%%", html)
+    assert greeting and "color:#123456" in greeting.group()
+    assert ".greeting" not in CONDITIONAL.sub("", html)
+
+
 def test_email_markup_is_accessible(rendered: Rendered) -> None:
     """lang="fr", role="presentation" on every table, color-scheme meta, a 600 px body."""
     html = rendered.html

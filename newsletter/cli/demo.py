@@ -64,7 +64,7 @@ def _editions(ctx: Context, today: date) -> None:
             made = assemble(store, name, newsletter, zone, day=today, replace=True)
             store.set_texts(made, **{key: load_sample_text(text) for key, text in texts.items()})
             rendered, written = write_rendered(app, session, made, edition_folder(app, made))
-            sections = len({entry.section for entry in made.entries})
+            sections = len(rendered.section_sizes)
             summary = f"édition {made.id} : {len(made.entries)} éléments en {sections} rubriques"
         ctx.console.rule(f"{newsletter.title} — {summary}")
         print_written(ctx, rendered, written)

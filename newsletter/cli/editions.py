@@ -102,6 +102,12 @@ def show(ctx: Context, edition_id: int) -> None:
             f"Édition {found.id}, {STATES[found.state]} ; envoi le {_local(ctx, found.send_at)}, "
             f"suivante le {_local(ctx, found.next_send_at)}"
         )
+        newsletter = app.settings.newsletter(found.newsletter)
+        audience = f"liste {newsletter.list}" + (
+            f", segment {newsletter.segment}" if newsletter.segment else ""
+        )
+        mode = "automatique à la date prévue" if newsletter.automatic else "après approbation"
+        console.print(f"Destinataires : {audience} ; envoi {mode}", markup=False)
         console.print(f"Accroche : {found.preheader or '(automatique)'}", markup=False)
         console.print(
             f"Édito : {'rédigé' if found.edito else 'à écrire'} ; "
