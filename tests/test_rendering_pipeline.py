@@ -163,6 +163,16 @@ def test_content_cannot_forge_a_marker(renderer: Renderer, settings: Settings) -
     assert "Gagnez ici https://" not in text
 
 
+def test_only_web_and_mail_links_reach_the_email(renderer: Renderer, settings: Settings) -> None:
+    """An item whose link is not http(s) or mailto (``javascript:``…) is shown without link."""
+    edition = sample_edition()
+    edition.entries[0].item.url = "javascript:alert(1)"
+    edition.entries[3].item.registration_url = "JavaScript:alert(2)"
+    rendered = renderer.render(sample_view(settings, edition))
+    assert "javascript" not in rendered.html.lower() and "javascript" not in rendered.text.lower()
+    assert "D.A.M.E.S. : des femmes dans les métiers du bâtiment" in rendered.html
+
+
 def test_variant_keeps_themed_items_of_its_themes(renderer: Renderer, settings: Settings) -> None:
     """A variant shows items of its themes and items without theme; rubriques left empty go."""
     everything = renderer.render(sample_view(settings))

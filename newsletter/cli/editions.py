@@ -267,7 +267,7 @@ def write_rendered(
         number=found.number,
         sender=newsletter.sender,
         reply_to=newsletter.reply_to,
-        send_at=found.send_at,
+        send_at=found.send_at.astimezone(ZoneInfo(settings.organisation.timezone)),
     )
     return rendered, write_edition(folder, rendered, where)
 

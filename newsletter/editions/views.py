@@ -20,6 +20,12 @@ from newsletter.settings import NewsletterSettings, OrganisationSettings
 
 Credits = Mapping[int, tuple[str, ...]]
 """Item id → names of the sources that announced it."""
+LINK_SCHEMES = ("https://", "http://", "mailto:")
+
+
+def safe_link(url: str) -> str:
+    """Only web and mail links reach an email; anything else (``javascript:``…) is dropped."""
+    return url if url.lower().startswith(LINK_SCHEMES) else ""
 
 
 def excerpt(summary_html: str, limit: int) -> str:
@@ -95,7 +101,7 @@ def _item(entry: EditionItem, limit: int, zone: ZoneInfo, credits: Credits) -> I
         kind=item.kind,
         kind_label=ITEM_KINDS.get(item.kind, item.kind),
         title=item.title,
-        url=item.url,
+        url=safe_link(item.url),
         excerpt=excerpt(item.summary, limit),
         themes=frozenset(item.themes),
         credits=credits.get(item.id, ()),
@@ -104,6 +110,6 @@ def _item(entry: EditionItem, limit: int, zone: ZoneInfo, credits: Credits) -> I
         all_day=item.all_day,
         place=item.place,
         organiser=item.organiser,
-        registration_url=item.registration_url,
+        registration_url=safe_link(item.registration_url),
         change="annule" if item.cancelled else entry.change,
     )
