@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from newsletter.db import Database, resolve_url
+from newsletter.rendering.renderer import Renderer
 from newsletter.settings import Settings
 
 
@@ -12,6 +13,7 @@ from newsletter.settings import Settings
 class App:
     settings: Settings
     database: Database
+    renderer: Renderer
 
     def close(self) -> None:
         self.database.dispose()
@@ -19,4 +21,7 @@ class App:
 
 def build(settings: Settings) -> App:
     url = resolve_url(settings.database.url, settings.base_dir)
-    return App(settings=settings, database=Database(url, echo=settings.database.echo))
+    renderer = Renderer(settings.base_dir / settings.rendering.templates, settings.rendering)
+    return App(
+        settings=settings, database=Database(url, echo=settings.database.echo), renderer=renderer
+    )

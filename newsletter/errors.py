@@ -37,3 +37,7 @@ class InputError(NewsletterError):
 
 class NotFoundError(NewsletterError):
     """A named object (item, source, edition…) does not exist."""
+
+
+class RenderError(NewsletterError):
+    """A template is missing or broken, or produced something that is not a valid email."""

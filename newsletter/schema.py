@@ -5,8 +5,9 @@ from __future__ import annotations
 from newsletter import leases
 from newsletter.content import models as content_models
 from newsletter.db import Base
+from newsletter.editions import models as edition_models
 from newsletter.sources import models as source_models
 
-__all__ = ["Base", "content_models", "leases", "source_models"]
+__all__ = ["Base", "content_models", "edition_models", "leases", "source_models"]
 
 metadata = Base.metadata

@@ -7,14 +7,17 @@ nothing reads the file or the environment anywhere else.
 from __future__ import annotations
 
 import os
+import string
 import tomllib
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from newsletter.content.kinds import ITEM_KINDS
-from newsletter.errors import ConfigError
+from newsletter.errors import ConfigError, NotFoundError
 
 ENV_CONFIG = "NEWSLETTER_CONFIG"
 ENV_DATABASE_URL = "NEWSLETTER_DATABASE_URL"
@@ -89,6 +92,122 @@ class SchedulerSettings(Section):
     misfire_grace_seconds: Annotated[int, Field(ge=1)] = 3600
 
 
+class OrganisationSettings(Section):
+    """Who sends: the postal identity shown in every email, and the public web address."""
+
+    name: str = "Profession Banlieue"
+    description: str = "Centre de ressources politique de la ville en Seine-Saint-Denis"
+    address: str = "15 rue Catulienne, 93200 Saint-Denis"
+    website: str = "https://www.professionbanlieue.org"
+    public_url: Annotated[str, Field(pattern=r"^https?://[^/]+.*[^/]$")] = (
+        "https://lettre.professionbanlieue.org"
+    )
+    logo_url: str = ""
+    timezone: str = "Europe/Paris"
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"fuseau horaire inconnu {value!r}") from None
+        return value
+
+
+class RenderingSettings(Section):
+    templates: Path = Path("templates/email")
+    output: Path = Path("var/editions")
+    max_html_bytes: Annotated[int, Field(ge=10_000)] = 90_000
+    text_width: Annotated[int, Field(ge=40, le=200)] = 72
+
+
+SUBJECT_FIELDS = frozenset({"number", "period", "title"})
+Key = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+
+
+class NewsletterSection(Section):
+    """One rubrique: which items it takes, in what order, how many."""
+
+    key: Key
+    title: str
+    kinds: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    networks: tuple[str, ...] = ()
+    limit: Annotated[int, Field(ge=1, le=100)] = 8
+    agenda_days: Annotated[int, Field(ge=1, le=366)] | None = None
+    text: Literal["", "edito", "mouvements"] = ""
+    intro: str = ""
+    sources: tuple[str, ...] = ()
+    credits: bool = False
+
+    @field_validator("kinds")
+    @classmethod
+    def _known_kinds(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [kind for kind in value if kind not in ITEM_KINDS]
+        if unknown:
+            raise ValueError(f"type inconnu {unknown[0]!r} ; attendu : {', '.join(ITEM_KINDS)}")
+        return value
+
+
+class NewsletterSettings(Section):
+    """A newsletter: its audience, schedule, rubriques, look and sender."""
+
+    title: str
+    description: str = ""
+    list: Key
+    segment: str = ""
+    schedule: str
+    automatic: bool = False
+    first_number: Annotated[int, Field(ge=1)] = 1
+    lookback_days: Annotated[int, Field(ge=1, le=730)] = 60
+    template: Key = "lettre"
+    subject: str = "{title} n° {number} — {period}"
+    preheader: str = ""
+    excerpt_chars: Annotated[int, Field(ge=80, le=2000)] = 300
+    sender: str
+    reply_to: str = ""
+    sections: tuple[NewsletterSection, ...]
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value, timezone="UTC")
+        except ValueError as exc:
+            raise ValueError(f"expression cron invalide ({exc})") from None
+        return value
+
+    @field_validator("subject", "preheader")
+    @classmethod
+    def _subject_fields(cls, value: str) -> str:
+        fields = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        if not fields <= SUBJECT_FIELDS:
+            unknown = sorted(fields - SUBJECT_FIELDS)
+            raise ValueError(f"champ inconnu {{{unknown[0]}}} ; connus : {{number}}, "
+                             "{period}, {title}")  # fmt: skip
+        return value
+
+    @field_validator("sender", "reply_to")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if value and "@" not in parseaddr(value)[1]:
+            raise ValueError(f"adresse invalide {value!r}")
+        return value
+
+    @field_validator("sections")
+    @classmethod
+    def _distinct(cls, value: tuple[NewsletterSection, ...]) -> tuple[NewsletterSection, ...]:
+        keys = [section.key for section in value]
+        if not keys:
+            raise ValueError("au moins une rubrique")
+        if len(set(keys)) < len(keys):
+            raise ValueError("clé de rubrique en double")
+        return value
+
+
 class DemoSettings(Section):
     feeds_port: Annotated[int, Field(ge=1, le=65535)] = 8765
 
@@ -160,6 +279,9 @@ class Settings(Section):
     classification: ClassificationSettings = ClassificationSettings()
     sources: tuple[SourceSettings, ...] = ()
     scheduler: SchedulerSettings = SchedulerSettings()
+    organisation: OrganisationSettings = OrganisationSettings()
+    rendering: RenderingSettings = RenderingSettings()
+    newsletters: dict[Key, NewsletterSettings] = {}
     demo: DemoSettings = DemoSettings()
     transport: TransportSettings = TransportSettings()
     dispatch: DispatchSettings = DispatchSettings()
@@ -177,12 +299,30 @@ class Settings(Section):
             for network in source.networks:
                 if network not in self.classification.networks:
                     raise ValueError(f"source {source.key!r} : réseau inconnu {network!r}")
+        for name, newsletter in self.newsletters.items():
+            for section in newsletter.sections:
+                for theme in section.themes:
+                    if theme not in self.classification.themes:
+                        raise ValueError(f"lettre {name!r} : thème inconnu {theme!r}")
+                for network in section.networks:
+                    if network not in self.classification.networks:
+                        raise ValueError(f"lettre {name!r} : réseau inconnu {network!r}")
         return self
 
     @property
     def base_dir(self) -> Path:
         """Relative paths in the configuration are relative to the file's folder."""
         return self.path.parent
+
+    def newsletter(self, name: str) -> NewsletterSettings:
+        """A declared newsletter, or an error listing the declared ones."""
+        try:
+            return self.newsletters[name]
+        except KeyError:
+            raise NotFoundError(
+                f"lettre inconnue : {name}",
+                f"lettres déclarées dans config.toml : {', '.join(self.newsletters) or 'aucune'}",
+            ) from None
 
 
 def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:

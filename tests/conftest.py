@@ -98,7 +98,9 @@ def write_config(project_config: dict[str, Any], tmp_path: Path) -> Any:
 
     def write(**overrides: Any) -> Path:
         path = tmp_path / "config.toml"
-        path.write_text(tomli_w.dumps(merged(project_config, overrides)), encoding="utf-8")
+        templates = str(ROOT / project_config["rendering"]["templates"])
+        data = merged(merged(project_config, {"rendering": {"templates": templates}}), overrides)
+        path.write_text(tomli_w.dumps(data), encoding="utf-8")
         return path
 
     return write

@@ -11,10 +11,14 @@ from rich.table import Table
 
 from newsletter.cli.content import fetch_with_progress, print_fetch_summary
 from newsletter.cli.context import Context, pass_context
+from newsletter.cli.editions import edition_folder, print_written, write_rendered
 from newsletter.content.editorial import import_file
 from newsletter.content.kinds import ITEM_KINDS
 from newsletter.content.models import Item
 from newsletter.demo.feed_server import serve_samples
+from newsletter.demo.samples import load_sample_text
+from newsletter.editions.assembly import assemble
+from newsletter.editions.store import EditionStore
 from newsletter.errors import NewsletterError
 
 EDITORIAL_SAMPLE = Path(__file__).resolve().parent.parent / "demo" / "data" / "editorial.csv"
@@ -23,11 +27,12 @@ EDITORIAL_SAMPLE = Path(__file__).resolve().parent.parent / "demo" / "data" / "e
 @click.command()
 @pass_context
 def demo(ctx: Context) -> None:
-    """Démonstration : sert les flux d'exemple, crée la base, rassemble les contenus."""
+    """Démonstration : flux d'exemple, base, collecte, puis une Lettre et une lettre du Réaap."""
     settings = ctx.settings
     port = settings.demo.feeds_port
+    today = date.today()
     try:
-        server = serve_samples(date.today(), port=port)
+        server = serve_samples(today, port=port)
     except OSError as exc:
         raise NewsletterError(
             f"impossible de servir les flux d'exemple sur le port {port} : {exc.strerror}",
@@ -46,6 +51,34 @@ def demo(ctx: Context) -> None:
         raise NewsletterError(f"fichier éditorial d'exemple invalide : {errors[0]}")
     console.print(f"Saisie éditoriale ({EDITORIAL_SAMPLE.name}) : {saved.new} nouveaux éléments.")
     _print_gathered(ctx)
+    _editions(ctx, today)
+
+
+# The demo's editions, and the sample texts their editors wrote.
+DEMO_EDITIONS = {
+    "lettre": {"edito": "lettre-edito", "mouvements": "lettre-mouvements"},
+    "reaap": {"edito": "reaap-edito"},
+}
+
+
+def _editions(ctx: Context, today: date) -> None:
+    """Assemble a Lettre and a Réaap issue for today and render them to files."""
+    app = ctx.app
+    zone = app.settings.organisation.timezone
+    for name, texts in DEMO_EDITIONS.items():
+        newsletter = app.settings.newsletter(name)
+        with app.database.session() as session:
+            store = EditionStore(session)
+            made = assemble(store, name, newsletter, zone, day=today, replace=True)
+            store.set_texts(made, **{key: load_sample_text(text) for key, text in texts.items()})
+            rendered, written = write_rendered(app, session, made, edition_folder(app, made))
+            sections = len(rendered.section_sizes)
+            summary = f"édition {made.id} : {len(made.entries)} éléments en {sections} rubriques"
+        ctx.console.rule(f"{newsletter.title} — {summary}")
+        print_written(ctx, rendered, written)
+    ctx.console.print(
+        "Ouvrir index.html dans un navigateur ; relire avec `newsletter edition show ID`."
+    )
 
 
 def _print_gathered(ctx: Context) -> None:

@@ -213,4 +213,6 @@ class ItemStore:
             setattr(item, name, list(value) if name in ("themes", "networks") else value)
             item.overrides = {**item.overrides, name: jsonable(value)}
         item.last_changed_at = utcnow()
+        # A correction is a new revision: an edition that announced the item shows the update.
+        item.revision += 1
         return item

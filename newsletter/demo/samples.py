@@ -50,6 +50,12 @@ def load_sample_content() -> dict[str, Any]:
     return json.loads(data.read_text(encoding="utf-8"))
 
 
+def load_sample_text(name: str) -> str:
+    """An editors' sample text (``lettre-edito``, ``lettre-mouvements``, ``reaap-edito``)."""
+    data = resources.files("newsletter.demo").joinpath("data", f"{name}.md")
+    return data.read_text(encoding="utf-8")
+
+
 def build_sample_feeds(today: date) -> dict[str, tuple[str, bytes]]:
     """Map each sample feed path to ``(content_type, body)``, dated relative to ``today``."""
     builders = {"rss2": _rss2, "rss1": _rss1, "atom": _atom, "ics": _ics}

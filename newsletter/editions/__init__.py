@@ -1,0 +1,1 @@
+"""Editions: numbered issues of a newsletter, assembled from items, edited, approved, sent."""

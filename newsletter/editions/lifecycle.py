@@ -1,0 +1,54 @@
+"""The states of an edition and the moves between them.
+
+``draft → approved → scheduled → sending → sent``, and ``cancelled`` from any state before
+sending. Editing an approved (or scheduled) edition sends it back to draft: what was
+approved is what goes out.
+"""
+
+from __future__ import annotations
+
+from newsletter.editions.models import Edition
+from newsletter.errors import InputError
+
+STATES: dict[str, str] = {
+    "draft": "brouillon",
+    "approved": "approuvée",
+    "scheduled": "programmée",
+    "sending": "en cours d’envoi",
+    "sent": "envoyée",
+    "cancelled": "annulée",
+}
+MOVES: dict[str, frozenset[str]] = {
+    "draft": frozenset({"approved", "cancelled"}),
+    "approved": frozenset({"draft", "scheduled", "sending", "cancelled"}),
+    "scheduled": frozenset({"draft", "sending", "cancelled"}),
+    "sending": frozenset({"sent"}),
+    "sent": frozenset(),
+    "cancelled": frozenset(),
+}
+EDITABLE = frozenset({"draft", "approved", "scheduled"})
+# Editions whose items count as announced: they went out, or are going out.
+PUBLISHED = ("sending", "sent")
+
+
+def move(edition: Edition, state: str) -> None:
+    """Change the state, or say in French why that move is not possible."""
+    if state not in MOVES[edition.state]:
+        raise InputError(
+            f"l’édition {edition.id} est {STATES[edition.state]} : "
+            f"impossible de la passer à l’état {STATES[state]}",
+            "voir `newsletter edition show ID`",
+        )
+    edition.state = state
+
+
+def require_editable(edition: Edition) -> None:
+    """Only an edition not yet sent can change; an approved one goes back to draft."""
+    if edition.state not in EDITABLE:
+        raise InputError(
+            f"l’édition {edition.id} est {STATES[edition.state]} : elle ne peut plus changer",
+            "préparez la suivante avec `newsletter edition assemble`",
+        )
+    if edition.state != "draft":
+        edition.state = "draft"
+        edition.approved_at = None

@@ -1,0 +1,70 @@
+"""Editions, the items they carry (with the revision announced) and per-newsletter numbering."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from newsletter.content.models import Item
+from newsletter.db import Base, UTCDateTime, utcnow
+
+
+class Edition(Base):
+    __tablename__ = "editions"
+    __table_args__ = (sa.UniqueConstraint("newsletter", "number", name="uq_editions_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    newsletter: Mapped[str] = mapped_column(sa.String(50), index=True)
+    number: Mapped[int]
+    state: Mapped[str] = mapped_column(sa.String(20), default="draft", index=True)
+    # When it goes out, and the following scheduled send (the end of its agenda window).
+    send_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_send_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    period: Mapped[str] = mapped_column(sa.String(100), default="")
+    subject: Mapped[str] = mapped_column(sa.String(300), default="")
+    preheader: Mapped[str] = mapped_column(sa.String(300), default="")
+    # Editors' texts, stored as sanitised HTML.
+    edito: Mapped[str] = mapped_column(sa.Text, default="")
+    mouvements: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    assembled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    entries: Mapped[list[EditionItem]] = relationship(
+        back_populates="edition",
+        cascade="all, delete-orphan",
+        order_by="EditionItem.position",
+    )
+
+
+class EditionItem(Base):
+    """An item in an edition: its rubrique, its place there, the revision announced."""
+
+    __tablename__ = "edition_items"
+    __table_args__ = (sa.UniqueConstraint("edition_id", "item_id", name="uq_edition_items"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    section: Mapped[str] = mapped_column(sa.String(50))
+    position: Mapped[int]
+    item_revision: Mapped[int]
+    # "" for a first announcement, "modifie" or "annule" for an update of an announced one.
+    change: Mapped[str] = mapped_column(sa.String(20), default="")
+
+    edition: Mapped[Edition] = relationship(back_populates="entries")
+    item: Mapped[Item] = relationship(lazy="joined")
+
+
+class EditionNumbering(Base):
+    """The next number of a newsletter, when an editor set it (``edition number --set``)."""
+
+    __tablename__ = "edition_numbering"
+
+    newsletter: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    next_number: Mapped[int]

@@ -1,0 +1,278 @@
+"""Edition queries: numbering, what was announced, candidates for assembly, editors' changes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from newsletter.content.models import Item, ItemSource
+from newsletter.db import utcnow
+from newsletter.editions.lifecycle import EDITABLE, PUBLISHED, move, require_editable
+from newsletter.editions.models import Edition, EditionItem, EditionNumbering
+from newsletter.editions.prose import to_html
+from newsletter.editions.selection import Candidate, Placement, matches
+from newsletter.errors import InputError, NotFoundError
+from newsletter.settings import NewsletterSettings
+from newsletter.sources.models import Source
+
+
+class EditionStore:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- reading --------------------------------------------------------------------------
+
+    def get(self, edition_id: int) -> Edition:
+        edition = self.session.get(Edition, edition_id)
+        if edition is None:
+            raise NotFoundError(
+                f"édition {edition_id} introuvable", "voir `newsletter edition list`"
+            )
+        return edition
+
+    def list(self, newsletter: str | None = None) -> list[Edition]:
+        query = sa.select(Edition).order_by(Edition.newsletter, Edition.number.desc())
+        if newsletter:
+            query = query.where(Edition.newsletter == newsletter)
+        return list(self.session.scalars(query))
+
+    def published(self, newsletter: str) -> list[Edition]:
+        """Editions that went out (or are going out), newest first."""
+        query = (
+            sa.select(Edition)
+            .where(Edition.newsletter == newsletter, Edition.state.in_(PUBLISHED))
+            .order_by(Edition.number.desc())
+        )
+        return list(self.session.scalars(query))
+
+    def open_edition(self, newsletter: str) -> Edition | None:
+        """The edition being prepared (draft, approved or scheduled), if any."""
+        query = sa.select(Edition).where(
+            Edition.newsletter == newsletter, Edition.state.in_(EDITABLE)
+        )
+        return self.session.scalars(query.order_by(Edition.number.desc())).first()
+
+    def announced(self, newsletter: str) -> dict[int, int]:
+        """Items of the newsletter's published editions → latest revision announced."""
+        query = (
+            sa.select(EditionItem.item_id, sa.func.max(EditionItem.item_revision))
+            .join(Edition)
+            .where(Edition.newsletter == newsletter, Edition.state.in_(PUBLISHED))
+            .group_by(EditionItem.item_id)
+        )
+        return {item_id: revision for item_id, revision in self.session.execute(query)}
+
+    def candidates(self, since: datetime, send_at: datetime) -> list[Candidate]:
+        """Items published in the window, and every rendez-vous still ahead of the send."""
+        query = sa.select(Item).where(
+            sa.or_(
+                sa.and_(Item.published_at > since, Item.published_at <= send_at),
+                sa.and_(Item.kind == "agenda", Item.starts_at >= send_at),
+            )
+        )
+        return self._candidates(list(self.session.scalars(query)))
+
+    def _candidates(self, items: Sequence[Item]) -> list[Candidate]:
+        keys = self._source_keys(item.id for item in items)
+        return [
+            Candidate(
+                id=item.id,
+                kind=item.kind,
+                published_at=item.published_at,
+                revision=item.revision,
+                themes=frozenset(item.themes),
+                networks=frozenset(item.networks),
+                sources=frozenset(keys.get(item.id, ())),
+                starts_at=item.starts_at,
+                cancelled=item.cancelled,
+            )
+            for item in items
+        ]
+
+    def credits(self, edition: Edition) -> dict[int, tuple[str, ...]]:
+        """Names of the sources that announced each item of the edition."""
+        query = (
+            sa.select(ItemSource.item_id, Source.name)
+            .join(Source, Source.id == ItemSource.source_id)
+            .join(EditionItem, EditionItem.item_id == ItemSource.item_id)
+            .where(EditionItem.edition_id == edition.id)
+            .order_by(ItemSource.id)
+        )
+        found: dict[int, tuple[str, ...]] = {}
+        for item_id, name in self.session.execute(query):
+            found[item_id] = (*found.get(item_id, ()), name)
+        return found
+
+    def _source_keys(self, item_ids: Iterable[int]) -> dict[int, list[str]]:
+        ids = sorted(set(item_ids))
+        keys: dict[int, list[str]] = {}
+        for start in range(0, len(ids), 500):
+            query = (
+                sa.select(ItemSource.item_id, Source.key)
+                .join(Source, Source.id == ItemSource.source_id)
+                .where(ItemSource.item_id.in_(ids[start : start + 500]))
+            )
+            for item_id, key in self.session.execute(query):
+                keys.setdefault(item_id, []).append(key)
+        return keys
+
+    # -- numbering ------------------------------------------------------------------------
+
+    def next_number(self, newsletter: str, first_number: int) -> int:
+        """The number the next edition takes: as set by an editor, else continuing."""
+        numbering = self.session.get(EditionNumbering, newsletter)
+        highest = self.session.scalar(
+            sa.select(sa.func.max(Edition.number)).where(Edition.newsletter == newsletter)
+        )
+        if numbering is not None:
+            return max(numbering.next_number, (highest or 0) + 1)
+        return first_number if highest is None else highest + 1
+
+    def set_next_number(self, newsletter: str, number: int) -> None:
+        """Initialise numbering (the Lettre was not at n° 1 when this tool arrived)."""
+        highest = self.session.scalar(
+            sa.select(sa.func.max(Edition.number)).where(Edition.newsletter == newsletter)
+        )
+        if highest is not None and number <= highest:
+            raise InputError(
+                f"le n° {highest} existe déjà pour la lettre {newsletter}",
+                f"choisissez un numéro supérieur à {highest}",
+            )
+        numbering = self.session.get(EditionNumbering, newsletter)
+        if numbering is None:
+            self.session.add(EditionNumbering(newsletter=newsletter, next_number=number))
+        else:
+            numbering.next_number = number
+
+    # -- writing --------------------------------------------------------------------------
+
+    def add(self, edition: Edition) -> Edition:
+        self.session.add(edition)
+        self.session.flush()
+        return edition
+
+    def place(self, edition: Edition, placements: Sequence[Placement]) -> None:
+        """Replace the edition's items by these placements."""
+        edition.entries.clear()
+        self.session.flush()
+        edition.entries.extend(
+            EditionItem(
+                item_id=placement.item_id,
+                section=placement.section,
+                position=placement.position,
+                item_revision=placement.revision,
+                change=placement.change,
+            )
+            for placement in placements
+        )
+        self.session.flush()
+        self.session.refresh(edition)
+
+    def move_item(self, edition: Edition, item_id: int, position: int) -> None:
+        """Put an item at ``position`` (from 1) within its rubrique."""
+        require_editable(edition)
+        entry = self._entry(edition, item_id)
+        siblings = [e for e in self._section(edition, entry.section) if e is not entry]
+        siblings.insert(max(0, min(position - 1, len(siblings))), entry)
+        self._renumber(siblings)
+
+    def drop_item(self, edition: Edition, item_id: int) -> None:
+        require_editable(edition)
+        entry = self._entry(edition, item_id)
+        edition.entries.remove(entry)
+        self._renumber(self._section(edition, entry.section))
+
+    def add_item(
+        self, edition: Edition, item_id: int, newsletter: NewsletterSettings, section: str | None
+    ) -> EditionItem:
+        """Add an item at the end of a rubrique (by default the first one it fits)."""
+        require_editable(edition)
+        item = self.session.get(Item, item_id)
+        if item is None:
+            raise NotFoundError(f"élément {item_id} introuvable", "voir `newsletter items list`")
+        if any(entry.item_id == item.id for entry in edition.entries):
+            raise InputError(
+                f"l’élément {item.id} est déjà dans l’édition {edition.id}",
+                "déplacez-le avec --move",
+            )
+        keys = [declared.key for declared in newsletter.sections]
+        if section is None:
+            candidate = self._candidates([item])[0]
+            section = next((s.key for s in newsletter.sections if matches(s, candidate)), None)
+            if section is None:
+                raise InputError(
+                    f"aucune rubrique de {edition.newsletter} ne convient à l’élément {item.id}",
+                    f"précisez --section parmi : {', '.join(keys)}",
+                )
+        elif section not in keys:
+            raise InputError(f"rubrique inconnue : {section}", f"rubriques : {', '.join(keys)}")
+        announced = self.announced(edition.newsletter).get(item.id)
+        change = ""
+        if item.cancelled:
+            change = "annule"
+        elif announced is not None and item.revision > announced:
+            change = "modifie"
+        entry = EditionItem(
+            item_id=item.id,
+            item=item,
+            section=section,
+            position=len(self._section(edition, section)) + 1,
+            item_revision=item.revision,
+            change=change,
+        )
+        edition.entries.append(entry)
+        return entry
+
+    def set_texts(
+        self,
+        edition: Edition,
+        edito: str | None = None,
+        mouvements: str | None = None,
+        subject: str | None = None,
+        preheader: str | None = None,
+    ) -> None:
+        """Editors' texts: édito and mouvements as light Markdown or HTML (sanitised)."""
+        require_editable(edition)
+        if edito is not None:
+            edition.edito = to_html(edito)
+        if mouvements is not None:
+            edition.mouvements = to_html(mouvements)
+        if subject is not None:
+            if not subject.strip():
+                raise InputError("objet vide", "donnez un objet au message")
+            edition.subject = subject.strip()
+        if preheader is not None:
+            edition.preheader = preheader.strip()
+
+    def approve(self, edition: Edition) -> None:
+        move(edition, "approved")
+        edition.approved_at = utcnow()
+
+    def mark_sent(self, edition: Edition, when: datetime) -> None:
+        """The edition went out: what it announced is frozen at the items' current revision."""
+        move(edition, "sent")
+        edition.sent_at = when
+        for entry in edition.entries:
+            entry.item_revision = entry.item.revision
+
+    def _entry(self, edition: Edition, item_id: int) -> EditionItem:
+        for entry in edition.entries:
+            if entry.item_id == item_id:
+                return entry
+        raise NotFoundError(
+            f"l’élément {item_id} n’est pas dans l’édition {edition.id}",
+            f"voir `newsletter edition show {edition.id}`",
+        )
+
+    @staticmethod
+    def _section(edition: Edition, section: str) -> list[EditionItem]:
+        entries = [entry for entry in edition.entries if entry.section == section]
+        return sorted(entries, key=lambda entry: entry.position)
+
+    @staticmethod
+    def _renumber(entries: Sequence[EditionItem]) -> None:
+        for position, entry in enumerate(entries, start=1):
+            entry.position = position

@@ -1,0 +1,77 @@
+"""The archive: an edition's files (page, text, preview message) and the Atom feed."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import feedparser
+
+from newsletter.archive.feed import ArchivedEdition, archive_feed
+from newsletter.archive.files import Publication, write_edition
+from newsletter.rendering.renderer import Renderer
+from newsletter.settings import load_settings
+from tests.edition_samples import SEND_AT, sample_view
+
+ROOT = Path(__file__).resolve().parent.parent
+PUBLIC = "https://lettre.exemple.fr"
+
+
+def test_edition_files(tmp_path: Path) -> None:
+    """index.html and message.txt carry no personal link; preview.eml is a complete message."""
+    settings = load_settings(ROOT / "config.toml", environ={})
+    rendered = Renderer(ROOT / "templates" / "email", settings.rendering).render(
+        sample_view(settings)
+    )
+    where = Publication(
+        PUBLIC, "lettre", 87, "La Lettre <lettre@exemple.fr>", "doc@exemple.fr", SEND_AT
+    )
+    written = write_edition(tmp_path / "lettre-87", rendered, where)
+
+    page = written.page.read_text(encoding="utf-8")
+    text = written.text.read_text(encoding="utf-8")
+    for part in (page, text):
+        assert "%%" not in part and "Bonjour," in part and "Mme Dupont" not in part
+        assert f"{PUBLIC}/abonnement" in part and "desabonnement" not in part
+    assert f'href="{PUBLIC}/archives/lettre/feed.atom"' in page
+
+    message = email.message_from_bytes(written.preview.read_bytes(), policy=email.policy.default)
+    assert message.get_content_type() == "multipart/alternative"
+    assert message["Subject"] == rendered.subject and "=?utf-8?" in str(
+        written.preview.read_bytes()[:300]
+    )
+    assert message["Reply-To"] == "doc@exemple.fr" and message["MIME-Version"] == "1.0"
+    plain, html = message.iter_parts()
+    assert plain.get_content_type() == "text/plain" and html.get_content_type() == "text/html"
+    assert plain.get_content_charset() == html.get_content_charset() == "utf-8"
+    assert "Bonjour Mme Dupont," in plain.get_content()
+    assert "Bonjour Mme Dupont," in html.get_content()
+    assert f"{PUBLIC}/desabonnement/EXEMPLE" in html.get_content()
+
+
+def test_atom_feed_of_sent_editions() -> None:
+    """The archive feed is valid Atom: one entry per sent edition, newest first, permanent ids."""
+    sent = datetime(2026, 11, 3, 9, tzinfo=ZoneInfo("Europe/Paris"))
+    editions = [
+        ArchivedEdition(87, "La Lettre n° 87 — novembre-décembre 2026", "Au sommaire : A", sent),
+        ArchivedEdition(
+            88,
+            "La Lettre n° 88 — janvier-février 2027",
+            "Au sommaire : B & C",
+            sent + timedelta(days=63),
+        ),
+    ]
+    xml = archive_feed(PUBLIC, "lettre", "La Lettre", "Profession Banlieue", editions)
+    parsed = feedparser.parse(xml)
+    assert not parsed.bozo
+    assert parsed.feed.title == "La Lettre" and parsed.feed.language == "fr"
+    assert [entry.id for entry in parsed.entries] == [
+        f"{PUBLIC}/archives/lettre/88/",
+        f"{PUBLIC}/archives/lettre/87/",
+    ]
+    assert parsed.entries[0].summary == "Au sommaire : B & C"
+    assert parsed.entries[0].link == f"{PUBLIC}/archives/lettre/88/"
+    assert parsed.feed.updated.startswith("2027-01-05")

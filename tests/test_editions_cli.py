@@ -1,0 +1,139 @@
+"""The edition commands, end to end: the demo, then an editor's session on its database."""
+
+from __future__ import annotations
+
+import re
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from newsletter.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's configuration on a fresh SQLite file, its own port and output folder."""
+    folder = tmp_path_factory.mktemp("cli")
+    port = str(free_port())
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    text = text.replace('url = "sqlite:///var/lettre.db"', f'url = "sqlite:///{folder}/l.db"')
+    text = text.replace("8765", port).replace('"templates/email"', f'"{ROOT}/templates/email"')
+    path = folder / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run(config: Path, *args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(cli, ["--config", str(config), *args], input=input)
+
+
+@pytest.fixture(scope="module")
+def demo(config: Path) -> Result:
+    result = run(config, "demo")
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_demo_renders_a_lettre_and_a_reaap_issue(demo: Result, config: Path) -> None:
+    """The demo assembles a Lettre and a Réaap issue and says where their files are."""
+    pages = re.findall(r"page d’archive : (\S+)", demo.output)
+    assert [Path(page).parent.name for page in pages] == ["lettre-87", "reaap-1"]
+    for page in map(Path, pages):
+        assert page.parent.parent == config.parent / "var" / "editions"
+        for name in ("index.html", "message.txt", "preview.eml"):
+            assert (page.parent / name).stat().st_size > 1000
+    lettre = Path(pages[0]).read_text(encoding="utf-8")
+    assert "La Lettre de Profession Banlieue" in lettre and "n° 87" in lettre
+    assert "Chères lectrices, chers lecteurs," in lettre and "Mme Claire Martin" in lettre
+    assert "Rendez-vous" in lettre and "Des centres de ressources partenaires" in lettre
+    reaap = (Path(pages[1]).parent / "message.txt").read_text(encoding="utf-8")
+    assert "LA LETTRE DU RÉAAP 93" in reaap and "Café des parents" in reaap
+
+
+def test_list_and_show(demo: Result, config: Path) -> None:
+    """`edition list` lists the drafts; `edition show` gives subject, state and contents."""
+    listed = run(config, "edition", "list")
+    assert listed.exit_code == 0 and "lettre" in listed.output and "reaap" in listed.output
+    shown = run(config, "edition", "show", "1")
+    assert shown.exit_code == 0
+    assert "La Lettre de Profession Banlieue n° 87" in shown.output and "brouillon" in shown.output
+
+
+def test_edit_render_approve(demo: Result, config: Path, tmp_path: Path) -> None:
+    """An editor reorders, drops, adds, rewrites the édito, renders and approves."""
+    shown = run(config, "edition", "show", "1").output
+    fiches = re.findall(r"│ fiches\s+│ \d+\s+│ (\d+)", shown)
+    assert len(fiches) >= 3
+    edito = tmp_path / "edito.md"
+    edito.write_text("Un **nouvel** édito.", encoding="utf-8")
+    edited = run(
+        config,
+        "edition",
+        "edit",
+        "1",
+        "--move",
+        fiches[2],
+        "1",
+        "--drop",
+        fiches[0],
+        "--edito",
+        str(edito),
+        "--subject",
+        "Numéro spécial",
+    )
+    assert edited.exit_code == 0, edited.output
+    after = re.findall(r"│ fiches\s+│ \d+\s+│ (\d+)", edited.output)
+    assert after[0] == fiches[2] and fiches[0] not in after
+    readded = run(config, "edition", "edit", "1", "--add", fiches[0])
+    assert (
+        readded.exit_code == 0
+        and re.findall(r"│ fiches\s+│ \d+\s+│ (\d+)", readded.output)[-1] == fiches[0]
+    )
+
+    out = tmp_path / "rendu"
+    rendered = run(config, "edition", "render", "1", "--out", str(out))
+    assert rendered.exit_code == 0, rendered.output
+    assert "Numéro spécial" in rendered.output
+    assert "Un <strong>nouvel</strong> édito." in (out / "index.html").read_text(encoding="utf-8")
+
+    approved = run(config, "edition", "approve", "1")
+    assert approved.exit_code == 0 and "approuvée" in approved.output
+    again = run(config, "edition", "approve", "1")
+    assert again.exit_code == 1 and "Erreur : " in again.output
+
+
+def test_errors_are_one_french_line(demo: Result, config: Path) -> None:
+    """Wrong input gives one line in French with a hint, and a non-zero exit code."""
+    for args, expected in [
+        (("edition", "show", "999"), "édition 999 introuvable"),
+        (("edition", "assemble", "gazette"), "lettre inconnue : gazette"),
+        (("edition", "assemble", "lettre"), "en préparation"),
+        (("edition", "edit", "2"), "rien à modifier"),
+        (("edition", "render", "2", "--themes", "jardin"), "thème inconnu : jardin"),
+    ]:
+        result = run(config, *args)
+        assert result.exit_code != 0 and expected in result.output, result.output
+        assert len(result.output.strip().splitlines()) == 1
+
+
+def test_numbering_and_feed(demo: Result, config: Path) -> None:
+    """`edition number` shows and sets the next number; `edition feed` writes Atom."""
+    assert "n° 88" in run(config, "edition", "number", "lettre").output
+    assert "n° 95" in run(config, "edition", "number", "lettre", "--set", "95").output
+    assert "n° 2" in run(config, "edition", "number", "reaap").output
+    feed = run(config, "edition", "feed", "lettre")
+    assert (
+        feed.exit_code == 0
+        and "<feed" in feed.output
+        and "http://www.w3.org/2005/Atom" in feed.output
+    )

@@ -1,0 +1,105 @@
+"""The rendered edition in a real browser (Debian's Chromium, headless): desktop and mobile.
+
+Screenshots are saved under tests/artifacts/ (ignored by git) for a human to look at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from newsletter.archive.files import Publication, write_edition
+from newsletter.rendering.context import EditionView
+from newsletter.rendering.renderer import Renderer
+from newsletter.settings import Settings, load_settings
+from tests.conftest import missing
+from tests.edition_samples import SEND_AT, sample_view
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# The 600 px column MJML lays out (the outermost element with that maximum width).
+COLUMN_WIDTH = """() => {
+  const column = [...document.querySelectorAll('div')]
+    .find(div => div.style.maxWidth === '600px');
+  return column.getBoundingClientRect().width;
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        missing("Chromium", "install the Debian package `chromium` (scripts/system-deps does)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def settings() -> Settings:
+    return load_settings(ROOT / "config.toml", environ={})
+
+
+def view_for(settings: Settings, template: str) -> EditionView:
+    view = sample_view(settings)
+    if template == "lettre":
+        return view
+    reaap = settings.newsletter("reaap")
+    return replace(view, template=template, title=reaap.title, description=reaap.description)
+
+
+def open_page(browser: Browser, page: Path, width: int) -> Page:
+    opened = browser.new_page(viewport={"width": width, "height": 900})
+    opened.goto(page.as_uri())
+    return opened
+
+
+@pytest.mark.parametrize("template", ["lettre", "reseaux"])
+def test_edition_renders_on_desktop_and_mobile(
+    browser: Browser, settings: Settings, template: str, tmp_path: Path
+) -> None:
+    """The page shows its title, a 600 px column on desktop and no sideways scroll on mobile."""
+    view = view_for(settings, template)
+    rendered = Renderer(ROOT / "templates" / "email", settings.rendering).render(view)
+    where = Publication(
+        "https://lettre.exemple.fr",
+        view.newsletter,
+        view.number,
+        "Lettre <lettre@exemple.fr>",
+        "",
+        SEND_AT,
+    )
+    page = write_edition(tmp_path, rendered, where).page
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    desktop = open_page(browser, page, 800)
+    assert desktop.title() == view.subject
+    masthead = desktop.locator("h1")
+    assert masthead.is_visible() and masthead.inner_text() == view.title
+    assert desktop.get_by_text("Se désabonner").is_visible()
+    assert desktop.get_by_text("15 rue Catulienne, 93200 Saint-Denis").is_visible()
+    assert desktop.evaluate(COLUMN_WIDTH) == 600
+    desktop.screenshot(path=ARTIFACTS / f"{template}-desktop.png", full_page=True)
+    desktop.close()
+
+    mobile = open_page(browser, page, 375)
+    assert mobile.locator("h1").is_visible()
+    assert mobile.evaluate("document.documentElement.scrollWidth") <= 375
+    assert mobile.evaluate(COLUMN_WIDTH) <= 375
+    padding = mobile.evaluate("getComputedStyle(document.querySelector('td.pad')).paddingLeft")
+    assert padding == "22px"  # the @media rule kept after inlining applies
+    mobile.screenshot(path=ARTIFACTS / f"{template}-mobile.png", full_page=True)
+    mobile.close()
