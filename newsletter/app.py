@@ -2,21 +2,47 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
 
 from newsletter.db import Database, resolve_url
 from newsletter.settings import Settings
+from subscribers.mailer import SmtpMailer
+from subscribers.secrets import Secrets
+from subscribers.segments import Segments
+from subscribers.store import SubscriberStore
+from subscribers.tokens import Tokens
 
 
 @dataclass
 class App:
     settings: Settings
     database: Database
+    secrets: Secrets = field(default_factory=Secrets)
+
+    def subscriber_store(self, session: Session) -> SubscriberStore:
+        return SubscriberStore(session, self.secrets.pepper, self.settings.subscribers.lists)
+
+    def segments(self, session: Session) -> Segments:
+        settings = self.settings
+        return Segments(session, settings.segments, settings.subscribers.lists,
+                        settings.classification.themes)  # fmt: skip
+
+    def tokens(self) -> Tokens:
+        return Tokens(self.secrets.signing_keys, self.settings.subscribers)
+
+    def mailer(self) -> SmtpMailer:
+        return SmtpMailer(self.settings.smtp)
 
     def close(self) -> None:
         self.database.dispose()
 
 
-def build(settings: Settings) -> App:
+def build(settings: Settings, environ: Mapping[str, str] | None = None) -> App:
     url = resolve_url(settings.database.url, settings.base_dir)
-    return App(settings=settings, database=Database(url, echo=settings.database.echo))
+    secrets = Secrets.from_environ(os.environ if environ is None else environ)
+    return App(settings=settings, database=Database(url, echo=settings.database.echo),
+               secrets=secrets)  # fmt: skip

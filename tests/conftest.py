@@ -16,8 +16,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from newsletter.app import App
 from newsletter.db import Database
 from newsletter.settings import Settings, validate_settings
+from subscribers.secrets import ENV_PEPPER, ENV_SECRET_KEYS, Secrets
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get(
@@ -97,3 +99,21 @@ def make_settings(project_config: dict[str, Any], tmp_path: Path) -> Any:
         return validate_settings(data, tmp_path / "config.toml")
 
     return make
+
+
+SIGNING_KEYS = ("n" * 40, "o" * 40)  # newest first
+PEPPER = "p" * 40
+
+
+@pytest.fixture
+def app_secrets(monkeypatch: pytest.MonkeyPatch) -> Secrets:
+    """Link-signing keys and suppression pepper, in the environment and as an object."""
+    monkeypatch.setenv(ENV_SECRET_KEYS, ",".join(SIGNING_KEYS))
+    monkeypatch.setenv(ENV_PEPPER, PEPPER)
+    return Secrets(SIGNING_KEYS, PEPPER)
+
+
+@pytest.fixture
+def app(database: Database, make_settings: Any, app_secrets: Secrets) -> App:
+    """The wired application on the test database (both backends), secrets set."""
+    return App(make_settings(), database, app_secrets)

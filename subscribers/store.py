@@ -1,0 +1,157 @@
+"""Subscriber queries: find, create, update details, subscribe, unsubscribe, change status."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from newsletter.db import utcnow
+from newsletter.errors import InputError, NotFoundError
+from subscribers.addresses import Address, address_key, parse_address
+from subscribers.consent import Consent, record_consents
+from subscribers.details import Details
+from subscribers.models import ALL_LISTS, Subscriber, SubscriberTheme, Subscription
+from subscribers.suppression import email_hash, is_suppressed, suppress
+
+CHUNK = 500
+DETAIL_COLUMNS = [name for name in Details.__dataclass_fields__ if name != "themes"]
+
+
+class SubscriberStore:
+    def __init__(self, session: Session, pepper: bytes, lists: Collection[str]) -> None:
+        self.session = session
+        self.pepper = pepper
+        self.lists = lists
+
+    def hash(self, key: str) -> str:
+        return email_hash(key, self.pepper)
+
+    # -- finding --------------------------------------------------------------------------
+
+    def find(self, email: str) -> Subscriber | None:
+        key = address_key(email)
+        return self.session.scalar(sa.select(Subscriber).where(Subscriber.email_key == key))
+
+    def get(self, email: str) -> Subscriber:
+        subscriber = self.find(email)
+        if subscriber is None:
+            raise NotFoundError(
+                f"aucun abonné à l'adresse {email.strip()}", "vérifiez l'orthographe"
+            )
+        return subscriber
+
+    def existing(self, keys: Sequence[str]) -> dict[str, Subscriber]:
+        """Subscribers among these address keys, with their subscriptions, in few queries."""
+        found: dict[str, Subscriber] = {}
+        for start in range(0, len(keys), CHUNK):
+            rows = self.session.scalars(
+                sa.select(Subscriber)
+                .where(Subscriber.email_key.in_(keys[start : start + CHUNK]))
+                .options(
+                    selectinload(Subscriber.subscriptions), selectinload(Subscriber.theme_rows)
+                )
+            )
+            found.update({row.email_key: row for row in rows})
+        return found
+
+    @staticmethod
+    def details(subscriber: Subscriber) -> Details:
+        return Details(
+            **{name: getattr(subscriber, name) for name in DETAIL_COLUMNS},
+            themes=tuple(subscriber.themes),
+        )
+
+    def check_list(self, list_key: str) -> str:
+        if list_key not in self.lists:
+            raise InputError(f"liste inconnue « {list_key} »", f"listes : {', '.join(self.lists)}")
+        return list_key
+
+    # -- writing --------------------------------------------------------------------------
+
+    def create(self, address: Address, details: Details, now: datetime) -> Subscriber:
+        subscriber = Subscriber(
+            email=address.email, email_key=address.key, email_hash=self.hash(address.key),
+            created_at=now, updated_at=now, **details.columns(),
+        )  # fmt: skip
+        subscriber.theme_rows = [SubscriberTheme(theme=theme) for theme in details.themes]
+        self.session.add(subscriber)
+        self.session.flush()
+        return subscriber
+
+    def update(self, subscriber: Subscriber, details: Details, now: datetime) -> None:
+        for name, value in details.columns().items():
+            setattr(subscriber, name, value)
+        if set(subscriber.themes) != set(details.themes):
+            subscriber.theme_rows = [SubscriberTheme(theme=theme) for theme in details.themes]
+        subscriber.updated_at = now
+        self.session.flush()
+
+    def subscription(self, subscriber: Subscriber, list_key: str) -> Subscription | None:
+        return next((s for s in subscriber.subscriptions if s.list_key == list_key), None)
+
+    def set_subscription(
+        self, subscriber: Subscriber, list_key: str, status: str, source: str, now: datetime
+    ) -> Subscription:
+        """Create or change one list subscription (timestamps follow the status)."""
+        subscription = self.subscription(subscriber, self.check_list(list_key))
+        if subscription is None:
+            subscription = Subscription(list_key=list_key, created_at=now, status=status)
+            subscriber.subscriptions.append(subscription)
+        subscription.status = status
+        subscription.source = source[:300] or subscription.source
+        if status == "active":
+            subscription.confirmed_at, subscription.unsubscribed_at = now, None
+        elif status == "unsubscribed":
+            subscription.unsubscribed_at = now
+        self.session.flush()
+        return subscription
+
+    def admin_add(
+        self, email: str, details: Details, list_keys: Iterable[str], consent: Consent
+    ) -> Subscriber:
+        """An editor adds someone (consent given by phone, letter…): active at once."""
+        address = parse_address(email)
+        lists = [self.check_list(key) for key in list_keys]
+        barred = [key for key in lists if is_suppressed(self.session, self.hash(address.key), key)]
+        if barred:
+            raise InputError(
+                f"{address.email} est sur la liste d'exclusion ({', '.join(barred)})",
+                "la personne doit se réinscrire elle-même par le formulaire",
+            )
+        now = utcnow()
+        subscriber = self.find(address.key)
+        if subscriber is None:
+            subscriber = self.create(address, details, now)
+        else:
+            self.update(subscriber, details, now)
+        for key in lists:
+            self.set_subscription(subscriber, key, "active", consent.source or "admin", now)
+        record_consents(self.session, consent, [(subscriber.id, key) for key in lists], now)
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber, list_key: str | None, now: datetime) -> list[str]:
+        """Leave one list (or all); the address hash keeps a re-import from bringing it back."""
+        keys = [self.check_list(list_key)] if list_key else list(self.lists)
+        left = []
+        for key in keys:
+            subscription = self.subscription(subscriber, key)
+            if subscription is not None and subscription.status != "unsubscribed":
+                self.set_subscription(subscriber, key, "unsubscribed", "", now)
+                left.append(key)
+            if list_key:
+                suppress(self.session, subscriber.email_hash, "unsubscribed", key)
+        if not list_key:
+            suppress(self.session, subscriber.email_hash, "unsubscribed", ALL_LISTS)
+        return left
+
+    def set_status(self, subscriber: Subscriber, status: str, now: datetime) -> None:
+        """Bounced or complained: the address is suppressed for every list at once."""
+        subscriber.status = status
+        subscriber.updated_at = now
+        if status in ("bounced", "complained"):
+            reason = "complaint" if status == "complained" else "bounced"
+            suppress(self.session, subscriber.email_hash, reason, ALL_LISTS)
+        self.session.flush()
