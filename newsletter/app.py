@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from newsletter.db import Database, resolve_url
 from newsletter.settings import Settings
-from subscribers.mailer import SmtpMailer
+from subscribers.mailer import Mailer, SmtpMailer
+from subscribers.optin import OptIn
 from subscribers.secrets import Secrets
 from subscribers.segments import Segments
 from subscribers.store import SubscriberStore
@@ -36,6 +37,12 @@ class App:
 
     def mailer(self) -> SmtpMailer:
         return SmtpMailer(self.settings.smtp)
+
+    def optin(self, session: Session, mailer: Mailer | None = None) -> OptIn:
+        settings = self.settings
+        return OptIn(self.subscriber_store(session), self.tokens(), mailer or self.mailer(),
+                     settings.subscribers, settings.smtp.sender,
+                     settings.classification.themes)  # fmt: skip
 
     def close(self) -> None:
         self.database.dispose()

@@ -13,7 +13,13 @@ from newsletter.errors import InputError, NotFoundError
 from subscribers.addresses import Address, address_key, parse_address
 from subscribers.consent import Consent, record_consents
 from subscribers.details import Details
-from subscribers.models import ALL_LISTS, Subscriber, SubscriberTheme, Subscription
+from subscribers.models import (
+    ALL_LISTS,
+    ConfirmationRequest,
+    Subscriber,
+    SubscriberTheme,
+    Subscription,
+)
 from subscribers.suppression import email_hash, is_suppressed, suppress
 
 CHUNK = 500
@@ -154,4 +160,16 @@ class SubscriberStore:
         if status in ("bounced", "complained"):
             reason = "complaint" if status == "complained" else "bounced"
             suppress(self.session, subscriber.email_hash, reason, ALL_LISTS)
+        self.session.flush()
+
+    # -- confirmation emails --------------------------------------------------------------
+
+    def confirmations_since(self, digest: str, since: datetime) -> int:
+        query = sa.select(sa.func.count(ConfirmationRequest.id)).where(
+            ConfirmationRequest.email_hash == digest, ConfirmationRequest.sent_at >= since
+        )
+        return self.session.scalar(query) or 0
+
+    def record_confirmation(self, digest: str, now: datetime) -> None:
+        self.session.add(ConfirmationRequest(email_hash=digest, sent_at=now))
         self.session.flush()

@@ -74,14 +74,20 @@ class Tokens:
 
     # -- link tokens ----------------------------------------------------------------------
 
-    def issue(self, purpose: str, subscriber: Subscriber, lists: Sequence[str] = ()) -> str:
+    def issue(
+        self,
+        purpose: str,
+        subscriber: Subscriber,
+        lists: Sequence[str] = (),
+        now: datetime | None = None,
+    ) -> str:
         payload = {"s": subscriber.id, "b": subscriber.email_hash[:BINDING], "l": list(lists)}
-        return self._serializer(purpose).dumps(payload)
+        return self._serializer(purpose, now).dumps(payload)
 
-    def verify(self, purpose: str, token: str) -> tuple[Claims, str]:
+    def verify(self, purpose: str, token: str, now: datetime | None = None) -> tuple[Claims, str]:
         """The claims and the address binding of a well-signed, unexpired token."""
         try:
-            payload, issued = self._serializer(purpose).loads(
+            payload, issued = self._serializer(purpose, now).loads(
                 token, max_age=self._max_age(purpose), return_timestamp=True
             )
             claims = Claims(purpose, int(payload["s"]), tuple(payload["l"]), issued)
@@ -89,22 +95,27 @@ class Tokens:
         except (BadData, KeyError, TypeError, ValueError):
             raise InvalidToken() from None
 
-    def resolve(self, session: Session, purpose: str, token: str) -> tuple[Subscriber, Claims]:
+    def resolve(
+        self, session: Session, purpose: str, token: str, now: datetime | None = None
+    ) -> tuple[Subscriber, Claims]:
         """The subscriber a token was issued for, or the neutral refusal."""
-        claims, binding = self.verify(purpose, token)
+        claims, binding = self.verify(purpose, token, now)
         subscriber = session.get(Subscriber, claims.subscriber_id)
         if subscriber is None or not hmac.compare_digest(subscriber.email_hash[:BINDING], binding):
             raise InvalidToken()
         return subscriber, claims
 
-    def _serializer(self, purpose: str) -> URLSafeTimedSerializer:
+    def _serializer(self, purpose: str, now: datetime | None) -> URLSafeTimedSerializer:
         if purpose not in PURPOSES:
             raise ValueError(f"unknown token purpose {purpose!r}")
         return URLSafeTimedSerializer(
             list(reversed(self.keys)),  # itsdangerous signs with the last key
             salt=f"lettre.{purpose}",
             signer=_ClockedSigner,
-            signer_kwargs={"clock": self.clock, "digest_method": hashlib.sha256},
+            signer_kwargs={
+                "clock": self.clock if now is None else lambda: now,
+                "digest_method": hashlib.sha256,
+            },
         )
 
     def _max_age(self, purpose: str) -> int:
