@@ -43,7 +43,7 @@ PROFILE_WORDS = {
     "adherent": ("adherent", "adherente", "adherent e", "adherents"),
     "autre": ("autre", "autres", ""),
 }
-FORMAT_WORDS = {"html": ("html", ""), "text": ("text", "texte", "texte brut", "txt")}
+FORMAT_WORDS = {"html": ("html", ""), "text": ("text", "texte", "texte seul", "texte brut", "txt")}
 THEME_SEPARATORS = re.compile(r"[,|/]")
 
 

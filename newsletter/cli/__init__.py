@@ -49,9 +49,9 @@ def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from newsletter.cli import content, demo
+    from newsletter.cli import bounces, content, demo, subscribers
 
-    for module in (content, demo):
+    for module in (content, demo, subscribers, bounces):
         for command in module.COMMANDS:
             cli.add_command(command)
 
