@@ -52,7 +52,7 @@ def import_(ctx: Context, file: Path, list_key: str, source: str, dry_run: bool)
             on_progress=lambda done, total: progress.update(task, completed=done, total=total),
         )  # fmt: skip
     for line in report.lines():
-        ctx.console.print(line, markup=False, highlight=False)
+        ctx.console.print(line, markup=False, highlight=False, soft_wrap=True)
     if dry_run:
         ctx.console.print("Essai à blanc : rien n'a été enregistré.")
 
