@@ -44,5 +44,5 @@ def record_consents(
     """One record per (subscriber id, list key), in one bulk statement."""
     rows = [consent.row(subscriber_id, list_key, at) for subscriber_id, list_key in pairs]
     if rows:
-        session.execute(sa.insert(ConsentRecord), rows)
+        session.execute(sa.insert(ConsentRecord.__table__), rows)
     return len(rows)

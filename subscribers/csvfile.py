@@ -10,13 +10,13 @@ import csv
 import io
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from newsletter.content.text import words
 from newsletter.errors import InputError
 from newsletter.settings import Category
 from subscribers.addresses import Address, parse_address
-from subscribers.details import Details, department_from_postcode
+from subscribers.details import Details, cached_words, department_from_postcode
 
 # Field → (header written on export, headers recognised on import, compared with words()).
 COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -98,6 +98,7 @@ def read_csv(data: bytes, themes: Mapping[str, Category]) -> ParsedFile:
     while not header:  # leading empty lines
         header = next(reader)
     positions = _map_header(header, parsed)
+    labels = {key: words(theme.label) for key, theme in themes.items()}
     by_key: dict[str, Row] = {}
     line = reader.line_num
     for cells in reader:
@@ -107,7 +108,7 @@ def read_csv(data: bytes, themes: Mapping[str, Category]) -> ParsedFile:
             continue
         values = {name: cells[index] if index < len(cells) else "" for name, index in positions}
         try:
-            row = Row(start, parse_address(values["email"]), _details(values, themes))
+            row = Row(start, parse_address(values["email"]), _details(values, labels))
         except InputError as exc:
             parsed.rejected.append(Notice(start, exc.message))
             continue
@@ -141,11 +142,11 @@ def _map_header(header: list[str], parsed: ParsedFile) -> list[tuple[str, int]]:
     return list(positions.items())
 
 
-def _details(values: Mapping[str, str], themes: Mapping[str, Category]) -> Details:
+def _details(values: Mapping[str, str], labels: Mapping[str, str]) -> Details:
     department = values.get("department", "") or department_from_postcode(
         values.get("postcode", "")
     )
-    details = Details(
+    return Details(
         civility=values.get("civility", ""),
         first_name=values.get("first_name", ""),
         last_name=values.get("last_name", ""),
@@ -155,33 +156,29 @@ def _details(values: Mapping[str, str], themes: Mapping[str, Category]) -> Detai
         commune=values.get("commune", ""),
         department=department,
         format=_choice(values.get("format", ""), FORMAT_WORDS),
-    )
-    return replace(details, themes=_themes(values.get("themes", ""), themes)).checked(themes)
+        themes=_themes(values.get("themes", ""), labels),
+    ).checked(labels)
 
 
 def _choice(value: str, choices: Mapping[str, tuple[str, ...]]) -> str:
     """The key whose words match the value; the value itself when none does (refused later)."""
-    folded = words(value)
+    folded = cached_words(value)
     return next((key for key, names in choices.items() if folded in names), value.strip())
 
 
-def _themes(value: str, themes: Mapping[str, Category]) -> tuple[str, ...]:
-    """Theme keys from keys or labels (or their beginning), separated by , | or /."""
-    folded = words(value)
+def _themes(value: str, labels: Mapping[str, str]) -> tuple[str, ...]:
+    """Theme keys from keys or labels (or their beginning), separated by , | or /.
+    ``labels`` maps each theme key to its label reduced with ``words``."""
+    folded = cached_words(value)
     if not folded:
         return ()
-    whole = [key for key, theme in themes.items() if words(theme.label) == folded]
+    whole = [key for key, label in labels.items() if label == folded]
     if whole:
         return tuple(whole)
     found = []
     for part in THEME_SEPARATORS.split(value):
-        token = words(part)
-        if not token:
-            continue
-        match = next(
-            (key for key, theme in themes.items()
-             if token == key or words(theme.label).startswith(token)),
-            part.strip(),
-        )  # fmt: skip
-        found.append(match)
+        token = cached_words(part)
+        if token:
+            match = (key for key, label in labels.items() if token in (key, label[: len(token)]))
+            found.append(next(match, part.strip()))
     return tuple(found)

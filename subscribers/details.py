@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
 from typing import Any
 
 from newsletter.content.text import words
@@ -12,6 +13,8 @@ from newsletter.errors import InputError
 from subscribers.profiles import FORMATS, PROFILES
 
 DEPARTMENT = re.compile(r"^(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])$")
+# Communes, profiles, themes… repeat on every row of an import: fold each once.
+cached_words = lru_cache(maxsize=8192)(words)
 
 
 @dataclass(frozen=True)
@@ -43,18 +46,14 @@ class Details:
         department = self.department.strip().upper()
         if department and not DEPARTMENT.match(department):
             raise InputError(f"département invalide « {self.department} »", "par exemple 93")
-        stripped = {
-            f.name: getattr(self, f.name).strip()
-            for f in fields(self)
-            if isinstance(getattr(self, f.name), str)
-        }
+        stripped = {name: getattr(self, name).strip() for name in TEXT_FIELDS}
         themes = tuple(sorted(set(self.themes)))
-        return replace(self, **stripped | {"department": department, "themes": themes})
+        return Details(**stripped | {"department": department, "themes": themes})
 
     def columns(self) -> dict[str, Any]:
         """The subscriber table's columns (themes live in their own table)."""
-        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "themes"}
-        return values | {"commune_key": words(self.commune)}
+        values = {name: getattr(self, name) for name in TEXT_FIELDS}
+        return values | {"commune_key": cached_words(self.commune)}
 
     def filling(self, other: Details) -> Details:
         """These details with blanks filled from ``other`` (themes are merged)."""
@@ -80,3 +79,6 @@ def department_from_postcode(postcode: str) -> str:
     if code.startswith("20"):
         return "2A" if code < "20200" else "2B"
     return code[:2]
+
+
+TEXT_FIELDS = tuple(f.name for f in fields(Details) if f.name != "themes")

@@ -66,6 +66,7 @@ class ImportReport:
 class _Plan:
     new: list[Row] = field(default_factory=list)
     merge: list[tuple[Row, Subscriber]] = field(default_factory=list)
+    hashes: dict[str, str] = field(default_factory=dict)  # address key → suppression hash
 
 
 def import_csv(
@@ -88,7 +89,7 @@ def import_csv(
     total, done = len(plan.new) + len(plan.merge), 0
     for start in range(0, len(plan.new), CHUNK):
         chunk = plan.new[start : start + CHUNK]
-        _insert(store, chunk, list_key, consent, now)
+        _insert(store, chunk, plan.hashes, list_key, consent, now)
         done += len(chunk)
         if on_progress:
             on_progress(done, total)
@@ -107,7 +108,7 @@ def _plan(store: SubscriberStore, parsed: ParsedFile, report: ImportReport) -> _
     known = store.existing(keys)
     hashes = {key: store.hash(key) for key in keys}
     barred = suppressed_among(store.session, hashes.values(), report.list_key)
-    plan = _Plan()
+    plan = _Plan(hashes=hashes)
     for row in parsed.rows:
         subscriber = known.get(row.address.key)
         subscription = subscriber and store.subscription(subscriber, report.list_key)
@@ -134,30 +135,39 @@ def _plan(store: SubscriberStore, parsed: ParsedFile, report: ImportReport) -> _
 
 
 def _insert(
-    store: SubscriberStore, rows: list[Row], list_key: str, consent: Consent, now: datetime
+    store: SubscriberStore,
+    rows: list[Row],
+    hashes: dict[str, str],
+    list_key: str,
+    consent: Consent,
+    now: datetime,
 ) -> None:
     """New people in four bulk statements: subscribers, themes, subscriptions, consents."""
     session = store.session
     values = [
         row.details.columns()
         | {"email": row.address.email, "email_key": row.address.key,
-           "email_hash": store.hash(row.address.key), "status": "active", "bounce_score": 0.0,
+           "email_hash": hashes[row.address.key], "status": "active", "bounce_score": 0.0,
            "created_at": now, "updated_at": now}
         for row in rows
     ]  # fmt: skip
-    returned = session.execute(
-        sa.insert(Subscriber).returning(Subscriber.email_key, Subscriber.id), values
+    # Core executemany on the tables (no ORM bookkeeping, no RETURNING), then the new ids.
+    session.execute(sa.insert(Subscriber.__table__), values)
+    keys = [row.address.key for row in rows]
+    ids = dict(
+        session.execute(
+            sa.select(Subscriber.email_key, Subscriber.id).where(Subscriber.email_key.in_(keys))
+        ).all()
     )
-    ids = {key: subscriber_id for key, subscriber_id in returned}
     themes = [
         {"subscriber_id": ids[row.address.key], "theme": theme}
         for row in rows
         for theme in row.details.themes
     ]
     if themes:
-        session.execute(sa.insert(SubscriberTheme), themes)
+        session.execute(sa.insert(SubscriberTheme.__table__), themes)
     session.execute(
-        sa.insert(Subscription),
+        sa.insert(Subscription.__table__),
         [
             {"subscriber_id": ids[row.address.key], "list_key": list_key, "status": "active",
              "source": consent.source[:300], "created_at": now, "confirmed_at": now}

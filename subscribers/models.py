@@ -34,7 +34,8 @@ class Subscriber(Base):
     commune_key: Mapped[str] = mapped_column(sa.String(200), default="", index=True)
     department: Mapped[str] = mapped_column(sa.String(3), default="", index=True)
     format: Mapped[str] = mapped_column(sa.String(10), default="html")
-    status: Mapped[str] = mapped_column(sa.String(20), default="active", index=True)
+    # No index: few distinct values, and SQLite would pick it over the primary key order.
+    status: Mapped[str] = mapped_column(sa.String(20), default="active")
     bounce_score: Mapped[float] = mapped_column(default=0.0)
     bounce_scored_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-21 23:47:58.516116
+Create Date: 2026-11-22 00:05:39.512323
 """
 
 from __future__ import annotations
@@ -67,7 +67,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_subscribers_department'), ['department'], unique=False)
         batch_op.create_index(batch_op.f('ix_subscribers_email_hash'), ['email_hash'], unique=False)
         batch_op.create_index(batch_op.f('ix_subscribers_profile'), ['profile'], unique=False)
-        batch_op.create_index(batch_op.f('ix_subscribers_status'), ['status'], unique=False)
 
     op.create_table('suppression',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -159,7 +158,6 @@ def downgrade() -> None:
     op.drop_table('bounce_events')
     op.drop_table('suppression')
     with op.batch_alter_table('subscribers', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_subscribers_status'))
         batch_op.drop_index(batch_op.f('ix_subscribers_profile'))
         batch_op.drop_index(batch_op.f('ix_subscribers_email_hash'))
         batch_op.drop_index(batch_op.f('ix_subscribers_department'))
