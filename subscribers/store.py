@@ -20,6 +20,7 @@ from subscribers.models import (
     SubscriberTheme,
     Subscription,
 )
+from subscribers.profiles import STATUSES, SUBSCRIPTION_STATUSES
 from subscribers.suppression import email_hash, is_suppressed, suppress
 
 CHUNK = 500
@@ -102,6 +103,8 @@ class SubscriberStore:
         self, subscriber: Subscriber, list_key: str, status: str, source: str, now: datetime
     ) -> Subscription:
         """Create or change one list subscription (timestamps follow the status)."""
+        if status not in SUBSCRIPTION_STATUSES:
+            raise ValueError(f"unknown subscription status {status!r}")
         subscription = self.subscription(subscriber, self.check_list(list_key))
         if subscription is None:
             subscription = Subscription(list_key=list_key, created_at=now, status=status)
@@ -155,6 +158,8 @@ class SubscriberStore:
 
     def set_status(self, subscriber: Subscriber, status: str, now: datetime) -> None:
         """Bounced or complained: the address is suppressed for every list at once."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown subscriber status {status!r}")
         subscriber.status = status
         subscriber.updated_at = now
         if status in ("bounced", "complained"):

@@ -36,7 +36,7 @@ def subscribers() -> None:
 @click.option("--dry-run", is_flag=True, help="Affiche le rapport sans rien enregistrer.")
 @pass_context
 def import_(ctx: Context, file: Path, list_key: str, source: str, dry_run: bool) -> None:
-    """Importe un fichier CSV (; ou ,  UTF-8 ou Windows-1252) dans une liste."""
+    """Importe un fichier CSV (; ou , ; UTF-8 ou Windows-1252) dans une liste."""
     app = ctx.ready_app()
     consent = Consent("import", app.settings.subscribers.consent_wording, source)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
