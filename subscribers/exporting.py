@@ -64,9 +64,8 @@ def _pages(session: Session, where: sa.ColumnElement[bool]) -> Iterator[Subscrib
         )
         if not page:
             return
-        yield from page
+        yield from page  # the session holds them weakly: each page is freed after use
         after = page[-1].id
-        session.expunge_all()
 
 
 def _cells(subscriber: Subscriber) -> list[str]:

@@ -52,7 +52,7 @@ class ImportReport:
             f"{parsed.empty_lines} ligne(s) vide(s) ignorée(s).",
             f"{self.created} personne(s) {verb} créée(s), {self.known} déjà connue(s) ; "
             f"{self.subscribed} {verb} abonnée(s) à « {self.list_key} », "
-            f"{self.already} l'étai(en)t déjà, {len(self.suppressed)} exclue(s).",
+            f"{self.already} déjà abonnée(s), {len(self.suppressed)} exclue(s).",
         ]
         if parsed.ignored_columns:
             head.append(f"Colonnes ignorées : {', '.join(parsed.ignored_columns)}.")

@@ -134,8 +134,8 @@ class SubscriberStore:
         subscriber = self.find(address.key)
         if subscriber is None:
             subscriber = self.create(address, details, now)
-        else:
-            self.update(subscriber, details, now)
+        else:  # what the editor typed wins; what they left blank is kept
+            self.update(subscriber, details.filling(self.details(subscriber)), now)
         for key in lists:
             self.set_subscription(subscriber, key, "active", consent.source or "admin", now)
         record_consents(self.session, consent, [(subscriber.id, key) for key in lists], now)

@@ -190,3 +190,16 @@ def test_missing_secrets_are_explained(run: Run, monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv("NEWSLETTER_SUPPRESSION_PEPPER")
     result = run("subscribers", "count", "--list", "lettre", code=2)
     assert "NEWSLETTER_SUPPRESSION_PEPPER" in result.output
+
+
+def test_admin_add_keeps_what_was_not_typed(run: Run, imported: list[str]) -> None:
+    """Adding a known person to another list keeps their details; typed options win."""
+    before = json.loads(run("subscribers", "show", imported[2], "--json").output)
+    run("subscribers", "add", imported[2], "--list", "reaap", "--function", "Directrice")
+    after = json.loads(run("subscribers", "show", imported[2], "--json").output)
+    assert (after["nom"], after["organisme"], after["profil"]) == (
+        before["nom"], before["organisme"], before["profil"],
+    )  # fmt: skip
+    assert after["fonction"] == "Directrice"
+    assert [s["liste"] for s in after["abonnements"]] == ["lettre", "reaap"]
+    assert [c["comment"] for c in after["consentements"]] == ["import", "admin"]
