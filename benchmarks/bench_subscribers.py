@@ -7,23 +7,19 @@ over them, on SQLite. Prints the wall times (goals: import < 20 s, audience < 0.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from newsletter.app import build
+from newsletter.demo.people import csv_text, people, row
+from newsletter.settings import load_settings, validate_settings
+from subscribers.audience import audience, count_audience
+from subscribers.consent import Consent
+from subscribers.importing import import_csv
+from subscribers.secrets import Secrets
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from newsletter.app import build  # noqa: E402
-from newsletter.demo.people import people  # noqa: E402
-from newsletter.settings import load_settings, validate_settings  # noqa: E402
-from subscribers.audience import audience, count_audience  # noqa: E402
-from subscribers.consent import Consent  # noqa: E402
-from subscribers.importing import import_csv  # noqa: E402
-from subscribers.secrets import Secrets  # noqa: E402
-from tests.people_files import csv_text, row  # noqa: E402
-
 SEGMENT = "education-hors-elus"
 
 

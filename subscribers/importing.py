@@ -12,13 +12,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import sqlalchemy as sa
-
 from newsletter.db import utcnow
 from newsletter.settings import Category
 from subscribers.consent import Consent, record_consents
 from subscribers.csvfile import Notice, ParsedFile, Row, read_csv
-from subscribers.models import Subscriber, SubscriberTheme, Subscription
+from subscribers.models import Subscriber
 from subscribers.store import SubscriberStore
 from subscribers.suppression import suppressed_among
 
@@ -89,7 +87,8 @@ def import_csv(
     total, done = len(plan.new) + len(plan.merge), 0
     for start in range(0, len(plan.new), CHUNK):
         chunk = plan.new[start : start + CHUNK]
-        _insert(store, chunk, plan.hashes, list_key, consent, now)
+        people = [(row.address, row.details) for row in chunk]
+        store.bulk_create(people, plan.hashes, list_key, consent, now)
         done += len(chunk)
         if on_progress:
             on_progress(done, total)
@@ -132,49 +131,6 @@ def _plan(store: SubscriberStore, parsed: ParsedFile, report: ImportReport) -> _
             else:
                 report.subscribed += 1
     return plan
-
-
-def _insert(
-    store: SubscriberStore,
-    rows: list[Row],
-    hashes: dict[str, str],
-    list_key: str,
-    consent: Consent,
-    now: datetime,
-) -> None:
-    """New people in four bulk statements: subscribers, themes, subscriptions, consents."""
-    session = store.session
-    values = [
-        row.details.columns()
-        | {"email": row.address.email, "email_key": row.address.key,
-           "email_hash": hashes[row.address.key], "status": "active", "bounce_score": 0.0,
-           "created_at": now, "updated_at": now}
-        for row in rows
-    ]  # fmt: skip
-    # Core executemany on the tables (no ORM bookkeeping, no RETURNING), then the new ids.
-    session.execute(sa.insert(Subscriber.__table__), values)
-    keys = [row.address.key for row in rows]
-    ids = dict(
-        session.execute(
-            sa.select(Subscriber.email_key, Subscriber.id).where(Subscriber.email_key.in_(keys))
-        ).all()
-    )
-    themes = [
-        {"subscriber_id": ids[row.address.key], "theme": theme}
-        for row in rows
-        for theme in row.details.themes
-    ]
-    if themes:
-        session.execute(sa.insert(SubscriberTheme.__table__), themes)
-    session.execute(
-        sa.insert(Subscription.__table__),
-        [
-            {"subscriber_id": ids[row.address.key], "list_key": list_key, "status": "active",
-             "source": consent.source[:300], "created_at": now, "confirmed_at": now}
-            for row in rows
-        ],
-    )  # fmt: skip
-    record_consents(session, consent, [(ids[row.address.key], list_key) for row in rows], now)
 
 
 def _merge(

@@ -14,13 +14,12 @@ from click.testing import CliRunner, Result
 
 from newsletter.cli import cli
 from newsletter.db import Database
-from newsletter.demo.people import people
+from newsletter.demo.people import csv_text, people, row
 from newsletter.schema import metadata
 from subscribers.exporting import neutralise
 from subscribers.secrets import Secrets
 from subscribers.suppression import email_hash
 from tests.conftest import PEPPER, ROOT
-from tests.people_files import csv_text, row
 
 Run = Callable[..., Result]
 DATA = Path(__file__).parent / "data" / "bounces"

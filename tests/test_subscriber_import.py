@@ -8,14 +8,13 @@ import pytest
 import sqlalchemy as sa
 
 from newsletter.app import App
-from newsletter.demo.people import Person, people
+from newsletter.demo.people import HEADER, Person, csv_text, people, row
 from newsletter.errors import InputError
 from subscribers.audience import count_audience
 from subscribers.consent import Consent
 from subscribers.details import Details
 from subscribers.importing import ImportReport, import_csv
 from subscribers.models import ConsentRecord, Subscriber, Subscription
-from tests.people_files import HEADER, csv_text, row
 
 MARIE = Person("Marie.Dupont@Ville-Bobigny.fr", "Mme", "Marie", "Dupont", "Ville de Bobigny",
                "Maire adjointe chargée de la politique de la ville", "elu", "Bobigny", "93000",

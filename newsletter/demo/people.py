@@ -7,9 +7,11 @@ Deterministic for a given seed; used by the tests, the benchmark and demonstrati
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from newsletter.content.text import words
+from subscribers.profiles import PROFILES as PROFILE_LABELS
 
 COMMUNES = [
     ("Bobigny", "93000"), ("Saint-Denis", "93200"), ("Montreuil", "93100"),
@@ -181,3 +183,31 @@ def people(count: int, seed: int = 93) -> list[Person]:
                    "text" if rng.random() < 0.08 else "html")
         )  # fmt: skip
     return found
+
+
+# -- as an office's spreadsheet exports them -----------------------------------------
+
+HEADER = (
+    "Civilité", "Prénom", "Nom", "Adresse électronique", "Organisme", "Fonction", "Catégorie",
+    "Ville", "Code postal", "Thèmes", "Format",
+)  # fmt: skip
+
+
+def row(person: Person, email: str | None = None, **changes: str) -> list[str]:
+    values = {
+        "Civilité": person.civility, "Prénom": person.first_name, "Nom": person.last_name,
+        "Adresse électronique": person.email if email is None else email,
+        "Organisme": person.organisation, "Fonction": person.function,
+        "Catégorie": PROFILE_LABELS[person.profile], "Ville": person.commune,
+        "Code postal": person.postcode,
+        "Thèmes": ", ".join(theme.capitalize() for theme in person.themes),
+        "Format": "Texte" if person.format == "text" else "HTML",
+    } | changes  # fmt: skip
+    return [values[name] for name in HEADER]
+
+
+def csv_text(rows: Iterable[list[str] | None], delimiter: str = ";") -> str:
+    """CRLF lines, like Excel; ``None`` is an empty line. No quoting needed in samples."""
+    lines = [delimiter.join(HEADER)]
+    lines += ["" if cells is None else delimiter.join(cells) for cells in rows]
+    return "\r\n".join(lines) + "\r\n"
