@@ -7,7 +7,10 @@ from newsletter.content import models as content_models
 from newsletter.db import Base
 from newsletter.editions import models as edition_models
 from newsletter.sources import models as source_models
+from subscribers import models as subscriber_models
 
-__all__ = ["Base", "content_models", "edition_models", "leases", "source_models"]
+__all__ = [
+    "Base", "content_models", "edition_models", "leases", "source_models", "subscriber_models",
+]  # fmt: skip
 
 metadata = Base.metadata

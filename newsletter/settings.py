@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import string
 import tomllib
+from collections.abc import Iterable
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from newsletter.content.kinds import ITEM_KINDS
 from newsletter.errors import ConfigError, NotFoundError
+from subscribers.profiles import PROFILES
 
 ENV_CONFIG = "NEWSLETTER_CONFIG"
 ENV_DATABASE_URL = "NEWSLETTER_DATABASE_URL"
@@ -208,6 +210,69 @@ class NewsletterSettings(Section):
         return value
 
 
+class MailingList(Section):
+    """A list people subscribe to (lettre, reaap, clas…)."""
+
+    label: str
+    description: str = ""
+
+
+class SubscriberSettings(Section):
+    lists: dict[Key, MailingList] = {}
+    confirm_token_days: Annotated[float, Field(gt=0)] = 7
+    link_token_days: Annotated[float, Field(gt=0)] = 3650
+    confirm_url: str = "http://127.0.0.1:8000/abonnement/confirmer/{token}"
+    confirmations_per_day: Annotated[int, Field(ge=1)] = 3
+    pending_days: Annotated[int, Field(ge=1)] = 30
+    unsubscribed_days: Annotated[int, Field(ge=1)] = 365
+    bounce_address: str = "bounces@lettre.professionbanlieue.org"
+    soft_bounce_half_life_days: Annotated[float, Field(gt=0)] = 15
+    soft_bounce_threshold: Annotated[float, Field(gt=0)] = 3
+    consent_wording: str = "2026-01"
+    sender: str = "Profession Banlieue <lettre@professionbanlieue.org>"
+
+    @field_validator("confirm_url")
+    @classmethod
+    def _has_token(cls, value: str) -> str:
+        if "{token}" not in value:
+            raise ValueError("doit contenir {token}")
+        return value
+
+    @field_validator("bounce_address")
+    @classmethod
+    def _plain_address(cls, value: str) -> str:
+        if value.count("@") != 1 or "+" in value:
+            raise ValueError("adresse attendue, sans « + » (il sert au VERP)")
+        return value
+
+
+class SegmentRule(Section):
+    """A declarative filter: fields are combined with AND, values of one field with OR."""
+
+    lists: tuple[str, ...] = ()
+    profiles: tuple[str, ...] = ()
+    communes: tuple[str, ...] = ()
+    departments: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    all_of: tuple[SegmentRule, ...] = ()
+    any_of: tuple[SegmentRule, ...] = ()
+    none_of: tuple[SegmentRule, ...] = ()
+
+    def unknown_keys(self, lists: Iterable[str], themes: Iterable[str]) -> list[str]:
+        """Lists, profiles and themes this rule names that do not exist."""
+        lists, themes = set(lists), set(themes)
+        unknown = [f"liste inconnue {key!r}" for key in self.lists if key not in lists]
+        unknown += [f"profil inconnu {key!r}" for key in self.profiles if key not in PROFILES]
+        unknown += [f"thème inconnu {key!r}" for key in self.themes if key not in themes]
+        for rule in (*self.all_of, *self.any_of, *self.none_of):
+            unknown += rule.unknown_keys(lists, themes)
+        return unknown
+
+
+class Segment(SegmentRule):
+    label: str = ""
+
+
 class DemoSettings(Section):
     feeds_port: Annotated[int, Field(ge=1, le=65535)] = 8765
 
@@ -285,6 +350,8 @@ class Settings(Section):
     demo: DemoSettings = DemoSettings()
     transport: TransportSettings = TransportSettings()
     dispatch: DispatchSettings = DispatchSettings()
+    subscribers: SubscriberSettings = SubscriberSettings()
+    segments: dict[Key, Segment] = {}
 
     @model_validator(mode="after")
     def _coherent(self) -> Settings:
@@ -307,6 +374,10 @@ class Settings(Section):
                 for network in section.networks:
                     if network not in self.classification.networks:
                         raise ValueError(f"lettre {name!r} : réseau inconnu {network!r}")
+        for name, segment in self.segments.items():
+            unknown = segment.unknown_keys(self.subscribers.lists, self.classification.themes)
+            if unknown:
+                raise ValueError(f"segment {name!r} : {unknown[0]}")
         return self
 
     @property

@@ -17,8 +17,10 @@ import pytest
 import sqlalchemy as sa
 import tomli_w
 
+from newsletter.app import App
 from newsletter.db import Database, scratch_schema
 from newsletter.settings import Settings, validate_settings
+from subscribers.secrets import ENV_PEPPER, ENV_SECRET_KEYS, Secrets
 from tests.smtp_server import SmtpTestServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,3 +124,21 @@ def smtp_server() -> Iterator[SmtpTestServer]:
     """A real SMTP server (aiosmtpd) on a free loopback port; ``.faults`` scripts failures."""
     with SmtpTestServer() as server:
         yield server
+
+
+SIGNING_KEYS = ("n" * 40, "o" * 40)  # newest first
+PEPPER = "p" * 40
+
+
+@pytest.fixture
+def app_secrets(monkeypatch: pytest.MonkeyPatch) -> Secrets:
+    """Link-signing keys and suppression pepper, in the environment and as an object."""
+    monkeypatch.setenv(ENV_SECRET_KEYS, ",".join(SIGNING_KEYS))
+    monkeypatch.setenv(ENV_PEPPER, PEPPER)
+    return Secrets(SIGNING_KEYS, PEPPER)
+
+
+@pytest.fixture
+def app(database: Database, make_settings: Any, app_secrets: Secrets) -> App:
+    """The wired application on the test database (both backends), secrets set."""
+    return App(make_settings(), database, app_secrets)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -11,13 +10,9 @@ from typing import Any
 
 import pytest
 
+from tests.smtp_server import free_port
+
 NEWSLETTER = Path(sys.executable).with_name("newsletter")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

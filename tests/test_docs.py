@@ -30,17 +30,20 @@ def _model_in(annotation: object) -> tuple[str, type[BaseModel]] | None:
     return None
 
 
-def documented_keys(model: type[BaseModel], prefix: str = "") -> list[str]:
+def documented_keys(
+    model: type[BaseModel], prefix: str = "", seen: tuple[type[BaseModel], ...] = ()
+) -> list[str]:
+    """Dotted keys of a settings model; a recursive rule (segments) is one key."""
     keys = []
     for name, field in model.model_fields.items():
         if model is Settings and name == "path":
             continue
         nested = _model_in(field.annotation)
-        if nested is None:
+        if nested is None or issubclass(model, nested[1]) or nested[1] in seen:
             keys.append(prefix + name)
         else:
             suffix, child = nested
-            keys.extend(documented_keys(child, f"{prefix}{name}{suffix}."))
+            keys.extend(documented_keys(child, f"{prefix}{name}{suffix}.", (*seen, model)))
     return keys
 
 

@@ -49,9 +49,9 @@ def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from newsletter.cli import content, demo, editions, scheduler
+    from newsletter.cli import bounces, content, demo, editions, scheduler, subscribers
 
-    for module in (content, editions, scheduler, demo):
+    for module in (content, editions, subscribers, bounces, scheduler, demo):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -1,0 +1,54 @@
+"""``newsletter bounces process``: reads returned messages and applies them to subscribers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+
+import click
+
+from newsletter.cli.context import Context, pass_context
+from newsletter.db import utcnow
+from subscribers.bounces import BounceHandler, process_messages
+from subscribers.mailboxes import mark_seen, read_messages
+
+
+@click.group()
+def bounces() -> None:
+    """Rebonds et plaintes : messages revenus des serveurs de messagerie."""
+
+
+@bounces.command()
+@click.argument("path")
+@click.option("--dry-run", is_flag=True, help="Montre ce qui est compris, sans rien changer.")
+@click.option("--json", "as_json", is_flag=True, help="Une ligne JSON par destinataire.")
+@pass_context
+def process(ctx: Context, path: str, dry_run: bool, as_json: bool) -> None:
+    """Traite un Maildir, un mbox, un message ou - (entrée standard, pour un MTA)."""
+    app = ctx.ready_app()
+    with app.database.session() as session:
+        handler = BounceHandler(app.subscriber_store(session), app.tokens(),
+                                app.settings.subscribers)  # fmt: skip
+        messages = read_messages(path, sys.stdin.buffer)
+        outcomes, handled = process_messages(handler, messages, utcnow(), dry_run)
+        if dry_run:
+            session.rollback()
+    if not dry_run:
+        for incoming in handled:
+            mark_seen(incoming)
+    if as_json:
+        for outcome in outcomes:
+            click.echo(json.dumps(outcome.as_dict(), ensure_ascii=False))
+        return
+    kinds = Counter(outcome.kind for outcome in outcomes)
+    matched = sum(1 for outcome in outcomes if outcome.subscriber)
+    click.echo(
+        f"{len(handled)} message(s) : {kinds['hard']} erreur(s) définitive(s), "
+        f"{kinds['soft']} temporaire(s), {kinds['complaint']} plainte(s), "
+        f"{kinds['ignored']} ignoré(s) ; {matched} abonné(s) reconnu(s)."
+        + (" Essai à blanc : rien n'a été changé." if dry_run else "")
+    )
+
+
+COMMANDS = [bounces]

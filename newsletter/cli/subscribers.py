@@ -1,0 +1,227 @@
+"""Commands for subscribers: import, export, count, show, forget, add, unsubscribe, purge."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from newsletter.cli.context import Context, pass_context
+from newsletter.db import utcnow
+from newsletter.errors import InputError
+from newsletter.settings import Segment
+from subscribers.audience import count_audience
+from subscribers.consent import Consent
+from subscribers.details import Details
+from subscribers.exporting import export_csv
+from subscribers.importing import import_csv
+from subscribers.profiles import FORMATS, PROFILES
+from subscribers.retention import purge as purge_records
+from subscribers.rgpd import access, erase
+
+
+@click.group()
+def subscribers() -> None:
+    """Abonnés : import, export, comptage, droits RGPD."""
+
+
+@subscribers.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--list", "list_key", required=True, help="Liste à laquelle abonner (lettre…).")
+@click.option("--source", required=True, help="Origine du consentement (fichier, événement…).")
+@click.option("--dry-run", is_flag=True, help="Affiche le rapport sans rien enregistrer.")
+@pass_context
+def import_(ctx: Context, file: Path, list_key: str, source: str, dry_run: bool) -> None:
+    """Importe un fichier CSV (; ou , ; UTF-8 ou Windows-1252) dans une liste."""
+    app = ctx.ready_app()
+    consent = Consent("import", app.settings.subscribers.consent_wording, source)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())  # fmt: skip
+    with (
+        app.database.session() as session,
+        Progress(*columns, console=ctx.console, transient=True) as progress,
+    ):
+        task = progress.add_task("Enregistrement", total=None)
+        report = import_csv(
+            app.subscriber_store(session), file.read_bytes(), list_key, consent,
+            app.settings.classification.themes, dry_run,
+            on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )  # fmt: skip
+    for line in report.lines():
+        ctx.console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if dry_run:
+        ctx.console.print("Essai à blanc : rien n'a été enregistré.")
+
+
+@subscribers.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--list", "list_key", help="Seulement les destinataires de cette liste.")
+@click.option("--segment", help="Seulement ce segment.")
+@pass_context
+def export(ctx: Context, file: Path, list_key: str | None, segment: str | None) -> None:
+    """Exporte les abonnés en CSV pour un tableur (UTF-8, ;)."""
+    app = ctx.ready_app()
+    with app.database.session() as session:
+        rule = _segment(ctx, session, list_key, segment)
+        count = export_csv(session, file, list_key, rule)
+    click.echo(f"{count} abonné(s) exporté(s) dans {file}.")
+
+
+@subscribers.command()
+@click.option("--list", "list_key", help="Liste (sinon : au moins une liste).")
+@click.option("--segment", help="Segment (config.toml ou enregistré).")
+@pass_context
+def count(ctx: Context, list_key: str | None, segment: str | None) -> None:
+    """Compte les destinataires d'une liste et/ou d'un segment."""
+    app = ctx.ready_app()
+    with app.database.session() as session:
+        rule = _segment(ctx, session, list_key, segment)
+        click.echo(count_audience(session, list_key, rule))
+
+
+@subscribers.command()
+@click.argument("email")
+@click.option("--json", "as_json", is_flag=True, help="Toutes les données, en JSON.")
+@pass_context
+def show(ctx: Context, email: str, as_json: bool) -> None:
+    """Affiche tout ce qui est enregistré sur une personne (droit d'accès)."""
+    app = ctx.ready_app()
+    with app.database.session() as session:
+        data = access(session, app.subscriber_store(session).get(email))
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    name = " ".join(filter(None, (data["civilite"], data["prenom"], data["nom"])))
+    ctx.console.print(f"[bold]{data['adresse']}[/bold] {name} — {data['statut']}")
+    ctx.console.print(f"{data['fonction']}, {data['organisme']} ({data['profil']})")
+    ctx.console.print(f"{data['commune']} ({data['departement']}) ; thèmes : "
+                      f"{', '.join(data['themes']) or '—'} ; format {data['format']}")  # fmt: skip
+    for subscription in data["abonnements"]:
+        ctx.console.print(f"  {subscription['liste']} : {subscription['statut']}")
+
+
+@subscribers.command()
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Ne pas demander de confirmation.")
+@pass_context
+def forget(ctx: Context, email: str, yes: bool) -> None:
+    """Efface une personne (droit à l'effacement) ; seule l'empreinte d'exclusion reste."""
+    app = ctx.ready_app()
+    if not yes:
+        click.confirm(f"Effacer définitivement {email} ?", abort=True)
+    with app.database.session() as session:
+        erase(session, app.subscriber_store(session).get(email))
+    click.echo(f"{email} effacé(e) ; son adresse reste exclue des imports (empreinte).")
+
+
+@subscribers.command()
+@click.argument("email")
+@click.option("--list", "list_keys", multiple=True, required=True, help="Liste (répétable).")
+@click.option("--civility", default="", help="M., Mme…")
+@click.option("--first-name", default="")
+@click.option("--last-name", default="")
+@click.option("--organisation", default="")
+@click.option("--function", default="")
+@click.option("--profile", type=click.Choice(list(PROFILES)), default="autre")
+@click.option("--commune", default="")
+@click.option("--department", default="", help="Par exemple 93.")
+@click.option("--themes", default="", help="Clés de thèmes séparées par des virgules.")
+@click.option("--format", "format_", type=click.Choice(list(FORMATS)), default="html")
+@click.option("--source", default="ajout par un administrateur", help="Origine du consentement.")
+@pass_context
+def add(
+    ctx: Context, email: str, list_keys: tuple[str, ...], civility: str, first_name: str,
+    last_name: str, organisation: str, function: str, profile: str, commune: str,
+    department: str, themes: str, format_: str, source: str,
+) -> None:  # fmt: skip
+    """Abonne directement une personne (consentement recueilli hors formulaire)."""
+    app = ctx.ready_app()
+    details = Details(
+        civility, first_name, last_name, organisation, function, profile, commune, department,
+        format_, tuple(key.strip() for key in themes.split(",") if key.strip()),
+    ).checked(app.settings.classification.themes)  # fmt: skip
+    consent = Consent("admin", app.settings.subscribers.consent_wording, source)
+    with app.database.session() as session:
+        subscriber = app.subscriber_store(session).admin_add(email, details, list_keys, consent)
+        click.echo(f"{subscriber.email} abonné(e) à : {', '.join(list_keys)}.")
+
+
+@subscribers.command()
+@click.argument("email")
+@click.option("--list", "list_key", help="Liste (sinon : toutes).")
+@pass_context
+def unsubscribe(ctx: Context, email: str, list_key: str | None) -> None:
+    """Désabonne une personne d'une liste ou de toutes."""
+    app = ctx.ready_app()
+    with app.database.session() as session:
+        store = app.subscriber_store(session)
+        left = store.unsubscribe(store.get(email), list_key, utcnow())
+    click.echo(f"{email} désabonné(e) de : {', '.join(left) or 'aucune liste active'}.")
+
+
+@subscribers.command()
+@pass_context
+def purge(ctx: Context) -> None:
+    """Applique les durées de conservation (non confirmés, désabonnés anciens)."""
+    app = ctx.ready_app()
+    with app.database.session() as session:
+        counts = purge_records(session, utcnow(), app.settings.subscribers)
+    click.echo(
+        f"{counts.pending_subscriptions} abonnement(s) non confirmé(s) supprimé(s), "
+        f"{counts.unconfirmed_people} personne(s) jamais confirmée(s) effacée(s), "
+        f"{counts.unsubscribed_people} désabonné(s) réduit(s) à l'empreinte, "
+        f"{counts.confirmation_records} trace(s) d'envoi de confirmation supprimée(s)."
+    )
+
+
+@subscribers.command()
+@pass_context
+def segments(ctx: Context) -> None:
+    """Liste les segments (config.toml et enregistrés) et leur nombre de destinataires."""
+    app = ctx.ready_app()
+    table = Table(title="Segments")
+    for column in ("nom", "libellé", "destinataires"):
+        table.add_column(column)
+    with app.database.session() as session:
+        for name, segment in app.segments(session).all().items():
+            table.add_row(name, segment.label, str(count_audience(session, None, segment)))
+    ctx.console.print(table)
+
+
+@subscribers.command("segment-save")
+@click.argument("name")
+@click.argument("rule")
+@click.option("--label", default="", help="Libellé affiché aux rédacteurs.")
+@pass_context
+def segment_save(ctx: Context, name: str, rule: str, label: str) -> None:
+    """Enregistre un segment ; RULE est du JSON, avec les clés d'un [segments.NOM]."""
+    app = ctx.ready_app()
+    try:
+        data = json.loads(rule)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"JSON invalide : {exc.msg}", 'par exemple {"profiles": ["elu"]}'
+        ) from None
+    if not isinstance(data, dict):
+        raise InputError("la règle doit être un objet JSON", 'par exemple {"profiles": ["elu"]}')
+    with app.database.session() as session:
+        segment = app.segments(session).save(name, label, data)
+        total = count_audience(session, None, segment)
+    click.echo(f"Segment « {name} » enregistré : {total} destinataire(s).")
+
+
+def _segment(
+    ctx: Context, session: Session, list_key: str | None, name: str | None
+) -> Segment | None:
+    """Check the list and find the segment named on the command line."""
+    app = ctx.app
+    if list_key:
+        app.subscriber_store(session).check_list(list_key)
+    return app.segments(session).get(name) if name else None
+
+
+COMMANDS = [subscribers]

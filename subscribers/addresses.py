@@ -1,0 +1,70 @@
+"""Email addresses: syntax check (no network), normalised form and case-insensitive key.
+
+email-validator is the authority. Imports check tens of thousands of addresses sharing a few
+hundred domains, so a domain is validated once (cached) and a plain ASCII local part (the
+RFC 5322 dot-atom, which is all email-validator checks there) is matched by a regular
+expression; anything else (quoted, non-ASCII…) goes through email-validator whole.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from email_validator import EmailNotValidError, validate_email
+
+from newsletter.errors import InputError
+
+ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+DOT_ATOM = re.compile(rf"{ATEXT}(\.{ATEXT})*")
+MAX_LOCAL, MAX_ADDRESS = 64, 254
+
+
+@dataclass(frozen=True)
+class Address:
+    email: str  # local part as typed, domain lowercased (IDN in Unicode form)
+    key: str  # the whole address lowercased: one person whatever the case
+
+
+def parse_address(text: str) -> Address:
+    """The normalised address; ``InputError`` (French reason) when the syntax is wrong."""
+    candidate = text.strip().strip("<>").strip()
+    if not candidate:
+        raise InputError("adresse électronique manquante")
+    local, at, domain = candidate.rpartition("@")
+    if (
+        at
+        and len(local) <= MAX_LOCAL
+        and len(candidate) <= MAX_ADDRESS
+        and DOT_ATOM.fullmatch(local)
+    ):
+        normalised = _domain(domain)
+        email = f"{local}@{normalised}" if normalised else ""
+    else:
+        email = _validated(candidate)
+    if not email:
+        raise InputError(f"adresse électronique invalide « {candidate} »", "vérifiez l'orthographe")
+    return Address(email, email.lower())
+
+
+def address_key(text: str) -> str:
+    """The lookup key of an address, valid or not (used to find a person by what was typed)."""
+    try:
+        return parse_address(text).key
+    except InputError:
+        return text.strip().lower()
+
+
+@lru_cache(maxsize=8192)
+def _domain(domain: str) -> str:
+    """The normalised domain, "" when email-validator refuses it."""
+    email = _validated(f"a@{domain}")
+    return email.rpartition("@")[2]
+
+
+def _validated(candidate: str) -> str:
+    try:
+        return validate_email(candidate, check_deliverability=False).normalized
+    except EmailNotValidError:
+        return ""

@@ -1,0 +1,136 @@
+"""Applying bounces and complaints to subscribers.
+
+A report is matched to a subscriber by its signed VERP address (it cannot be forged) or,
+failing that, by the bounced address. A hard bounce or a complaint marks the person bounced
+or complained and suppresses the address at once; a soft bounce adds 1 to a score that
+halves every ``soft_bounce_half_life_days``; at ``soft_bounce_threshold`` the person is
+marked bounced. A message already handled (same Message-ID) is not counted twice.
+"""
+
+from __future__ import annotations
+
+import email
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from newsletter.settings import SubscriberSettings
+from subscribers.delivery_reports import DeliveryReport, Failure, read_report
+from subscribers.mailboxes import Incoming
+from subscribers.models import BounceEvent, Subscriber
+from subscribers.store import SubscriberStore
+from subscribers.tokens import Tokens
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What was understood about one recipient of one message (``--dry-run --json``)."""
+
+    message: str
+    message_id: str
+    kind: str  # hard, soft, complaint, ignored
+    address: str = ""
+    status: str = ""
+    subscriber: str | None = None
+    matched_by: str = ""  # verp, address
+    effect: str = ""
+
+    def as_dict(self) -> dict[str, str | None]:
+        return asdict(self)
+
+
+class BounceHandler:
+    def __init__(self, store: SubscriberStore, tokens: Tokens, settings: SubscriberSettings):
+        self.store = store
+        self.tokens = tokens
+        self.settings = settings
+
+    def handle(
+        self, name: str, report: DeliveryReport, now: datetime, dry_run: bool = False
+    ) -> list[Outcome]:
+        if not report.failures:
+            return [Outcome(name, report.message_id, "ignored")]
+        outcomes = []
+        verp = self._verp_subscriber(report)
+        for failure in report.failures:
+            subscriber, matched_by = self._match(failure, verp, len(report.failures))
+            effect = "aucun abonné"
+            if subscriber is not None:
+                effect = self._effect(subscriber, failure, report.message_id, now, dry_run)
+            outcomes.append(
+                Outcome(name, report.message_id, failure.kind, failure.address, failure.status,
+                        subscriber.email if subscriber else None, matched_by, effect)
+            )  # fmt: skip
+        return outcomes
+
+    def _verp_subscriber(self, report: DeliveryReport) -> Subscriber | None:
+        for address in report.verp_candidates:
+            subscriber_id = self.tokens.verp_subscriber_id(address)
+            if subscriber_id is None:
+                continue
+            subscriber = self.store.session.get(Subscriber, subscriber_id)
+            if subscriber is not None and self.tokens.verp_matches(address, subscriber):
+                return subscriber
+        return None
+
+    def _match(
+        self, failure: Failure, verp: Subscriber | None, failures: int
+    ) -> tuple[Subscriber | None, str]:
+        """The signed VERP address names the recipient of a single-recipient report."""
+        if verp is not None and (failures == 1 or verp.email_key == failure.address.lower()):
+            return verp, "verp"
+        found = self.store.find(failure.address)
+        return found, "address" if found else ""
+
+    def _effect(
+        self, subscriber: Subscriber, failure: Failure, message_id: str, now: datetime,
+        dry_run: bool,
+    ) -> str:  # fmt: skip
+        seen = self.store.session.scalar(
+            sa.select(BounceEvent.id).where(
+                BounceEvent.subscriber_id == subscriber.id, BounceEvent.message_id == message_id
+            )
+        )
+        if seen is not None:
+            return "déjà traité"
+        status = {"hard": "bounced", "complaint": "complained"}.get(failure.kind)
+        score = subscriber.bounce_score
+        if failure.kind == "soft":
+            score = self._decayed(subscriber, now) + 1
+            if score >= self.settings.soft_bounce_threshold:
+                status = "bounced"
+        effect = f"score {score:.2f}" + (f", statut {status}" if status else "")
+        if dry_run:
+            return effect
+        self.store.session.add(
+            BounceEvent(subscriber_id=subscriber.id, kind=failure.kind, status_code=failure.status,
+                        diagnostic=failure.diagnostic[:500], message_id=message_id[:500],
+                        received_at=now)
+        )  # fmt: skip
+        subscriber.bounce_score, subscriber.bounce_scored_at = score, now
+        if status and subscriber.status in ("active", "bounced"):
+            self.store.set_status(subscriber, status, now)
+        self.store.session.flush()
+        return effect
+
+    def _decayed(self, subscriber: Subscriber, now: datetime) -> float:
+        if subscriber.bounce_scored_at is None:
+            return subscriber.bounce_score
+        days = max((now - subscriber.bounce_scored_at).total_seconds() / 86400, 0)
+        return subscriber.bounce_score * 0.5 ** (days / self.settings.soft_bounce_half_life_days)
+
+
+def process_messages(
+    handler: BounceHandler, messages: Iterable[Incoming], now: datetime, dry_run: bool = False
+) -> tuple[list[Outcome], list[Incoming]]:
+    """Every message read, understood and (unless ``dry_run``) applied; the messages to
+    mark as seen once the transaction is committed."""
+    outcomes: list[Outcome] = []
+    handled: list[Incoming] = []
+    for incoming in messages:
+        report = read_report(email.message_from_bytes(incoming.raw), incoming.raw)
+        outcomes += handler.handle(incoming.name, report, now, dry_run)
+        handled.append(incoming)
+    return outcomes, handled

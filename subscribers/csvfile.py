@@ -1,0 +1,184 @@
+"""Reading subscriber CSV files as French offices produce them.
+
+``;`` or ``,`` separated, UTF-8 with or without BOM or Windows-1252, headers in French or
+English. Every row is checked; rejected rows and duplicates are reported with their line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from newsletter.content.text import words
+from newsletter.errors import InputError
+from newsletter.settings import Category
+from subscribers.addresses import Address, parse_address
+from subscribers.details import Details, cached_words, department_from_postcode
+
+# Field → (header written on export, headers recognised on import, compared with words()).
+COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "email": ("courriel", ("courriel", "email", "e mail", "mail", "mel", "adresse electronique",
+                           "adresse mail", "adresse e mail", "adresse email", "email address")),
+    "civility": ("civilité", ("civilite", "civility", "titre", "title")),
+    "first_name": ("prénom", ("prenom", "first name", "firstname", "given name")),
+    "last_name": ("nom", ("nom", "name", "last name", "lastname", "nom de famille", "surname")),
+    "organisation": ("organisme", ("organisme", "structure", "organisation", "organization",
+                                   "employeur", "collectivite")),
+    "function": ("fonction", ("fonction", "function", "poste", "job title")),
+    "profile": ("profil", ("profil", "profile", "categorie", "category")),
+    "commune": ("commune", ("commune", "ville", "city", "town")),
+    "department": ("département", ("departement", "department", "dept")),
+    "postcode": ("code postal", ("code postal", "cp", "postcode", "postal code", "zip code")),
+    "themes": ("thèmes", ("themes", "theme", "centres d interet", "interets", "topics")),
+    "format": ("format", ("format",)),
+}  # fmt: skip
+PROFILE_WORDS = {
+    "elu": ("elu", "elue", "elus", "elues", "elu e", "maire", "adjoint", "adjointe"),
+    "etat": ("etat", "service de l etat", "services de l etat", "prefecture", "ddets"),
+    "professionnel": ("professionnel", "professionnelle", "professionnel le", "pro"),
+    "partenaire": ("partenaire", "partenaires"),
+    "adherent": ("adherent", "adherente", "adherent e", "adherents"),
+    "autre": ("autre", "autres", ""),
+}
+FORMAT_WORDS = {"html": ("html", ""), "text": ("text", "texte", "texte seul", "texte brut", "txt")}
+THEME_SEPARATORS = re.compile(r"[,|/]")
+
+
+@dataclass(frozen=True)
+class Notice:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"ligne {self.line} : {self.message}"
+
+
+@dataclass
+class Row:
+    line: int
+    address: Address
+    details: Details
+
+
+@dataclass
+class ParsedFile:
+    encoding: str
+    delimiter: str
+    rows: list[Row] = field(default_factory=list)  # one per person, duplicates merged
+    rejected: list[Notice] = field(default_factory=list)
+    duplicates: list[Notice] = field(default_factory=list)
+    empty_lines: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """UTF-8 (BOM or not), else Windows-1252: the two encodings offices produce."""
+    try:
+        return data.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), "Windows-1252"
+
+
+def sniff_delimiter(header: str) -> str:
+    return max((";", ",", "\t"), key=header.count)
+
+
+def read_csv(data: bytes, themes: Mapping[str, Category]) -> ParsedFile:
+    text, encoding = decode(data)
+    header_line = next((line for line in text.splitlines() if line.strip()), "")
+    if not header_line:
+        raise InputError("le fichier est vide", "exportez à nouveau la liste en CSV")
+    delimiter = sniff_delimiter(header_line)
+    parsed = ParsedFile(encoding, delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] = []
+    while not header:  # leading empty lines
+        header = next(reader)
+    positions = _map_header(header, parsed)
+    labels = {key: words(theme.label) for key, theme in themes.items()}
+    by_key: dict[str, Row] = {}
+    line = reader.line_num
+    for cells in reader:
+        start, line = line + 1, reader.line_num
+        if not any(cell.strip() for cell in cells):
+            parsed.empty_lines += 1
+            continue
+        values = {name: cells[index] if index < len(cells) else "" for name, index in positions}
+        try:
+            row = Row(start, parse_address(values["email"]), _details(values, labels))
+        except InputError as exc:
+            parsed.rejected.append(Notice(start, exc.message))
+            continue
+        first = by_key.get(row.address.key)
+        if first is None:
+            by_key[row.address.key] = row
+            parsed.rows.append(row)
+        else:
+            first.details = first.details.filling(row.details)
+            parsed.duplicates.append(
+                Notice(start, f"doublon de la ligne {first.line} ({row.address.email}), fusionné")
+            )
+    return parsed
+
+
+def _map_header(header: list[str], parsed: ParsedFile) -> list[tuple[str, int]]:
+    aliases = {alias: name for name, (_, names) in COLUMNS.items() for alias in names}
+    positions: dict[str, int] = {}
+    for index, title in enumerate(header):
+        name = aliases.get(words(title))
+        if name is None or name in positions:
+            if title.strip():
+                parsed.ignored_columns.append(title.strip())
+            continue
+        positions[name] = index
+    if "email" not in positions:
+        raise InputError(
+            "colonne de l'adresse électronique introuvable dans l'en-tête",
+            "nommez-la « courriel », « e-mail » ou « adresse électronique »",
+        )
+    return list(positions.items())
+
+
+def _details(values: Mapping[str, str], labels: Mapping[str, str]) -> Details:
+    department = values.get("department", "") or department_from_postcode(
+        values.get("postcode", "")
+    )
+    return Details(
+        civility=values.get("civility", ""),
+        first_name=values.get("first_name", ""),
+        last_name=values.get("last_name", ""),
+        organisation=values.get("organisation", ""),
+        function=values.get("function", ""),
+        profile=_choice(values.get("profile", ""), PROFILE_WORDS),
+        commune=values.get("commune", ""),
+        department=department,
+        format=_choice(values.get("format", ""), FORMAT_WORDS),
+        themes=_themes(values.get("themes", ""), labels),
+    ).checked(labels)
+
+
+def _choice(value: str, choices: Mapping[str, tuple[str, ...]]) -> str:
+    """The key whose words match the value; the value itself when none does (refused later)."""
+    folded = cached_words(value)
+    return next((key for key, names in choices.items() if folded in names), value.strip())
+
+
+def _themes(value: str, labels: Mapping[str, str]) -> tuple[str, ...]:
+    """Theme keys from keys or labels (or their beginning), separated by , | or /.
+    ``labels`` maps each theme key to its label reduced with ``words``."""
+    folded = cached_words(value)
+    if not folded:
+        return ()
+    whole = [key for key, label in labels.items() if label == folded]
+    if whole:
+        return tuple(whole)
+    found = []
+    for part in THEME_SEPARATORS.split(value):
+        token = cached_words(part)
+        if token:
+            match = (key for key, label in labels.items() if token in (key, label[: len(token)]))
+            found.append(next(match, part.strip()))
+    return tuple(found)

@@ -1,0 +1,219 @@
+"""Subscriber queries: find, create, update details, subscribe, unsubscribe, change status."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from newsletter.db import utcnow
+from newsletter.errors import InputError, NotFoundError
+from subscribers.addresses import Address, address_key, parse_address
+from subscribers.consent import Consent, record_consents
+from subscribers.details import Details
+from subscribers.models import (
+    ALL_LISTS,
+    ConfirmationRequest,
+    Subscriber,
+    SubscriberTheme,
+    Subscription,
+)
+from subscribers.profiles import STATUSES, SUBSCRIPTION_STATUSES
+from subscribers.suppression import email_hash, is_suppressed, suppress
+
+CHUNK = 500
+DETAIL_COLUMNS = [name for name in Details.__dataclass_fields__ if name != "themes"]
+
+
+class SubscriberStore:
+    def __init__(self, session: Session, pepper: bytes, lists: Collection[str]) -> None:
+        self.session = session
+        self.pepper = pepper
+        self.lists = lists
+
+    def hash(self, key: str) -> str:
+        return email_hash(key, self.pepper)
+
+    # -- finding --------------------------------------------------------------------------
+
+    def find(self, email: str) -> Subscriber | None:
+        key = address_key(email)
+        return self.session.scalar(sa.select(Subscriber).where(Subscriber.email_key == key))
+
+    def get(self, email: str) -> Subscriber:
+        subscriber = self.find(email)
+        if subscriber is None:
+            raise NotFoundError(
+                f"aucun abonné à l'adresse {email.strip()}", "vérifiez l'orthographe"
+            )
+        return subscriber
+
+    def existing(self, keys: Sequence[str]) -> dict[str, Subscriber]:
+        """Subscribers among these address keys, with their subscriptions, in few queries."""
+        found: dict[str, Subscriber] = {}
+        for start in range(0, len(keys), CHUNK):
+            rows = self.session.scalars(
+                sa.select(Subscriber)
+                .where(Subscriber.email_key.in_(keys[start : start + CHUNK]))
+                .options(
+                    selectinload(Subscriber.subscriptions), selectinload(Subscriber.theme_rows)
+                )
+            )
+            found.update({row.email_key: row for row in rows})
+        return found
+
+    @staticmethod
+    def details(subscriber: Subscriber) -> Details:
+        return Details(
+            **{name: getattr(subscriber, name) for name in DETAIL_COLUMNS},
+            themes=tuple(subscriber.themes),
+        )
+
+    def check_list(self, list_key: str) -> str:
+        if list_key not in self.lists:
+            raise InputError(f"liste inconnue « {list_key} »", f"listes : {', '.join(self.lists)}")
+        return list_key
+
+    # -- writing --------------------------------------------------------------------------
+
+    def create(self, address: Address, details: Details, now: datetime) -> Subscriber:
+        subscriber = Subscriber(
+            email=address.email, email_key=address.key, email_hash=self.hash(address.key),
+            created_at=now, updated_at=now, **details.columns(),
+        )  # fmt: skip
+        subscriber.theme_rows = [SubscriberTheme(theme=theme) for theme in details.themes]
+        self.session.add(subscriber)
+        self.session.flush()
+        return subscriber
+
+    def update(self, subscriber: Subscriber, details: Details, now: datetime) -> None:
+        for name, value in details.columns().items():
+            setattr(subscriber, name, value)
+        if set(subscriber.themes) != set(details.themes):
+            subscriber.theme_rows = [SubscriberTheme(theme=theme) for theme in details.themes]
+        subscriber.updated_at = now
+        self.session.flush()
+
+    def bulk_create(
+        self,
+        people: Sequence[tuple[Address, Details]],
+        hashes: Mapping[str, str],
+        list_key: str,
+        consent: Consent,
+        now: datetime,
+    ) -> None:
+        """New people subscribed to one list, in a few executemany statements (imports):
+        subscribers, then their themes, subscriptions and consents."""
+        rows = [
+            details.columns()
+            | {"email": address.email, "email_key": address.key, "email_hash": hashes[address.key],
+               "status": "active", "bounce_score": 0.0, "created_at": now, "updated_at": now}
+            for address, details in people
+        ]  # fmt: skip
+        # Core statements on the tables: no ORM bookkeeping per row, no RETURNING.
+        self.session.execute(sa.insert(Subscriber.__table__), rows)
+        keys = [address.key for address, _ in people]
+        query = sa.select(Subscriber.email_key, Subscriber.id).where(Subscriber.email_key.in_(keys))
+        ids = dict(self.session.execute(query).all())
+        themes = [
+            {"subscriber_id": ids[address.key], "theme": theme}
+            for address, details in people
+            for theme in details.themes
+        ]
+        if themes:
+            self.session.execute(sa.insert(SubscriberTheme.__table__), themes)
+        self.session.execute(
+            sa.insert(Subscription.__table__),
+            [
+                {"subscriber_id": ids[address.key], "list_key": list_key, "status": "active",
+                 "source": consent.source[:300], "created_at": now, "confirmed_at": now}
+                for address, _ in people
+            ],
+        )  # fmt: skip
+        pairs = [(ids[address.key], list_key) for address, _ in people]
+        record_consents(self.session, consent, pairs, now)
+
+    def subscription(self, subscriber: Subscriber, list_key: str) -> Subscription | None:
+        return next((s for s in subscriber.subscriptions if s.list_key == list_key), None)
+
+    def set_subscription(
+        self, subscriber: Subscriber, list_key: str, status: str, source: str, now: datetime
+    ) -> Subscription:
+        """Create or change one list subscription (timestamps follow the status)."""
+        if status not in SUBSCRIPTION_STATUSES:
+            raise ValueError(f"unknown subscription status {status!r}")
+        subscription = self.subscription(subscriber, self.check_list(list_key))
+        if subscription is None:
+            subscription = Subscription(list_key=list_key, created_at=now, status=status)
+            subscriber.subscriptions.append(subscription)
+        subscription.status = status
+        subscription.source = source[:300] or subscription.source
+        if status == "active":
+            subscription.confirmed_at, subscription.unsubscribed_at = now, None
+        elif status == "unsubscribed":
+            subscription.unsubscribed_at = now
+        self.session.flush()
+        return subscription
+
+    def admin_add(
+        self, email: str, details: Details, list_keys: Iterable[str], consent: Consent
+    ) -> Subscriber:
+        """An editor adds someone (consent given by phone, letter…): active at once."""
+        address = parse_address(email)
+        lists = [self.check_list(key) for key in list_keys]
+        barred = [key for key in lists if is_suppressed(self.session, self.hash(address.key), key)]
+        if barred:
+            raise InputError(
+                f"{address.email} est sur la liste d'exclusion ({', '.join(barred)})",
+                "la personne doit se réinscrire elle-même par le formulaire",
+            )
+        now = utcnow()
+        subscriber = self.find(address.key)
+        if subscriber is None:
+            subscriber = self.create(address, details, now)
+        else:  # what the editor typed wins; what they left blank is kept
+            self.update(subscriber, details.filling(self.details(subscriber)), now)
+        for key in lists:
+            self.set_subscription(subscriber, key, "active", consent.source or "admin", now)
+        record_consents(self.session, consent, [(subscriber.id, key) for key in lists], now)
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber, list_key: str | None, now: datetime) -> list[str]:
+        """Leave one list (or all); the address hash keeps a re-import from bringing it back."""
+        keys = [self.check_list(list_key)] if list_key else list(self.lists)
+        left = []
+        for key in keys:
+            subscription = self.subscription(subscriber, key)
+            if subscription is not None and subscription.status != "unsubscribed":
+                self.set_subscription(subscriber, key, "unsubscribed", "", now)
+                left.append(key)
+            if list_key:
+                suppress(self.session, subscriber.email_hash, "unsubscribed", key)
+        if not list_key:
+            suppress(self.session, subscriber.email_hash, "unsubscribed", ALL_LISTS)
+        return left
+
+    def set_status(self, subscriber: Subscriber, status: str, now: datetime) -> None:
+        """Bounced or complained: the address is suppressed for every list at once."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown subscriber status {status!r}")
+        subscriber.status = status
+        subscriber.updated_at = now
+        if status in ("bounced", "complained"):
+            reason = "complaint" if status == "complained" else "bounced"
+            suppress(self.session, subscriber.email_hash, reason, ALL_LISTS)
+        self.session.flush()
+
+    # -- confirmation emails --------------------------------------------------------------
+
+    def confirmations_since(self, digest: str, since: datetime) -> int:
+        query = sa.select(sa.func.count(ConfirmationRequest.id)).where(
+            ConfirmationRequest.email_hash == digest, ConfirmationRequest.sent_at >= since
+        )
+        return self.session.scalar(query) or 0
+
+    def record_confirmation(self, digest: str, now: datetime) -> None:
+        self.session.add(ConfirmationRequest(email_hash=digest, sent_at=now))
+        self.session.flush()

@@ -1,0 +1,206 @@
+"""Bounces and complaints: flufl.bounce's corpus, DSN codes, ARF, VERP, scores, the CLI."""
+
+from __future__ import annotations
+
+import email
+import json
+import mailbox
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from newsletter.app import App
+from subscribers.addresses import parse_address
+from subscribers.audience import count_audience
+from subscribers.bounces import BounceHandler, Outcome, process_messages
+from subscribers.consent import Consent
+from subscribers.delivery_reports import classify_status, read_report
+from subscribers.details import Details
+from subscribers.mailboxes import Incoming, read_messages
+from subscribers.models import BounceEvent, Subscriber, SuppressionEntry
+
+DATA = Path(__file__).parent / "data" / "bounces"
+CORPUS = json.loads((DATA / "flufl" / "expected.json").read_text())
+NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
+PEOPLE = {
+    "jean.martin@orange.fr": "professionnel",
+    "nadia.benali@cs-montreuil.fr": "professionnel",
+    "sophie.garnier@laposte.net": "partenaire",
+    "helene.ferrand@ville-stains.fr": "elu",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_flufl_sample_bounces_are_classified(name: str) -> None:
+    """Each real bounce of flufl.bounce's corpus gives its addresses, hard or soft."""
+    raw = (DATA / "flufl" / name).read_bytes()
+    report = read_report(email.message_from_bytes(raw), raw)
+    expected = CORPUS[name]
+    assert sorted(f.address.lower() for f in report.failures) == sorted(
+        address.lower() for address in expected["addresses"]
+    )
+    assert {f.kind for f in report.failures} == (
+        set() if expected["kind"] == "ignored" else {expected["kind"]}
+    )
+    assert report.kind == ("ignored" if expected["kind"] == "ignored" else "bounce")
+
+
+def test_status_codes_decide_hard_or_soft() -> None:
+    """RFC 3463: 5.x.x is hard, except full mailbox, too big and policy; 4.x.x is soft."""
+    assert [classify_status(code) for code in ("5.1.1", "5.2.1", "5.4.4", "5.0.0")] == ["hard"] * 4
+    assert [classify_status(code) for code in ("5.2.2", "5.3.4", "5.7.1", "4.2.2", "4.4.7")] == (
+        ["soft"] * 5
+    )
+
+
+@pytest.fixture
+def people(app: App) -> dict[str, str]:
+    """The sample people, subscribed to the Lettre; their VERP addresses by email."""
+    with app.database.session() as session:
+        store = app.subscriber_store(session)
+        consent = Consent("admin", "2026-01", "colloque")
+        verp = {}
+        for address, profile in PEOPLE.items():
+            subscriber = store.admin_add(address, Details(profile=profile), ["lettre"], consent)
+            verp[address] = app.tokens().verp_address(subscriber)
+    return verp
+
+
+def sample(name: str, verp: str = "bounces@lettre.professionbanlieue.org") -> bytes:
+    text = (DATA / name).read_text(encoding="utf-8")
+    return text.replace("bounces+VERP@lettre.professionbanlieue.org", verp).encode()
+
+
+def run(app: App, *raws: bytes, now: datetime = NOW, dry_run: bool = False) -> list[Outcome]:
+    with app.database.session() as session:
+        handler = BounceHandler(app.subscriber_store(session), app.tokens(),
+                                app.settings.subscribers)  # fmt: skip
+        incoming = [Incoming(f"m{index}", raw) for index, raw in enumerate(raws)]
+        return process_messages(handler, incoming, now, dry_run)[0]
+
+
+def status_of(app: App, address: str) -> str:
+    with app.database.session() as session:
+        return app.subscriber_store(session).get(address).status
+
+
+def test_hard_bounce_matched_by_verp_suppresses_at_once(app: App, people: dict[str, str]) -> None:
+    """A 5.1.1 DSN sent to the signed VERP address marks the person bounced and suppressed."""
+    verp = people["jean.martin@orange.fr"]
+    [outcome] = run(app, sample("orange_550_user_unknown.eml", verp))
+    assert (outcome.kind, outcome.status, outcome.matched_by) == ("hard", "5.1.1", "verp")
+    assert outcome.subscriber == "jean.martin@orange.fr"
+    assert status_of(app, "jean.martin@orange.fr") == "bounced"
+    with app.database.session() as session:
+        assert count_audience(session, "lettre") == 3
+        reasons = session.scalars(sa.select(SuppressionEntry.reason))
+        assert list(reasons) == ["bounced"]
+
+
+def test_forged_verp_is_not_trusted(app: App, people: dict[str, str]) -> None:
+    """A VERP address with another subscriber's id but a wrong signature matches nobody by
+    VERP; the bounce falls back to the bounced address."""
+    sophie = people["sophie.garnier@laposte.net"]
+    forged = sophie.rpartition("-")[0] + "-aaaaaaaaaaaaaaaa@lettre.professionbanlieue.org"
+    [outcome] = run(app, sample("orange_550_user_unknown.eml", forged))
+    assert (outcome.subscriber, outcome.matched_by) == ("jean.martin@orange.fr", "address")
+    assert status_of(app, "sophie.garnier@laposte.net") == "active"
+
+
+def test_complaint_suppresses_at_once(app: App, people: dict[str, str]) -> None:
+    """An ARF abuse report marks the recipient complained and suppressed."""
+    verp = people["sophie.garnier@laposte.net"]
+    [outcome] = run(app, sample("arf_complaint.eml", verp))
+    assert (outcome.kind, outcome.subscriber, outcome.matched_by) == (
+        "complaint", "sophie.garnier@laposte.net", "verp",
+    )  # fmt: skip
+    assert status_of(app, "sophie.garnier@laposte.net") == "complained"
+    with app.database.session() as session:
+        assert count_audience(session, "lettre") == 3
+
+
+def test_auto_reply_is_ignored(app: App, people: dict[str, str]) -> None:
+    """An out-of-office reply changes nothing and is not counted."""
+    [outcome] = run(app, sample("absence.eml", people["helene.ferrand@ville-stains.fr"]))
+    assert outcome.kind == "ignored"
+    with app.database.session() as session:
+        assert session.scalar(sa.select(sa.func.count(BounceEvent.id))) == 0
+        assert session.scalar(sa.select(sa.func.max(Subscriber.bounce_score))) == 0
+
+
+def test_soft_bounces_add_up_and_decay(app: App, people: dict[str, str]) -> None:
+    """Soft bounces add to a score halving every 15 days: two far apart leave the person
+    active; several on consecutive days reach the threshold (3) → bounced."""
+    raw = sample("mailbox_full_422.eml")
+    for day in (0, 60):
+        run(app, raw.replace(b"7F00AA@", f"{day}@".encode()), now=NOW + timedelta(days=day))
+    with app.database.session() as session:
+        nadia = app.subscriber_store(session).get("nadia.benali@cs-montreuil.fr")
+        assert nadia.status == "active"
+        assert nadia.bounce_score == pytest.approx(1 + 0.5**4)
+    for day in (61, 62):
+        run(app, raw.replace(b"7F00AA@", f"{day}@".encode()), now=NOW + timedelta(days=day))
+    assert status_of(app, "nadia.benali@cs-montreuil.fr") == "active"  # score 2.92
+    run(app, raw.replace(b"7F00AA@", b"63@"), now=NOW + timedelta(days=63))
+    assert status_of(app, "nadia.benali@cs-montreuil.fr") == "bounced"
+
+
+def test_same_message_is_not_counted_twice(app: App, people: dict[str, str]) -> None:
+    """Processing a mailbox again does not add the same bounce twice."""
+    raw = sample("mailbox_full_422.eml")
+    run(app, raw)
+    [again] = run(app, raw)
+    assert again.effect == "déjà traité"
+    with app.database.session() as session:
+        assert session.scalar(sa.select(sa.func.count(BounceEvent.id))) == 1
+
+
+def test_dry_run_changes_nothing(app: App, people: dict[str, str]) -> None:
+    """--dry-run says what would happen and writes nothing."""
+    [outcome] = run(app, sample("orange_550_user_unknown.eml"), dry_run=True)
+    assert outcome.effect == "score 0.00, statut bounced"
+    assert status_of(app, "jean.martin@orange.fr") == "active"
+
+
+def test_unknown_recipient_matches_nobody(app: App) -> None:
+    """A bounce for an address we do not know is understood and matched to nobody."""
+    [outcome] = run(app, sample("orange_550_user_unknown.eml"))
+    assert (outcome.kind, outcome.subscriber, outcome.effect) == ("hard", None, "aucun abonné")
+
+
+def test_mailboxes_maildir_mbox_file_and_stdin(tmp_path: Path) -> None:
+    """Messages are read from a Maildir, an mbox, a single file and standard input."""
+    raw = sample("absence.eml")
+    maildir = mailbox.Maildir(tmp_path / "Maildir")
+    maildir.add(raw)
+    box = mailbox.mbox(tmp_path / "bounces.mbox")
+    box.add(raw)
+    box.add(sample("arf_complaint.eml"))
+    box.close()
+    shutil.copy(DATA / "arf_complaint.eml", tmp_path / "one.eml")
+    counts = {
+        path.name: len(list(read_messages(str(path), None)))  # type: ignore[arg-type]
+        for path in (tmp_path / "Maildir", tmp_path / "bounces.mbox", tmp_path / "one.eml")
+    }
+    assert counts == {"Maildir": 1, "bounces.mbox": 2, "one.eml": 1}
+
+    class Stdin:
+        def read(self) -> bytes:
+            return raw
+
+    [message] = read_messages("-", Stdin())  # type: ignore[arg-type]
+    assert message.raw == raw
+
+
+def test_person_with_verp_but_erased_is_matched_to_nobody(app: App, people: dict[str, str]) -> None:
+    """After erasure, an old VERP address no longer points at anyone."""
+    verp = people["jean.martin@orange.fr"]
+    with app.database.session() as session:
+        store = app.subscriber_store(session)
+        session.delete(store.get("jean.martin@orange.fr"))
+        store.create(parse_address("autre@exemple.fr"), Details(), NOW)
+    [outcome] = run(app, sample("orange_550_user_unknown.eml", verp))
+    assert outcome.subscriber is None
