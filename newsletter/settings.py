@@ -313,6 +313,7 @@ class DkimSettings(Section):
 
 
 class DispatchSettings(Section):
+    processes: Annotated[int, Field(ge=1, le=32)] = 2
     concurrency: Annotated[int, Field(ge=1, le=64)] = 4
     rate_per_second: Annotated[float, Field(ge=0)] = 50.0
     rate_per_hour: Annotated[int, Field(ge=0)] = 0

@@ -65,6 +65,16 @@ class BounceHandler:
             )  # fmt: skip
         return outcomes
 
+    def refused(
+        self, subscriber_id: int, code: int | None, reply: str, message_id: str, now: datetime
+    ) -> str:
+        """The relay refused the recipient at send time (5xx): a hard bounce, at once."""
+        subscriber = self.store.session.get(Subscriber, subscriber_id)
+        if subscriber is None:
+            return "aucun abonné"
+        failure = Failure(subscriber.email, "hard", str(code or ""), reply)
+        return self._effect(subscriber, failure, message_id, now, dry_run=False)
+
     def _verp_subscriber(self, report: DeliveryReport) -> Subscriber | None:
         for address in report.verp_candidates:
             subscriber_id = self.tokens.verp_subscriber_id(address)

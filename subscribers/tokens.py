@@ -16,7 +16,7 @@ import hmac
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
@@ -59,6 +59,15 @@ class _ClockedSigner(TimestampSigner):
         return int(self.clock().timestamp())
 
 
+class Identified(Protocol):
+    """What a token is bound to: a subscriber's id and the hash of its address."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def email_hash(self) -> str: ...
+
+
 class Tokens:
     def __init__(
         self,
@@ -77,7 +86,7 @@ class Tokens:
     def issue(
         self,
         purpose: str,
-        subscriber: Subscriber,
+        subscriber: Identified,
         lists: Sequence[str] = (),
         now: datetime | None = None,
     ) -> str:
@@ -128,7 +137,7 @@ class Tokens:
 
     # -- VERP -----------------------------------------------------------------------------
 
-    def verp_address(self, subscriber: Subscriber) -> str:
+    def verp_address(self, subscriber: Identified) -> str:
         """``bounces+<id>-<signature>@domain``: short, lowercase, survives MTAs."""
         local, domain = self.settings.bounce_address.split("@")
         tag = f"{subscriber.id}-{self._verp_signature(self.keys[0], subscriber)}"
@@ -146,7 +155,7 @@ class Tokens:
             return None
         return int(number)
 
-    def verp_matches(self, address: str, subscriber: Subscriber) -> bool:
+    def verp_matches(self, address: str, subscriber: Identified) -> bool:
         signature = address.strip().strip("<>").lower().rpartition("@")[0].rpartition("-")[2]
         return any(
             hmac.compare_digest(signature, self._verp_signature(key, subscriber))
@@ -154,7 +163,7 @@ class Tokens:
         )
 
     @staticmethod
-    def _verp_signature(key: bytes, subscriber: Subscriber) -> str:
+    def _verp_signature(key: bytes, subscriber: Identified) -> str:
         message = f"verp:{subscriber.id}:{subscriber.email_hash}".encode()
         digest = hmac.new(key, message, hashlib.sha256).digest()
         return base64.b32encode(digest).decode().lower()[:VERP_TAG]

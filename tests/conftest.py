@@ -112,8 +112,11 @@ def write_config(project_config: dict[str, Any], tmp_path: Path) -> Any:
 def make_settings(project_config: dict[str, Any], tmp_path: Path) -> Any:
     """Settings from the project's config.toml with some sections replaced."""
 
+    rendering = project_config["rendering"]
+    templates = {**rendering, "templates": str(ROOT / rendering["templates"])}
+
     def make(**sections: Any) -> Settings:
-        data = {**project_config, **sections}
+        data = {**project_config, "rendering": templates, **sections}
         return validate_settings(data, tmp_path / "config.toml")
 
     return make

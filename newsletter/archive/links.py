@@ -36,3 +36,20 @@ def sample_values(public_url: str, newsletter: str, number: int) -> PersonalValu
         preferences_url=f"{public_url}/preferences/EXEMPLE",
         web_url=edition_url(public_url, newsletter, number),
     )
+
+
+def subscriber_values(
+    public_url: str,
+    newsletter: str,
+    number: int,
+    name: str,
+    unsubscribe_token: str,
+    preferences_token: str,
+) -> PersonalValues:
+    """One subscriber's values: their signed unsubscribe and preferences links."""
+    return PersonalValues(
+        greeting=f"Bonjour {name}," if name else "Bonjour,",
+        unsubscribe_url=f"{public_url}/desabonnement/{unsubscribe_token}",
+        preferences_url=f"{public_url}/preferences/{preferences_token}",
+        web_url=edition_url(public_url, newsletter, number),
+    )

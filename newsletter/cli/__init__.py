@@ -49,7 +49,15 @@ def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from newsletter.cli import bounces, content, demo, editions, scheduler, subscribers
+    from newsletter.cli import (
+        bounces,
+        content,
+        demo,
+        editions,
+        scheduler,
+        sending,  # noqa: F401  (adds send, pause, status to `edition`)
+        subscribers,
+    )
 
     for module in (content, editions, subscribers, bounces, scheduler, demo):
         for command in module.COMMANDS:

@@ -1,7 +1,8 @@
 """The states of an edition and the moves between them.
 
 ``draft → approved → scheduled → sending → sent``, and ``cancelled`` from any state before
-sending. Editing an approved (or scheduled) edition sends it back to draft: what was
+sending; a send can be ``paused`` (by an editor, or by itself on too many errors) and
+resumed. Editing an approved (or scheduled) edition sends it back to draft: what was
 approved is what goes out.
 """
 
@@ -15,6 +16,7 @@ STATES: dict[str, str] = {
     "approved": "approuvée",
     "scheduled": "programmée",
     "sending": "en cours d’envoi",
+    "paused": "en pause",
     "sent": "envoyée",
     "cancelled": "annulée",
 }
@@ -22,13 +24,14 @@ MOVES: dict[str, frozenset[str]] = {
     "draft": frozenset({"approved", "cancelled"}),
     "approved": frozenset({"draft", "scheduled", "sending", "cancelled"}),
     "scheduled": frozenset({"draft", "sending", "cancelled"}),
-    "sending": frozenset({"sent"}),
+    "sending": frozenset({"sent", "paused"}),
+    "paused": frozenset({"sending", "cancelled"}),
     "sent": frozenset(),
     "cancelled": frozenset(),
 }
 EDITABLE = frozenset({"draft", "approved", "scheduled"})
 # Editions whose items count as announced: they went out, or are going out.
-PUBLISHED = ("sending", "sent")
+PUBLISHED = ("sending", "paused", "sent")
 
 
 def move(edition: Edition, state: str) -> None:

@@ -32,6 +32,8 @@ class Edition(Base):
     assembled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why a send is paused or held back, for editors (empty when all is well).
+    held_reason: Mapped[str] = mapped_column(sa.String(500), default="")
 
     entries: Mapped[list[EditionItem]] = relationship(
         back_populates="edition",

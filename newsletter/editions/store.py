@@ -251,6 +251,16 @@ class EditionStore:
         move(edition, "approved")
         edition.approved_at = utcnow()
 
+    def start_sending(self, edition: Edition) -> None:
+        """An approved edition starts going out (or a paused one resumes)."""
+        move(edition, "sending")
+        edition.held_reason = ""
+
+    def pause(self, edition: Edition, reason: str) -> None:
+        if edition.state == "sending":
+            move(edition, "paused")
+        edition.held_reason = reason[:500]
+
     def mark_sent(self, edition: Edition, when: datetime) -> None:
         """The edition went out: what it announced is frozen at the items' current revision."""
         move(edition, "sent")

@@ -1,0 +1,107 @@
+"""``newsletter edition send | pause | status``: sending an edition, with progress."""
+
+from __future__ import annotations
+
+import click
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from newsletter import sending
+from newsletter.cli.context import Context, pass_context
+from newsletter.cli.editions import edition
+from newsletter.dispatch.ledger import STATUSES
+from newsletter.editions.lifecycle import STATES
+
+
+@edition.command()
+@click.argument("edition_id", type=int)
+@click.option(
+    "--test-to",
+    "test_to",
+    multiple=True,
+    metavar="ADRESSE",
+    help="Envoi d'essai à cette adresse seulement (répétable) ; rien n'est noté.",
+)
+@click.option("--workers", type=int, help="Processus d'envoi (défaut : dispatch.processes).")
+@click.option("--resume", is_flag=True, help="Reprendre un envoi en pause ou interrompu.")
+@click.option("--no-wait", is_flag=True, help="Ne pas attendre les messages différés (4xx).")
+@pass_context  # fmt: skip
+def send(
+    ctx: Context,
+    edition_id: int,
+    test_to: tuple[str, ...],
+    workers: int | None,
+    resume: bool,
+    no_wait: bool,
+) -> None:
+    """Envoie une édition approuvée à sa liste (ou reprend un envoi interrompu).
+
+    L'audience est figée au premier lancement ; relancer la commande après une panne ou une
+    pause reprend là où l'envoi s'était arrêté, sans doublon ni oubli.
+    """
+    app = ctx.ready_app()
+    if test_to:
+        sent = sending.send_test(app, edition_id, list(test_to))
+        click.echo(f"Envoi d'essai de l'édition {edition_id} à : {', '.join(sent)}.")
+        return
+    found, counts = sending.status(app, edition_id)
+    if found.state == "paused" and not resume:
+        raise click.UsageError(f"l'édition {edition_id} est en pause : ajoutez --resume")
+    total = sum(counts.values())
+    columns = (
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[detail]}"),
+        TextColumn("{task.completed:.0f}/{task.total:.0f}"), TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )  # fmt: skip
+    with Progress(*columns, console=ctx.console, transient=False) as progress:
+        task = progress.add_task(f"Édition {edition_id}", total=total or None, detail="")
+
+        def show(now_counts: dict[str, int]) -> None:
+            done = sum(now_counts[s] for s in ("sent", "failed", "skipped"))
+            progress.update(task, completed=done, total=sum(now_counts.values()),
+                            detail=_detail(now_counts))  # fmt: skip
+
+        report = sending.send_edition(
+            app, edition_id, processes=workers, on_progress=show,
+            wait_deferred=0.0 if no_wait else None,
+        )  # fmt: skip
+        show(report.counts)
+    outcome = {
+        "sent": "envoi terminé",
+        "paused": "envoi en pause",
+        "waiting": "messages différés en attente",
+    }[report.state]
+    reason = f" : {report.reason}" if report.reason else ""
+    ctx.console.print(f"Édition {edition_id} — {outcome}{reason}. {_detail(report.counts)}.")
+    if report.state == "paused":
+        raise click.exceptions.Exit(1)
+
+
+@edition.command()
+@click.argument("edition_id", type=int)
+@pass_context
+def pause(ctx: Context, edition_id: int) -> None:
+    """Met un envoi en cours en pause (reprise : `edition send ID --resume`)."""
+    sending.pause(ctx.ready_app(), edition_id)
+    click.echo(f"Édition {edition_id} mise en pause.")
+
+
+@edition.command()
+@click.argument("edition_id", type=int)
+@pass_context
+def status(ctx: Context, edition_id: int) -> None:
+    """État d'un envoi : envoyés, différés, en échec, écartés."""
+    found, counts = sending.status(ctx.ready_app(), edition_id)
+    table = Table(title=f"Édition {edition_id} — {STATES[found.state]}", title_justify="left")
+    table.add_column("statut")
+    table.add_column("destinataires", justify="right")
+    for key, label in STATUSES.items():
+        table.add_row(label, str(counts[key]))
+    ctx.console.print(table)
+    if found.held_reason:
+        ctx.console.print(f"Remarque : {found.held_reason}", markup=False)
+
+
+def _detail(counts: dict[str, int]) -> str:
+    return ", ".join(f"{counts[key]} {STATUSES[key]}" for key in ("sent", "deferred", "failed",
+                                                                 "skipped"))  # fmt: skip

@@ -1,0 +1,51 @@
+"""The deliveries ledger: one row per (edition, recipient), written when a send starts.
+
+A row is ``queued`` when the audience is frozen, ``sending`` while a worker holds it,
+``sent`` only once the server accepted the message, ``deferred`` after a 4xx (retried later
+with backoff), ``failed`` after a 5xx or too many attempts, ``skipped`` when the recipient
+left (unsubscribed, bounced, suppressed, erased) before their turn.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from newsletter.db import Base, UTCDateTime
+
+STATUSES: dict[str, str] = {
+    "queued": "en attente",
+    "sending": "en cours",
+    "sent": "envoyés",
+    "deferred": "différés",
+    "failed": "en échec",
+    "skipped": "écartés",
+}
+OPEN = ("queued", "sending", "deferred")  # rows that still need work
+
+
+class Delivery(Base):
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        sa.UniqueConstraint("edition_id", "subscriber_id", name="uq_deliveries_recipient"),
+        sa.Index("ix_deliveries_work", "edition_id", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(sa.ForeignKey("editions.id", ondelete="CASCADE"))
+    # Nulled when the subscriber is erased (RGPD): the row then stays only as a count.
+    subscriber_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("subscribers.id", ondelete="SET NULL")
+    )
+    variant: Mapped[str] = mapped_column(sa.String(200), default="")  # sorted theme keys
+    format: Mapped[str] = mapped_column(sa.String(10), default="html")
+    status: Mapped[str] = mapped_column(sa.String(10), default="queued")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str] = mapped_column(sa.String(200), default="")
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    code: Mapped[int | None] = mapped_column()
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")

@@ -1,0 +1,191 @@
+"""The parent of a send: claims ledger rows, feeds the sending processes, records outcomes.
+
+Only this process talks to the database. It keeps a bounded number of claimed rows in
+flight (so that a crash can resend at most those), records outcomes as they come back, and
+stops claiming when the edition is paused (by an editor, or by itself when the error rate
+crosses the threshold). Deferred rows are retried when due; the send ends when no row is
+left open.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from newsletter.db import utcnow
+from newsletter.dispatch import worker
+from newsletter.dispatch.store import Outcome, Task
+from newsletter.settings import DispatchSettings
+
+UNIT = 10  # tasks handed to a connection at a time
+POLL = 0.25  # seconds between checks of the edition's state while waiting
+
+
+class Ledger(Protocol):
+    """The recipient store a send works on (one edition); see dispatch.store.EditionLedger."""
+
+    def claim(self, limit: int, now: datetime) -> list[Task]: ...
+    def record(self, outcomes: list[Outcome], now: datetime) -> None: ...
+    def release(self, delivery_ids: list[int]) -> None: ...
+    def counts(self) -> dict[str, int]: ...
+    def next_due(self) -> datetime | None: ...
+    def paused(self) -> bool: ...
+    def pause(self, reason: str) -> None: ...
+    def finish(self) -> None: ...
+
+
+@dataclass
+class Report:
+    """How a run ended: ``sent`` (nothing left), ``paused`` or ``waiting`` (deferred left)."""
+
+    state: str
+    counts: dict[str, int]
+    reason: str = ""
+
+
+@dataclass
+class _Window:
+    """Outcomes of the last ``size`` messages, for the error rate."""
+
+    size: int
+    outcomes: deque[bool] = field(default_factory=deque)
+
+    def add(self, failed: bool) -> float:
+        self.outcomes.append(failed)
+        if len(self.outcomes) > self.size:
+            self.outcomes.popleft()
+        full = len(self.outcomes) == self.size
+        return sum(self.outcomes) / self.size if full else 0.0
+
+
+class Sender:
+    def __init__(
+        self,
+        ledger: Ledger,
+        job: worker.Job,
+        settings: DispatchSettings,
+        processes: int,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.ledger = ledger
+        self.job = job
+        self.settings = settings
+        self.processes = processes
+        self.clock = clock
+
+    def run(
+        self,
+        on_progress: Callable[[dict[str, int]], None] | None = None,
+        wait_deferred: float = 0.0,
+    ) -> Report:
+        """Send until nothing is left, the edition is paused, or deferred rows are not due
+        within ``wait_deferred`` seconds."""
+        context = multiprocessing.get_context("fork")
+        tasks, results = context.Queue(), context.Queue()
+        self._queue = tasks
+        workers = [
+            context.Process(
+                target=worker.run, args=(self.job, tasks, results, os.getpid()), daemon=True
+            )
+            for _ in range(self.processes)
+        ]
+        for process in workers:
+            process.start()
+        in_flight: dict[int, Task] = {}
+        window = _Window(self.settings.error_window)
+        capacity = self.processes * self.job.connections * UNIT * 2
+        report: Report | None = None
+        try:
+            while report is None:
+                if self.ledger.paused():
+                    report = Report("paused", {})
+                    break
+                if len(in_flight) < capacity:
+                    for task in self._claim(capacity - len(in_flight)):
+                        in_flight[task.delivery_id] = task
+                if not in_flight:
+                    report = self._idle(wait_deferred)
+                    continue
+                report = self._collect(results, in_flight, window, on_progress)
+        finally:
+            for _ in range(self.processes * self.job.connections):
+                tasks.put(worker.STOP)
+            self._drain(results, in_flight, workers)
+            if in_flight:
+                self.ledger.release(list(in_flight))
+        report.counts = self.ledger.counts()
+        return report
+
+    def _claim(self, room: int) -> list[Task]:
+        claimed = self.ledger.claim(min(room, self.settings.batch_size), self.clock())
+        for start in range(0, len(claimed), UNIT):
+            self._queue.put(claimed[start : start + UNIT])
+        return claimed
+
+    def _idle(self, wait_deferred: float) -> Report | None:
+        """Nothing claimable now: finished, or wait for the next deferred row to be due."""
+        due = self.ledger.next_due()
+        if due is None:
+            self.ledger.finish()
+            return Report("sent", {})
+        delay = (due - self.clock()).total_seconds()
+        if delay > wait_deferred:
+            return Report("waiting", {}, f"reprise à {due.isoformat(timespec='seconds')}")
+        time.sleep(max(delay, 0) + 0.01)
+        return None
+
+    def _collect(
+        self,
+        results: multiprocessing.Queue,  # type: ignore[type-arg]
+        in_flight: dict[int, Task],
+        window: _Window,
+        on_progress: Callable[[dict[str, int]], None] | None,
+    ) -> Report | None:
+        try:
+            received = results.get(timeout=POLL)
+        except queue.Empty:
+            return None
+        if isinstance(received, worker.Fatal):
+            self.ledger.pause(received.message)
+            return Report("paused", {}, received.message)
+        self.ledger.record(received, self.clock())
+        rate = 0.0
+        for outcome in received:
+            in_flight.pop(outcome.delivery_id, None)
+            rate = window.add(outcome.status in ("failed", "deferred"))
+        if on_progress:
+            on_progress(self.ledger.counts())
+        if rate > self.settings.error_rate_threshold:
+            reason = (
+                f"taux d'erreur de {rate:.0%} sur les {window.size} derniers messages "
+                f"(seuil {self.settings.error_rate_threshold:.0%}) : envoi mis en pause"
+            )
+            self.ledger.pause(reason)
+            return Report("paused", {}, reason)
+        return None
+
+    def _drain(
+        self,
+        results: multiprocessing.Queue,  # type: ignore[type-arg]
+        in_flight: dict[int, Task],
+        workers: list[multiprocessing.process.BaseProcess],
+    ) -> None:
+        """Record what the workers still report while they finish their batches."""
+        while any(process.is_alive() for process in workers) or not results.empty():
+            try:
+                received = results.get(timeout=POLL)
+            except queue.Empty:
+                continue
+            if isinstance(received, list):
+                self.ledger.record(received, self.clock())
+                for outcome in received:
+                    in_flight.pop(outcome.delivery_id, None)
+        for process in workers:
+            process.join()

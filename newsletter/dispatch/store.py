@@ -1,0 +1,318 @@
+"""Ledger queries: freezing the audience, claiming work, recording what the server said."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from newsletter.db import Database, utcnow
+from newsletter.dispatch.ledger import OPEN, STATUSES, Delivery
+from newsletter.editions.store import EditionStore
+from newsletter.settings import DispatchSettings
+from subscribers.audience import Recipient, audience_condition
+from subscribers.models import Subscriber
+
+CHUNK = 1000
+SKIPPED_REASON = "n'est plus destinataire (désinscription, rebond, plainte ou suppression)"
+
+
+@dataclass(frozen=True)
+class Task:
+    """A claimed row with what a worker needs to build and send its message."""
+
+    delivery_id: int
+    subscriber_id: int
+    email_hash: str
+    email: str
+    name: str
+    variant: str
+    format: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one task: ``sent``, ``deferred`` (4xx), ``failed`` (5xx) or ``retry``
+    (the connection died before the server answered: not an attempt, try again)."""
+
+    delivery_id: int
+    subscriber_id: int
+    status: str
+    code: int | None = None
+    reason: str = ""
+    recipient_refused: bool = False
+
+
+def variant_key(themes: Iterable[str]) -> str:
+    return ",".join(sorted(themes))
+
+
+class LedgerStore:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def frozen(self, edition_id: int) -> bool:
+        query = sa.select(Delivery.id).where(Delivery.edition_id == edition_id).limit(1)
+        return self.session.scalar(query) is not None
+
+    def freeze(self, edition_id: int, recipients: Iterable[Recipient]) -> int:
+        """One queued row per recipient, in bulk; the audience is fixed from now on."""
+        total = 0
+        batch: list[dict[str, object]] = []
+        for recipient in recipients:
+            batch.append({
+                "edition_id": edition_id, "subscriber_id": recipient.id,
+                "variant": variant_key(recipient.themes), "format": recipient.format,
+                "status": "queued", "attempts": 0, "claimed_by": "", "reason": "",
+            })  # fmt: skip
+            if len(batch) == CHUNK:
+                total += self._insert(batch)
+        return total + self._insert(batch)
+
+    def _insert(self, rows: list[dict[str, object]]) -> int:
+        if rows:
+            self.session.execute(sa.insert(Delivery), rows)
+        count = len(rows)
+        rows.clear()
+        return count
+
+    def release_stale(self, edition_id: int, claimed_before: datetime | None = None) -> int:
+        """Rows left ``sending`` by a worker that died go back to the queue.
+
+        Their messages may or may not have reached the server: these are the only ones
+        that can be sent twice (at most the messages in flight at the crash).
+        """
+        query = sa.update(Delivery).where(
+            Delivery.edition_id == edition_id, Delivery.status == "sending"
+        )
+        if claimed_before is not None:
+            query = query.where(Delivery.claimed_at < claimed_before)
+        return self.session.execute(query.values(status="queued", claimed_by="")).rowcount
+
+    def claim(
+        self,
+        edition_id: int,
+        list_key: str,
+        holder: str,
+        now: datetime,
+        limit: int,
+        skip_locked: bool,
+    ) -> list[Task]:
+        """Take up to ``limit`` due rows; those whose recipient left are skipped at once."""
+        due = sa.or_(
+            Delivery.status == "queued",
+            sa.and_(Delivery.status == "deferred", Delivery.next_attempt_at <= now),
+        )
+        candidates = (
+            sa.select(Delivery.id, Delivery.subscriber_id)
+            .where(Delivery.edition_id == edition_id, due)
+            .order_by(Delivery.id)
+            .limit(limit)
+        )
+        if skip_locked:  # PostgreSQL: several workers share the rows (SQLite ignores it)
+            candidates = candidates.with_for_update(skip_locked=True)
+        rows = self.session.execute(candidates).all()
+        if not rows:
+            return []
+        wanted = [subscriber for _, subscriber in rows if subscriber is not None]
+        found = self.session.execute(
+            sa.select(Subscriber.id, Subscriber.email_hash, Subscriber.email,
+                      Subscriber.first_name, Subscriber.last_name)
+            .where(Subscriber.id.in_(wanted), audience_condition(list_key))
+        ).all()  # fmt: skip
+        eligible = {row[0]: row for row in found}
+        gone = [delivery for delivery, subscriber in rows if subscriber not in eligible]
+        taken = [delivery for delivery, subscriber in rows if subscriber in eligible]
+        if gone:
+            self.session.execute(
+                sa.update(Delivery)
+                .where(Delivery.id.in_(gone))
+                .values(status="skipped", reason=SKIPPED_REASON, claimed_by="")
+            )
+        if not taken:
+            return self.claim(edition_id, list_key, holder, now, limit, skip_locked)
+        self.session.execute(
+            sa.update(Delivery)
+            .where(Delivery.id.in_(taken))
+            .values(status="sending", claimed_by=holder, claimed_at=now)
+        )
+        details = self.session.execute(
+            sa.select(Delivery.id, Delivery.subscriber_id, Delivery.variant, Delivery.format)
+            .where(Delivery.id.in_(taken))
+            .order_by(Delivery.id)
+        ).all()
+        tasks = []
+        for delivery_id, subscriber_id, variant, format_ in details:
+            _, email_hash, email, first, last = eligible[subscriber_id]
+            name = f"{first} {last}".strip()
+            tasks.append(Task(delivery_id, subscriber_id, email_hash, email, name, variant,
+                              format_))  # fmt: skip
+        return tasks
+
+    def record(
+        self,
+        outcomes: Sequence[Outcome],
+        now: datetime,
+        backoff: Callable[[int], float],
+        max_attempts: int,
+    ) -> None:
+        """Apply the server's answers; a row is ``sent`` only after acceptance."""
+        by_status: dict[str, list[Outcome]] = defaultdict(list)
+        for outcome in outcomes:
+            by_status[outcome.status].append(outcome)
+        table = Delivery.__table__
+        if by_status["sent"]:
+            self.session.execute(
+                sa.update(Delivery)
+                .where(Delivery.id.in_([o.delivery_id for o in by_status["sent"]]))
+                .values(status="sent", sent_at=now, claimed_by="", code=250, reason="")
+            )
+        if by_status["retry"]:
+            self.session.execute(
+                sa.update(Delivery)
+                .where(Delivery.id.in_([o.delivery_id for o in by_status["retry"]]))
+                .values(status="queued", claimed_by="")
+            )
+        failures = by_status["failed"] + by_status["deferred"]
+        if not failures:
+            return
+        found = self.session.execute(
+            sa.select(Delivery.id, Delivery.attempts).where(
+                Delivery.id.in_([o.delivery_id for o in failures])
+            )
+        )
+        attempts = {row_id: tries for row_id, tries in found}
+        updates = []
+        for outcome in failures:
+            tries = attempts[outcome.delivery_id] + 1
+            final = outcome.status == "failed" or tries >= max_attempts
+            reason = (
+                outcome.reason
+                if outcome.status == "failed" or not final
+                else (f"abandon après {tries} tentatives : {outcome.reason}")
+            )
+            updates.append({
+                "row_id": outcome.delivery_id, "status": "failed" if final else "deferred",
+                "attempts": tries, "code": outcome.code, "reason": reason[:500],
+                "next_attempt_at": None if final else now + timedelta(seconds=backoff(tries)),
+            })  # fmt: skip
+        self.session.execute(
+            table.update()
+            .where(table.c.id == sa.bindparam("row_id"))
+            .values(
+                status=sa.bindparam("status"), attempts=sa.bindparam("attempts"),
+                code=sa.bindparam("code"), reason=sa.bindparam("reason"),
+                next_attempt_at=sa.bindparam("next_attempt_at"), claimed_by="",
+            ),
+            updates,
+        )  # fmt: skip
+
+    def counts(self, edition_id: int) -> dict[str, int]:
+        rows = self.session.execute(
+            sa.select(Delivery.status, sa.func.count())
+            .where(Delivery.edition_id == edition_id)
+            .group_by(Delivery.status)
+        )
+        found = {status: count for status, count in rows}
+        return {status: found.get(status, 0) for status in STATUSES}
+
+    def next_due(self, edition_id: int) -> datetime | None:
+        """When the earliest deferred row may be retried (None: nothing deferred)."""
+        return self.session.scalar(
+            sa.select(sa.func.min(Delivery.next_attempt_at)).where(
+                Delivery.edition_id == edition_id, Delivery.status == "deferred"
+            )
+        )
+
+    def remaining(self, edition_id: int) -> int:
+        return (
+            self.session.scalar(
+                sa.select(sa.func.count()).where(
+                    Delivery.edition_id == edition_id, Delivery.status.in_(OPEN)
+                )
+            )
+            or 0
+        )
+
+    def variants(self, edition_id: int) -> list[tuple[str, str]]:
+        """The (variant, format) pairs still to send, to render each once up front."""
+        rows = self.session.execute(
+            sa.select(Delivery.variant, Delivery.format)
+            .where(Delivery.edition_id == edition_id, Delivery.status.in_(OPEN))
+            .distinct()
+        )
+        return [(variant, format_) for variant, format_ in rows]
+
+
+class EditionLedger:
+    """The ledger of one edition, each call its own short transaction (see sender.Ledger)."""
+
+    def __init__(
+        self,
+        database: Database,
+        edition_id: int,
+        list_key: str,
+        holder: str,
+        settings: DispatchSettings,
+        on_refused: Callable[[Session, Outcome, datetime], None],
+    ) -> None:
+        self.database = database
+        self.edition_id = edition_id
+        self.list_key = list_key
+        self.holder = holder
+        self.settings = settings
+        self.on_refused = on_refused  # a 5xx on the recipient counts as a hard bounce
+        self.skip_locked = database.dialect == "postgresql"
+
+    def backoff(self, attempts: int) -> float:
+        """Seconds before retry n° ``attempts``: doubling from the base, capped."""
+        base, cap = self.settings.retry_base_seconds, self.settings.retry_max_seconds
+        return float(min(cap, base * 2 ** (attempts - 1)))
+
+    def claim(self, limit: int, now: datetime) -> list[Task]:
+        with self.database.session() as session:
+            return LedgerStore(session).claim(
+                self.edition_id, self.list_key, self.holder, now, limit, self.skip_locked
+            )
+
+    def record(self, outcomes: list[Outcome], now: datetime) -> None:
+        with self.database.session() as session:
+            LedgerStore(session).record(outcomes, now, self.backoff, self.settings.max_attempts)
+            for outcome in outcomes:
+                if outcome.status == "failed" and outcome.recipient_refused:
+                    self.on_refused(session, outcome, now)
+
+    def release(self, delivery_ids: list[int]) -> None:
+        with self.database.session() as session:
+            session.execute(
+                sa.update(Delivery)
+                .where(Delivery.id.in_(delivery_ids), Delivery.status == "sending")
+                .values(status="queued", claimed_by="")
+            )
+
+    def counts(self) -> dict[str, int]:
+        with self.database.session() as session:
+            return LedgerStore(session).counts(self.edition_id)
+
+    def next_due(self) -> datetime | None:
+        with self.database.session() as session:
+            return LedgerStore(session).next_due(self.edition_id)
+
+    def paused(self) -> bool:
+        with self.database.session() as session:
+            return EditionStore(session).get(self.edition_id).state == "paused"
+
+    def pause(self, reason: str) -> None:
+        with self.database.session() as session:
+            EditionStore(session).pause(EditionStore(session).get(self.edition_id), reason)
+
+    def finish(self) -> None:
+        with self.database.session() as session:
+            store = EditionStore(session)
+            edition = store.get(self.edition_id)
+            if edition.state == "sending":
+                store.mark_sent(edition, utcnow())

@@ -1,0 +1,70 @@
+"""Building blocks for the dispatch tests: an approved edition and a realistic audience."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from newsletter.app import App
+from newsletter.content.editorial import import_file
+from newsletter.editions.assembly import assemble
+from newsletter.editions.store import EditionStore
+from newsletter.settings import Settings
+from subscribers.consent import Consent
+from subscribers.details import Details
+
+SEND_DAY = date(2026, 12, 1)
+ITEMS = """type;titre;résumé;lien;date;thèmes;réseaux
+fiche;Des jardins partagés à Sevran;Les habitants cultivent ensemble.;https://pb.fr/f/1;\
+2026-11-20;participation;
+fiche;Aide aux devoirs à Bobigny;Un Clas au centre social.;https://pb.fr/f/2;2026-11-21;\
+education;clas
+actualite;Un guide de la laïcité;Publié par la préfecture.;https://pb.fr/a/1;2026-11-22;egalite;
+"""
+THEMES = ((), ("education",), ("participation", "egalite"))
+
+
+def relay(port: int, timeout: float = 5) -> dict[str, Any]:
+    """Transport settings handing messages to a local SMTP server."""
+    smtp = {"host": "127.0.0.1", "port": port, "security": "none", "timeout": timeout}
+    return {"kind": "smtp", "smtp": smtp}
+
+
+def fast_dispatch(**changes: Any) -> dict[str, Any]:
+    """Dispatch settings for tests: no rate limit, quick retries."""
+    base = {"processes": 2, "concurrency": 4, "rate_per_second": 0, "rate_per_hour": 0,
+            "batch_size": 50, "max_attempts": 4, "retry_base_seconds": 0.2,
+            "retry_max_seconds": 0.5, "error_window": 50, "error_rate_threshold": 0.5}  # fmt: skip
+    return base | changes
+
+
+def address(number: int) -> str:
+    return f"personne{number:04d}@ville-exemple.fr"
+
+
+def populate(app: App, tmp: Path, recipients: int) -> int:
+    """Items, an audience on the `lettre` list, and an approved edition; its id."""
+    csv = tmp / "items.csv"
+    csv.write_text(ITEMS, encoding="utf-8")
+    _, errors = import_file(app.database, app.settings, csv)
+    assert errors == []
+    with app.database.session() as session:
+        store = app.subscriber_store(session)
+        consent = Consent("admin", "2026-01", "tests")
+        for number in range(recipients):
+            details = Details(first_name="Camille", last_name=f"Martin {number}",
+                              format="text" if number % 10 == 9 else "html",
+                              themes=THEMES[number % 3])  # fmt: skip
+            store.admin_add(address(number), details, ["lettre"], consent)
+    with app.database.session() as session:
+        editions = EditionStore(session)
+        newsletter = app.settings.newsletter("lettre")
+        made = assemble(editions, "lettre", newsletter, "Europe/Paris", day=SEND_DAY)
+        editions.approve(made)
+        return made.id
+
+
+def configured(make_settings: Callable[..., Settings], port: int, **dispatch: Any) -> Settings:
+    return make_settings(transport=relay(port), dispatch=fast_dispatch(**dispatch))
