@@ -37,3 +37,11 @@ class InputError(NewsletterError):
 
 class NotFoundError(NewsletterError):
     """A named object (item, source, edition…) does not exist."""
+
+
+class AuthenticationError(NewsletterError):
+    """Who is asking is unknown: no session, a wrong password or an invalid API token."""
+
+
+class PermissionDenied(NewsletterError):
+    """The account is known but its role does not allow the action."""

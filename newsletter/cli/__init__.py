@@ -49,9 +49,9 @@ def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from newsletter.cli import content, demo, scheduler
+    from newsletter.cli import accounts, content, demo, scheduler, web
 
-    for module in (content, demo, scheduler):
+    for module in (content, demo, scheduler, accounts, web):
         for command in module.COMMANDS:
             cli.add_command(command)
 
