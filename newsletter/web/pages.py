@@ -26,6 +26,14 @@ def flash(request: Request, message: str) -> None:
     request.session[FLASH_KEY] = [*request.session.get(FLASH_KEY, []), message]
 
 
+def _sentence(text: str) -> str:
+    """``fichier absent`` → ``Fichier absent.`` (messages are written lowercase)."""
+    text = text.strip()
+    if not text:
+        return text
+    return text[0].upper() + text[1:] + ("" if text[-1] in ".!?…)" else ".")
+
+
 class Pages:
     """Renders ``templates/web``; every page gets the user, CSRF field and flashes."""
 
@@ -38,6 +46,7 @@ class Pages:
         self.env.filters["datetime"] = self._datetime
         self.env.filters["local_input"] = self._local_input
         self.env.filters["labels"] = lambda categories: {k: c.label for k, c in categories.items()}
+        self.env.filters["sentence"] = _sentence
         self.env.globals.update(kinds=ITEM_KINDS, roles=ROLES, csrf_field=FIELD)
 
     def _local(self, value: datetime) -> datetime:
