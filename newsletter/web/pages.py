@@ -19,6 +19,14 @@ from newsletter.web.csrf import FIELD, csrf_token
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "web"
 STATIC = TEMPLATES / "static"
 FLASH_KEY = "flash"
+# French names of item fields (overrides, updates' history).
+FIELD_LABELS = {
+    "kind": "type", "title": "titre", "summary": "résumé", "url": "lien",
+    "published_at": "date de publication", "starts_at": "début", "ends_at": "fin",
+    "all_day": "journée entière", "place": "lieu", "organiser": "organisateur",
+    "registration_url": "lien d'inscription", "cancelled": "annulation",
+    "territory": "territoire", "themes": "thèmes", "networks": "réseaux",
+}  # fmt: skip
 
 
 def flash(request: Request, message: str) -> None:
@@ -47,6 +55,7 @@ class Pages:
         self.env.filters["local_input"] = self._local_input
         self.env.filters["labels"] = lambda categories: {k: c.label for k, c in categories.items()}
         self.env.filters["sentence"] = _sentence
+        self.env.filters["field_label"] = lambda name: FIELD_LABELS.get(name, name)
         self.env.globals.update(kinds=ITEM_KINDS, roles=ROLES, csrf_field=FIELD)
 
     def _local(self, value: datetime) -> datetime:
