@@ -6,9 +6,10 @@ from sqlalchemy.orm import Session
 
 from newsletter.accounts.models import User
 from newsletter.accounts.passwords import hash_password, needs_rehash, verify_password
-from newsletter.accounts.store import AccountStore
+from newsletter.accounts.store import AccountStore, normalise_email
 from newsletter.accounts.throttle import Throttle, ThrottlePolicy, account_key, address_key
 from newsletter.db import utcnow
+from newsletter.errors import InputError
 
 REFUSED = "Connexion refusée : adresse ou mot de passe incorrect, ou trop de tentatives."
 REFUSED_HINT = "Vérifiez vos identifiants ; après plusieurs échecs, attendez quelques minutes."
@@ -24,7 +25,10 @@ def authenticate(
     account exists or is locked.
     """
     now = utcnow()
-    login = email.strip().lower()[:320]
+    try:
+        login = normalise_email(email[:320])
+    except InputError:
+        login = email.strip().lower()[:320]
     keys = [account_key(login), address_key(address)]
     throttle = Throttle(session, policy)
     user = AccountStore(session).find(login)

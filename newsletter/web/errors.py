@@ -21,6 +21,7 @@ from newsletter.errors import (
     PermissionDenied,
 )
 from newsletter.web.auth import LOGIN_PATH, LoginRequired
+from newsletter.web.headers import HEADERS
 from newsletter.web.pages import Pages
 
 logger = logging.getLogger("lettre.web")
@@ -130,4 +131,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         logger.exception("unexpected error on %s %s", request.method, request.url.path)
-        return _answer(request, 500, "erreur interne", "l'incident est consigné ; réessayez")
+        response = _answer(request, 500, "erreur interne", "l'incident est consigné ; réessayez")
+        # Answered outside the middleware stack (ServerErrorMiddleware): add the headers here.
+        response.headers.update(HEADERS)
+        return response

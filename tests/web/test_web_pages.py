@@ -10,7 +10,8 @@ from newsletter.content.store import ItemStore
 from newsletter.errors import ConfigError
 from newsletter.sources.store import SourceStore
 from newsletter.web.app import create_app
-from tests.web.client import csrf_of, login, post_form
+from newsletter.web.auth import ENV_WEB_SECRET
+from tests.web.client import SECRET, csrf_of, login, post_form, serve
 from tests.web.conftest import ON_SQLITE, seed
 
 pytestmark = ON_SQLITE
@@ -196,3 +197,23 @@ def test_the_app_needs_its_signing_key(lettre: App) -> None:
     for environ in ({}, {"NEWSLETTER_WEB_SECRET": "court"}):
         with pytest.raises(ConfigError, match="NEWSLETTER_WEB_SECRET"):
             create_app(lettre, environ=environ)
+
+
+def test_an_unexpected_error_is_a_french_500(lettre: App) -> None:
+    """A bug gives a French 500 page (JSON under /api/) with the security headers, and
+    does not leak the exception's text."""
+    web = create_app(lettre, environ={ENV_WEB_SECRET: SECRET})
+
+    @web.get("/editeurs/panne")
+    @web.get("/api/v1/panne")
+    def broken() -> None:
+        raise RuntimeError("détail interne secret")
+
+    with serve(web) as url:
+        page = httpx.get(f"{url}/editeurs/panne")
+        api = httpx.get(f"{url}/api/v1/panne")
+    assert page.status_code == 500 and "Erreur interne" in page.text
+    assert api.status_code == 500 and api.json()["error"] == "erreur interne"
+    for response in (page, api):
+        assert "secret" not in response.text
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
