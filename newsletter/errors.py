@@ -41,3 +41,11 @@ class NotFoundError(NewsletterError):
 
 class RenderError(NewsletterError):
     """A template is missing or broken, or produced something that is not a valid email."""
+
+
+class AuthenticationError(NewsletterError):
+    """Who is asking is unknown: no session, a wrong password or an invalid API token."""
+
+
+class PermissionDenied(NewsletterError):
+    """The account is known but its role does not allow the action."""

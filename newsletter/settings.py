@@ -336,6 +336,25 @@ class DispatchSettings(Section):
         return self
 
 
+class WebSettings(Section):
+    """The web app: editors' area, API (and later subscribers' pages and archive)."""
+
+    base_url: str = "http://127.0.0.1:8000"
+    secure_cookies: bool = False
+    session_max_age: Annotated[int, Field(ge=300)] = 8 * 3600
+    login_max_failures: Annotated[int, Field(ge=1, le=100)] = 5
+    login_lockout_minutes: Annotated[float, Field(gt=0)] = 15.0
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8000
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_base(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("doit être une URL http:// ou https://")
+        return value.rstrip("/")
+
+
 class Settings(Section):
     """Everything in ``config.toml``; ``path`` is where it was read from."""
 
@@ -353,6 +372,7 @@ class Settings(Section):
     dispatch: DispatchSettings = DispatchSettings()
     subscribers: SubscriberSettings = SubscriberSettings()
     segments: dict[Key, Segment] = {}
+    web: WebSettings = WebSettings()
 
     @model_validator(mode="after")
     def _coherent(self) -> Settings:

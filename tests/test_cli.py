@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.smtp_server import free_port
@@ -42,6 +44,8 @@ def test_demo_gathers_the_sample_feeds(config: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "0 en échec" in result.stdout
     assert "Réaap" in result.stdout and "annoncés par plusieurs sources" in result.stdout
+    assert "newsletter users add" in result.stdout and "newsletter serve" in result.stdout
+    assert "http://127.0.0.1:8000/editeurs/" in result.stdout
     assert (config.parent / "var" / "lettre.db").exists()
     listed = run(config, "items", "list", "--network", "reaap", "--limit", "50")
     assert "Ateliers parents enfants" in listed.stdout
@@ -84,3 +88,30 @@ def test_item_override_validates_keys(config: Path) -> None:
     assert "thème inconnu : sport" in result.stderr and "gouvernance" in result.stderr
     assert run(config, "items", "set", "1", "--networks", "clas").returncode == 0
     assert "Corrigé à la main : networks" in run(config, "items", "show", "1").stdout
+
+
+def test_serve_runs_the_web_app(config: Path) -> None:
+    """`newsletter serve --port P` serves the editors' area; without NEWSLETTER_WEB_SECRET
+    it stops at once with one French line saying how to set it."""
+    assert run(config, "init").returncode == 0
+    refused = run(config, "serve")
+    assert refused.returncode == 2 and "NEWSLETTER_WEB_SECRET" in refused.stderr
+    assert refused.stderr.count("\n") == 1
+    port = free_port()
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "NEWSLETTER_WEB_SECRET": "s" * 40}
+    command = [str(NEWSLETTER), "--config", str(config), "serve", "--port", str(port)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/editeurs/connexion")
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and server.poll() is None
+                time.sleep(0.1)
+        assert page.status_code == 200 and "Connexion" in page.text
+    finally:
+        server.terminate()
+        server.wait(10)

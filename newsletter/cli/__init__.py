@@ -50,6 +50,7 @@ def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
 
 def _register() -> None:
     from newsletter.cli import (
+        accounts,
         bounces,
         content,
         demo,
@@ -57,9 +58,10 @@ def _register() -> None:
         scheduler,
         sending,  # noqa: F401  (adds send, pause, status to `edition`)
         subscribers,
+        web,
     )
 
-    for module in (content, editions, subscribers, bounces, scheduler, demo):
+    for module in (content, editions, subscribers, bounces, scheduler, accounts, web, demo):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -79,6 +79,7 @@ def _editions(ctx: Context, today: date) -> None:
     ctx.console.print(
         "Ouvrir index.html dans un navigateur ; relire avec `newsletter edition show ID`."
     )
+    _print_web_steps(ctx)
 
 
 def _print_gathered(ctx: Context) -> None:
@@ -102,6 +103,22 @@ def _print_gathered(ctx: Context) -> None:
     table.add_row("annoncés par plusieurs sources", str(shared))
     ctx.console.print(table)
     ctx.console.print("Voir le détail : newsletter items list ; newsletter sources")
+
+
+def _print_web_steps(ctx: Context) -> None:
+    """How to open the editors' area on the demo's database."""
+    web = ctx.settings.web
+    console = ctx.console
+    console.rule("Espace des éditeurs (web)")
+    console.print("Créez un compte, choisissez une clé de session, lancez le serveur :")
+    for line in (
+        '  newsletter users add vous@exemple.fr --role admin --name "Votre nom"',
+        "  export NEWSLETTER_WEB_SECRET=\"$(python3 -c 'import secrets; "
+        "print(secrets.token_urlsafe(48))')\"",
+        "  newsletter serve",
+    ):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    console.print(f"Puis ouvrez http://{web.host}:{web.port}/editeurs/", highlight=False)
 
 
 COMMANDS = [demo]

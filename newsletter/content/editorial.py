@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
 
 from newsletter.content.classify import Classifier
 from newsletter.content.entries import Entry, stable_id
@@ -33,7 +36,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "title": ("titre", "title", "intitule"),
     "summary": ("resume", "summary", "texte", "description", "chapo"),
     "url": ("lien", "url", "link", "adresse web"),
-    "published_at": ("date", "publie le", "published", "date de publication"),
+    "published_at": ("date", "publie le", "published", "published at", "date de publication"),
     "starts_at": ("debut", "start", "date de debut", "starts at"),
     "ends_at": ("fin", "end", "date de fin", "ends at"),
     "place": ("lieu", "place", "location"),
@@ -46,6 +49,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 ALIASES = {words(alias): column for column, names in COLUMNS.items() for alias in names}
 TRUE = {"oui", "o", "yes", "y", "vrai", "true", "1", "x"}
+MAX_GUID = 500
+MAX_URL = 2000
+# Dates outside these years are typing mistakes (and some cannot be stored in UTC).
+YEARS = range(1900, 2201)
 
 
 @dataclass
@@ -88,66 +95,91 @@ def parse_rows(
 ) -> ImportReport:
     """Turn rows into entries; collect one French error line per bad row."""
     report = ImportReport()
-    zone = ZoneInfo(timezone)
     for row in rows:
         try:
-            report.entries.append(_entry(row.values, classification, zone))
+            report.entries.append(parse_record(row.values, classification, timezone))
         except InputError as exc:
             report.errors.append(f"ligne {row.line} : {exc.message}")
     return report
 
 
-def _entry(values: dict[str, str], classification: ClassificationSettings, zone: ZoneInfo) -> Entry:
+def parse_record(
+    values: dict[str, str], classification: ClassificationSettings, timezone: str
+) -> Entry:
+    """One item typed by an editor (a file row, the web form, the API), validated and
+    sanitised; keys are the canonical column names of ``COLUMNS``."""
+    zone = ZoneInfo(timezone)
+    values = {column: text.replace("\x00", "") for column, text in values.items()}
     kind = words(values.get("kind", "")).replace(" ", "_")
     if kind not in ITEM_KINDS:
-        raise InputError(f"type « {values.get('kind', '')} » inconnu ({', '.join(ITEM_KINDS)})")
+        shown = clean_text(values.get("kind", ""), 40)
+        raise InputError(f"type « {shown} » inconnu ({', '.join(ITEM_KINDS)})")
     title = clean_text(values.get("title", ""))
     if not title:
         raise InputError("titre manquant")
-    starts_at = _date(values, "starts_at", zone)
+    starts_at = parse_date(values.get("starts_at", ""), zone, "starts_at")
     if kind == "agenda" and starts_at is None:
         raise InputError("un rendez-vous doit avoir une date de début")
-    published = _date(values, "published_at", zone) or datetime.now(UTC)
-    url = values.get("url", "")
-    if url and not url.startswith(("http://", "https://")):
-        raise InputError(f"lien « {url} » : seules les adresses http(s) sont acceptées")
+    published = parse_date(values.get("published_at", ""), zone, "published_at")
+    url = _http_url(values.get("url", ""), "lien")
     summary = values.get("summary", "")
-    guid = values.get("guid") or stable_id(kind, title, starts_at or "")
+    guid = values.get("guid", "").strip() or stable_id(kind, title, starts_at or "")
+    if len(guid) > MAX_GUID:
+        raise InputError(f"identifiant trop long ({MAX_GUID} caractères au plus)")
     return Entry(
         source_key=EDITORIAL_SOURCE,
         guid=f"{EDITORIAL_SOURCE}:{guid}",
         title=title,
         kind=kind,
-        published_at=published,
+        published_at=published or datetime.now(UTC),
         url=url,
         summary=clean_html(summary if "<" in summary else text_to_html(summary), url),
-        themes=_keys(values.get("themes", ""), classification.themes, "thème"),
-        networks=_keys(values.get("networks", ""), classification.networks, "réseau"),
-        territory=clean_text(values.get("territory", "")),
+        themes=parse_keys(values.get("themes", ""), classification.themes, "thème"),
+        networks=parse_keys(values.get("networks", ""), classification.networks, "réseau"),
+        territory=clean_text(values.get("territory", ""), 200),
         starts_at=starts_at,
-        ends_at=_date(values, "ends_at", zone),
+        ends_at=parse_date(values.get("ends_at", ""), zone, "ends_at"),
         place=clean_text(values.get("place", "")),
-        organiser=clean_text(values.get("organiser", "")),
-        registration_url=values.get("registration_url", ""),
+        organiser=clean_text(values.get("organiser", ""), 300),
+        registration_url=_http_url(values.get("registration_url", ""), "lien d'inscription"),
         cancelled=words(values.get("cancelled", "")) in TRUE,
     )
 
 
-def _date(values: dict[str, str], column: str, zone: ZoneInfo) -> datetime | None:
-    text = values.get(column, "")
+def _http_url(text: str, label: str) -> str:
+    """An absolute http(s) address without spaces, or an empty string."""
+    text = text.strip()
+    if not text:
+        return ""
+    try:
+        parts = urlsplit(text)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a bad port or IPv6 address
+        valid = False
+    if not valid or len(text) > MAX_URL or any(char.isspace() or char < " " for char in text):
+        shown = clean_text(text, 80)
+        raise InputError(f"{label} « {shown} » : adresse http(s) invalide")
+    return text
+
+
+def parse_date(text: str, zone: ZoneInfo, column: str) -> datetime | None:
+    """An ISO or French date; without a zone it is in ``zone``; empty gives None."""
+    text = text.strip()
     if not text:
         return None
     try:
-        value = datetime.fromisoformat(text)
+        value: datetime | None = datetime.fromisoformat(text)
     except ValueError:
-        parsed = parse_french_date(text, str(zone))
-        if parsed is None:
-            raise InputError(f"date illisible « {text} » (colonne {column})") from None
-        return parsed
+        value = parse_french_date(text, str(zone))
+    if value is None:
+        raise InputError(f"date illisible « {text[:80]} » (colonne {column})")
+    if value.year not in YEARS:
+        raise InputError(f"date hors limites « {text} » (colonne {column})")
     return value if value.tzinfo else value.replace(tzinfo=zone)
 
 
-def _keys(text: str, known: dict[str, Any], label: str) -> tuple[str, ...]:
+def parse_keys(text: str, known: dict[str, Any], label: str) -> tuple[str, ...]:
+    """Theme or network keys separated by commas or semicolons, each one known."""
     keys = tuple(key.strip() for key in text.replace(";", ",").split(",") if key.strip())
     unknown = [key for key in keys if key not in known]
     if unknown:
@@ -162,8 +194,13 @@ def import_file(
     report = parse_rows(read_file(path), settings.classification, settings.fetch.timezone)
     if report.errors:
         return None, report.errors
-    classifier = Classifier.from_settings(settings.classification)
-    entries = prepare(report.entries, classifier, settings.fetch.timezone)
     with database.session() as session:
-        source = SourceStore(session).ensure(EDITORIAL_SOURCE, "Saisie éditoriale")
-        return ItemStore(session).save_entries(source.id, entries), []
+        return save_editorial(session, settings, report.entries), []
+
+
+def save_editorial(session: Session, settings: Settings, entries: list[Entry]) -> SaveOutcome:
+    """Prepare (classify, dedup keys) and store entries under the editorial source."""
+    classifier = Classifier.from_settings(settings.classification)
+    prepared = prepare(entries, classifier, settings.fetch.timezone)
+    source = SourceStore(session).ensure(EDITORIAL_SOURCE, "Saisie éditoriale")
+    return ItemStore(session).save_entries(source.id, prepared)

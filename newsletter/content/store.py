@@ -17,8 +17,10 @@ from newsletter.content.prepare import TRACKED, jsonable, tracked_fields
 from newsletter.db import utcnow
 from newsletter.errors import InputError, NotFoundError
 
-OVERRIDABLE = (*TRACKED, "themes", "networks")
+OVERRIDABLE = (*TRACKED, "themes", "networks", "published_at")
 CHUNK = 500
+MAX_ID = 2**31 - 1
+LIKE_ESCAPES = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
 # Matches for incoming entries: stored items, or entries new in the current batch.
 Known = dict[str, "Item | Entry"]
 
@@ -171,10 +173,17 @@ class ItemStore:
     # -- reading and editing --------------------------------------------------------------
 
     def get(self, item_id: int) -> Item:
-        item = self.session.get(Item, item_id)
+        # Beyond the column's range there is nothing to find (PostgreSQL would refuse it).
+        item = self.session.get(Item, item_id) if 0 < item_id <= MAX_ID else None
         if item is None:
             raise NotFoundError(f"élément {item_id} introuvable", "voir `newsletter items`")
         return item
+
+    def by_guid(self, guid: str) -> Item | None:
+        """The item a source announced under ``guid`` (e.g. ``editorial:ID``)."""
+        return self.session.scalar(
+            sa.select(Item).join(ItemSource).where(ItemSource.guid == guid).limit(1)
+        )
 
     def search(
         self,
@@ -184,18 +193,28 @@ class ItemStore:
         text: str | None = None,
         since: datetime | None = None,
         limit: int = 50,
+        offset: int = 0,
     ) -> list[Item]:
-        """Most recent items first, filtered; themes and networks are matched in Python."""
+        """Most recent items first, filtered; themes and networks are matched in Python.
+
+        ``offset`` matching items are skipped first (pages of results).
+        """
         query = sa.select(Item).order_by(Item.published_at.desc(), Item.id.desc())
         if kind:
             query = query.where(Item.kind == kind)
         if since:
             query = query.where(Item.published_at >= since)
         if text:
-            query = query.where(Item.title.ilike(f"%{text}%"))
+            literal = text.replace("\x00", "").translate(LIKE_ESCAPES)
+            query = query.where(Item.title.ilike(f"%{literal}%", escape="\\"))
+        if not theme and not network:
+            return list(self.session.scalars(query.offset(offset).limit(limit)))
         found = []
         for item in self.session.scalars(query):
             if (theme and theme not in item.themes) or (network and network not in item.networks):
+                continue
+            if offset:
+                offset -= 1
                 continue
             found.append(item)
             if len(found) >= limit:

@@ -1,0 +1,1 @@
+"""Editors' accounts: users and their roles, passwords, API tokens, login throttling."""

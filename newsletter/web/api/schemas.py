@@ -1,0 +1,97 @@
+"""Request and response bodies of the API, as they appear in its OpenAPI description."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from newsletter.content.kinds import ITEM_KINDS
+from newsletter.content.models import Item
+
+Kind = Literal[tuple(ITEM_KINDS)]  # type: ignore[valid-type]
+DATE_HELP = "ISO 8601 (2026-12-08T18:30, heure de Paris si sans fuseau) ou en français"
+
+
+class ItemIn(BaseModel):
+    """An item pushed by the website; checked and cleaned like editorial input."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=200, description="Identifiant stable sur le site")
+    kind: Kind
+    title: str = Field(min_length=1, max_length=500)
+    summary: str = Field("", max_length=20_000, description="Texte, ou HTML (nettoyé)")
+    url: str = Field("", max_length=2000)
+    published_at: str = Field("", max_length=100, description=DATE_HELP)
+    starts_at: str = Field("", max_length=100, description=f"Rendez-vous : {DATE_HELP}")
+    ends_at: str = Field("", max_length=100, description=DATE_HELP)
+    place: str = Field("", max_length=500)
+    organiser: str = Field("", max_length=300)
+    registration_url: str = Field("", max_length=2000)
+    cancelled: bool = False
+    themes: list[str] = Field([], max_length=20, description="Clés de thèmes (config.toml)")
+    networks: list[str] = Field([], max_length=10, description="reaap, clas…")
+    territory: str = Field("", max_length=200)
+
+    def editorial_values(self) -> dict[str, str]:
+        """The fields as editorial input rows have them (see content.editorial.COLUMNS)."""
+        values = self.model_dump(exclude={"id", "themes", "networks", "cancelled"})
+        return values | {
+            "guid": self.id,
+            "themes": ", ".join(self.themes),
+            "networks": ", ".join(self.networks),
+            "cancelled": "oui" if self.cancelled else "",
+        }
+
+
+class ItemOut(BaseModel):
+    id: int
+    kind: str
+    title: str
+    summary_html: str
+    url: str
+    published_at: datetime
+    starts_at: datetime | None
+    ends_at: datetime | None
+    place: str
+    organiser: str
+    registration_url: str
+    cancelled: bool
+    themes: list[str]
+    networks: list[str]
+    territory: str
+    revision: int
+
+    @classmethod
+    def of(cls, item: Item) -> ItemOut:
+        return cls(
+            id=item.id, kind=item.kind, title=item.title, summary_html=item.summary,
+            url=item.url, published_at=item.published_at, starts_at=item.starts_at,
+            ends_at=item.ends_at, place=item.place, organiser=item.organiser,
+            registration_url=item.registration_url, cancelled=item.cancelled,
+            themes=item.themes, networks=item.networks, territory=item.territory,
+            revision=item.revision,
+        )  # fmt: skip
+
+
+class ItemPage(BaseModel):
+    items: list[ItemOut]
+    offset: int
+    limit: int
+    next_offset: int | None = Field(description="Pour la page suivante ; null à la fin")
+
+
+class ErrorOut(BaseModel):
+    error: str = Field(description="Message en français")
+    hint: str = ""
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class ValidationErrorOut(ErrorOut):
+    fields: list[FieldError]

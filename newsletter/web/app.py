@@ -1,0 +1,78 @@
+"""``create_app(app)``: the FastAPI application on top of the wired domain.
+
+Routers are added in ``ROUTERS``; editions, subscribers' pages and the archive come as new
+routers and templates, inheriting sessions, CSRF checks, security headers and error pages.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from newsletter.app import App
+from newsletter.errors import ConfigError
+from newsletter.web import errors
+from newsletter.web.api import items as api_items
+from newsletter.web.auth import ENV_WEB_SECRET
+from newsletter.web.csrf import verify_csrf
+from newsletter.web.headers import SecurityHeaders
+from newsletter.web.pages import STATIC, Pages
+from newsletter.web.routes import accounts, dashboard, items, login
+
+ROUTERS = (login.router, dashboard.router, items.router, accounts.router, api_items.router)
+SESSION_COOKIE = "lettre_session"
+MIN_SECRET_LENGTH = 32
+API_DESCRIPTION = """API de Lettre (Profession Banlieue) : le site pousse ses éléments
+(fiches, rendez-vous, actualités…) et lit les éléments rassemblés.
+
+Authentification : `Authorization: Bearer <jeton>`, jeton créé par
+`newsletter users token EMAIL`. Les erreurs sont des objets JSON
+`{"error": "...", "hint": "..."}` en français."""
+
+
+def web_secret(environ: Mapping[str, str]) -> str:
+    secret = environ.get(ENV_WEB_SECRET, "")
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"variable d'environnement {ENV_WEB_SECRET} absente ou trop courte "
+            f"({MIN_SECRET_LENGTH} caractères au moins)",
+            'par exemple : export NEWSLETTER_WEB_SECRET="$(python3 -c '
+            "'import secrets; print(secrets.token_urlsafe(48))')\"",
+        )
+    return secret
+
+
+def create_app(app: App, environ: Mapping[str, str] | None = None) -> FastAPI:
+    """The web app for ``app``; the session key comes from ``NEWSLETTER_WEB_SECRET``."""
+    secret = web_secret(os.environ if environ is None else environ)
+    settings = app.settings.web
+    web = FastAPI(
+        title="Lettre — API",
+        version="1",
+        description=API_DESCRIPTION,
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(verify_csrf)],
+    )
+    web.state.lettre = app
+    web.state.secret = secret
+    web.state.pages = Pages(app.settings.fetch.timezone)
+    errors.install(web)
+    web.add_middleware(
+        SessionMiddleware,
+        secret_key=secret,
+        session_cookie=SESSION_COOKIE,
+        max_age=settings.session_max_age,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    web.add_middleware(SecurityHeaders)
+    web.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in ROUTERS:
+        web.include_router(router)
+    return web

@@ -1,0 +1,150 @@
+"""Who is asking: editors' sessions (signed cookie), roles, and API bearer tokens.
+
+The session cookie is signed with ``NEWSLETTER_WEB_SECRET`` (Starlette's SessionMiddleware:
+HttpOnly, SameSite=Lax, Secure with ``web.secure_cookies``). Logging in starts a new
+session: nothing from before survives (no session fixation). The session also holds a
+fingerprint of the password hash, so changing a password ends every other session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from newsletter.accounts.models import ROLES, User
+from newsletter.accounts.store import AccountStore
+from newsletter.app import App
+from newsletter.errors import AuthenticationError, PermissionDenied
+
+LOGIN_PATH = "/editeurs/connexion"
+HOME_PATH = "/editeurs/"
+ENV_WEB_SECRET = "NEWSLETTER_WEB_SECRET"
+
+
+class LoginRequired(Exception):
+    """No valid session: pages redirect to the login form."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+def lettre(request: Request) -> App:
+    """The wired application (settings, database) the web app was created with."""
+    app: App = request.app.state.lettre
+    return app
+
+
+def _fingerprint(request: Request, user: User) -> str:
+    secret: str = request.app.state.secret
+    return hmac.new(secret.encode(), user.password_hash.encode(), hashlib.sha256).hexdigest()
+
+
+def start_session(request: Request, user: User) -> None:
+    """Log ``user`` in: a brand-new session (new id, new CSRF token), nothing kept."""
+    request.session.clear()
+    request.session.update(
+        sid=secrets.token_urlsafe(16), user=user.id, auth=_fingerprint(request, user)
+    )
+
+
+def end_session(request: Request) -> None:
+    request.session.clear()
+
+
+def safe_next(path: str | None) -> str:
+    """Where to go after login: only a path of the editors' area, never another site."""
+    if path and path.startswith(HOME_PATH) and not path.startswith("//") and "\\" not in path:
+        return path
+    return HOME_PATH
+
+
+def current_user(request: Request, app: Annotated[App, Depends(lettre)]) -> User:
+    """The logged-in editor, or a redirect to the login form."""
+    user_id = request.session.get("user")
+    user = None
+    if isinstance(user_id, int):
+        with app.database.session() as session:
+            user = AccountStore(session).get(user_id)
+    fingerprint = request.session.get("auth", "")
+    if user is None or not hmac.compare_digest(str(fingerprint), _fingerprint(request, user)):
+        if user_id is not None:
+            end_session(request)
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(path)
+    request.state.user = user
+    return user
+
+
+def check_role(user: User, roles: tuple[str, ...]) -> None:
+    if user.role not in roles:
+        labels = ", ".join(ROLES[role] for role in roles)
+        raise PermissionDenied("accès refusé", f"réservé aux rôles : {labels}")
+
+
+def require_role(*roles: str) -> Callable[..., User]:
+    """A dependency admitting only the given roles to a page (403 for the others)."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles: {unknown}")
+
+    def dependency(user: Annotated[User, Depends(current_user)]) -> User:
+        check_role(user, roles)
+        return user
+
+    return dependency
+
+
+def authorise_newsletter(user: User, newsletter: str) -> None:
+    """Refuse (403) a coordinator acting on a newsletter that is not theirs."""
+    if not user.may_act_on(newsletter):
+        raise PermissionDenied(
+            f"accès refusé à la lettre « {newsletter} »",
+            f"votre compte coordonne : {', '.join(user.newsletters) or 'aucune lettre'}",
+        )
+
+
+def require_newsletter(param: str = "newsletter") -> Callable[..., User]:
+    """A dependency for routes naming a newsletter in the path parameter ``param``."""
+
+    def dependency(request: Request, user: Annotated[User, Depends(current_user)]) -> User:
+        authorise_newsletter(user, str(request.path_params.get(param, "")))
+        return user
+
+    return dependency
+
+
+_bearer = HTTPBearer(auto_error=False, description="Jeton créé par `newsletter users token`")
+
+
+def api_user(
+    app: Annotated[App, Depends(lettre)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    """The account of the API token in ``Authorization: Bearer …`` (401 otherwise)."""
+    user = None
+    if credentials is not None:
+        with app.database.session() as session:
+            user = AccountStore(session).user_for_token(credentials.credentials)
+    if user is None:
+        raise AuthenticationError(
+            "jeton d'API absent ou invalide",
+            "envoyez l'en-tête « Authorization: Bearer <jeton> » (newsletter users token)",
+        )
+    return user
+
+
+def api_role(*roles: str) -> Callable[..., User]:
+    """Like ``require_role``, for the account of an API token."""
+
+    def dependency(user: Annotated[User, Depends(api_user)]) -> User:
+        check_role(user, roles)
+        return user
+
+    return dependency

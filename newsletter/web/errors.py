@@ -1,0 +1,137 @@
+"""The one place where errors become answers: French pages, or JSON under ``/api/``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException
+
+from newsletter.errors import (
+    AuthenticationError,
+    ConfigError,
+    DatabaseError,
+    InputError,
+    NewsletterError,
+    NotFoundError,
+    PermissionDenied,
+)
+from newsletter.web.auth import LOGIN_PATH, LoginRequired
+from newsletter.web.headers import HEADERS
+from newsletter.web.pages import Pages
+
+logger = logging.getLogger("lettre.web")
+
+STATUS: dict[type[NewsletterError], int] = {
+    InputError: 400,
+    AuthenticationError: 401,
+    PermissionDenied: 403,
+    NotFoundError: 404,
+    ConfigError: 500,
+    DatabaseError: 503,
+}
+TITLES = {
+    400: "Demande incorrecte",
+    401: "Authentification requise",
+    403: "Accès refusé",
+    404: "Page introuvable",
+    405: "Méthode non autorisée",
+    413: "Envoi trop volumineux",
+    422: "Données invalides",
+    500: "Erreur interne",
+    503: "Service indisponible",
+}
+# French wording of the pydantic errors an API client can cause.
+VALIDATION_MESSAGES = {
+    "missing": "champ obligatoire absent",
+    "string_type": "doit être une chaîne de caractères",
+    "string_too_long": "trop long",
+    "string_too_short": "trop court",
+    "string_pattern_mismatch": "format invalide",
+    "int_parsing": "doit être un nombre entier",
+    "int_type": "doit être un nombre entier",
+    "bool_type": "doit être vrai ou faux",
+    "bool_parsing": "doit être vrai ou faux",
+    "list_type": "doit être une liste",
+    "greater_than_equal": "trop petit",
+    "less_than_equal": "trop grand",
+    "literal_error": "valeur non admise",
+    "enum": "valeur non admise",
+    "extra_forbidden": "champ inconnu",
+    "json_invalid": "JSON invalide",
+    "model_attributes_type": "doit être un objet JSON",
+    "dict_type": "doit être un objet JSON",
+}
+
+
+def status_of(error: NewsletterError) -> int:
+    for kind in type(error).__mro__:
+        if kind in STATUS:
+            return STATUS[kind]
+    return 400
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _answer(request: Request, status: int, message: str, hint: str = "", **extra: Any) -> Response:
+    if is_api(request):
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        body = {"error": message, "hint": hint, **extra}
+        return JSONResponse(body, status_code=status, headers=headers)
+    pages: Pages = request.app.state.pages
+    title = TITLES.get(status, "Erreur")
+    context = {"title": title, "message": message, "hint": hint, "status": status}
+    return pages.render(request, "error.html", context, status=status)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+
+    @app.exception_handler(NewsletterError)
+    async def newsletter_error(request: Request, exc: NewsletterError) -> Response:
+        return _answer(request, status_of(exc), exc.message, exc.hint)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        if is_api(request):
+            return _answer(request, 401, "authentification requise")
+        query = urlencode({"suite": exc.next_path})
+        return RedirectResponse(f"{LOGIN_PATH}?{query}", status_code=303)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        fields = [
+            {
+                "field": ".".join(str(part) for part in error.get("loc", ())),
+                "message": VALIDATION_MESSAGES.get(error.get("type", ""), "valeur invalide"),
+            }
+            for error in exc.errors()
+        ]
+        if is_api(request):
+            return _answer(request, 422, "requête invalide", "voir « fields »", fields=fields)
+        details = "; ".join(f"{field['field']} : {field['message']}" for field in fields)
+        return _answer(request, 400, "formulaire ou adresse invalide", details)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        message = TITLES.get(exc.status_code, "erreur").lower()
+        if exc.status_code == 404:
+            message = "cette adresse ne correspond à aucune page"
+        response = _answer(request, exc.status_code, message)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        logger.exception("unexpected error on %s %s", request.method, request.url.path)
+        response = _answer(request, 500, "erreur interne", "l'incident est consigné ; réessayez")
+        # Answered outside the middleware stack (ServerErrorMiddleware): add the headers here.
+        response.headers.update(HEADERS)
+        return response

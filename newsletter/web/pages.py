@@ -1,0 +1,89 @@
+"""Page rendering: one Jinja2 environment (autoescaped), French dates, flash messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from newsletter.accounts.models import ROLES
+from newsletter.content.kinds import ITEM_KINDS
+from newsletter.web.csrf import FIELD, csrf_token
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "web"
+STATIC = TEMPLATES / "static"
+FLASH_KEY = "flash"
+# French names of item fields (overrides, updates' history).
+FIELD_LABELS = {
+    "kind": "type", "title": "titre", "summary": "résumé", "url": "lien",
+    "published_at": "date de publication", "starts_at": "début", "ends_at": "fin",
+    "all_day": "journée entière", "place": "lieu", "organiser": "organisateur",
+    "registration_url": "lien d'inscription", "cancelled": "annulation",
+    "territory": "territoire", "themes": "thèmes", "networks": "réseaux",
+}  # fmt: skip
+
+
+def flash(request: Request, message: str) -> None:
+    """A message shown once, on the next page (after a redirect)."""
+    request.session[FLASH_KEY] = [*request.session.get(FLASH_KEY, []), message]
+
+
+def _sentence(text: str) -> str:
+    """``fichier absent`` → ``Fichier absent.`` (messages are written lowercase)."""
+    text = text.strip()
+    if not text:
+        return text
+    return text[0].upper() + text[1:] + ("" if text[-1] in ".!?…)" else ".")
+
+
+class Pages:
+    """Renders ``templates/web``; every page gets the user, CSRF field and flashes."""
+
+    def __init__(self, timezone: str, directory: Path = TEMPLATES) -> None:
+        self.zone = ZoneInfo(timezone)
+        self.env = Environment(
+            loader=FileSystemLoader(directory), autoescape=True, undefined=StrictUndefined
+        )
+        self.env.filters["date"] = self._date
+        self.env.filters["datetime"] = self._datetime
+        self.env.filters["local_input"] = self._local_input
+        self.env.filters["labels"] = lambda categories: {k: c.label for k, c in categories.items()}
+        self.env.filters["sentence"] = _sentence
+        self.env.filters["field_label"] = lambda name: FIELD_LABELS.get(name, name)
+        self.env.globals.update(kinds=ITEM_KINDS, roles=ROLES, csrf_field=FIELD)
+
+    def _local(self, value: datetime) -> datetime:
+        return value.astimezone(self.zone)
+
+    def _date(self, value: datetime | None) -> str:
+        return format_datetime(self._local(value), "d MMMM y", locale="fr_FR") if value else "—"
+
+    def _datetime(self, value: datetime | None) -> str:
+        if value is None:
+            return "—"
+        return format_datetime(self._local(value), "d MMMM y 'à' HH:mm", locale="fr_FR")
+
+    def _local_input(self, value: datetime | None) -> str:
+        """The value of an ``<input type="datetime-local">``."""
+        return self._local(value).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+    def render(
+        self, request: Request, name: str, context: dict[str, Any] | None = None,
+        status: int = 200,
+    ) -> HTMLResponse:  # fmt: skip
+        flashes = request.session.pop(FLASH_KEY, []) if FLASH_KEY in request.session else []
+        values = {
+            "request": request,
+            "user": getattr(request.state, "user", None),
+            "csrf_token": lambda: csrf_token(request),
+            "flashes": flashes,
+            **(context or {}),
+        }
+        html = self.env.get_template(name).render(values)
+        return HTMLResponse(html, status_code=status)

@@ -1,0 +1,1 @@
+"""The editors' pages, one router per area."""

@@ -1,0 +1,67 @@
+"""Logging in and out of the editors' area."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from newsletter.accounts.login import REFUSED, REFUSED_HINT, authenticate
+from newsletter.accounts.throttle import ThrottlePolicy
+from newsletter.app import App
+from newsletter.web.auth import (
+    HOME_PATH,
+    LOGIN_PATH,
+    end_session,
+    lettre,
+    safe_next,
+    start_session,
+)
+from newsletter.web.pages import Pages, flash
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get(LOGIN_PATH)
+def login_form(request: Request, suite: str = "") -> Response:
+    if isinstance(request.session.get("user"), int):
+        return RedirectResponse(safe_next(suite), status_code=303)
+    pages: Pages = request.app.state.pages
+    return pages.render(request, "login.html", {"next": safe_next(suite), "email": ""})
+
+
+@router.post(LOGIN_PATH)
+def login(
+    request: Request,
+    app: Annotated[App, Depends(lettre)],
+    email: Annotated[str, Form(max_length=320)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    suite: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    settings = app.settings.web
+    policy = ThrottlePolicy(
+        settings.login_max_failures, timedelta(minutes=settings.login_lockout_minutes)
+    )
+    address = request.client.host if request.client else "inconnue"
+    with app.database.session() as session:
+        user = authenticate(session, email, password, address, policy)
+    if user is None:
+        pages: Pages = request.app.state.pages
+        context = {"next": safe_next(suite), "email": email, "error": REFUSED, "hint": REFUSED_HINT}
+        return pages.render(request, "login.html", context, status=400)
+    start_session(request, user)
+    return RedirectResponse(safe_next(suite), status_code=303)
+
+
+@router.post("/editeurs/deconnexion")
+def logout(request: Request) -> Response:
+    end_session(request)
+    flash(request, "Vous êtes déconnecté.")
+    return RedirectResponse(LOGIN_PATH, status_code=303)
+
+
+@router.get("/")
+def home() -> Response:
+    return RedirectResponse(HOME_PATH, status_code=303)

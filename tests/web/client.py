@@ -1,0 +1,60 @@
+"""Serving the real web app with uvicorn in a thread, and talking to it like a browser."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+SECRET = "cle-de-signature-des-sessions-pour-les-tests-0123456789"
+PASSWORD = "une phrase de passe solide"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@contextmanager
+def serve(web: FastAPI) -> Iterator[str]:
+    """The app on a free loopback port, served by a real uvicorn server; its base URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(web, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def csrf_of(html: str) -> str:
+    found = _CSRF.search(html)
+    assert found, "no CSRF field in the page"
+    return found.group(1)
+
+
+def login(client: httpx.Client, email: str, password: str = PASSWORD) -> httpx.Response:
+    """Fill in and send the login form, as a browser would."""
+    page = client.get("/editeurs/connexion")
+    form = {"csrf_token": csrf_of(page.text), "email": email, "password": password}
+    return client.post("/editeurs/connexion", data=form)
+
+
+def post_form(client: httpx.Client, path: str, data: dict[str, object]) -> httpx.Response:
+    """GET the page holding the form, then POST it with its CSRF token."""
+    token = csrf_of(client.get(path).text)
+    return client.post(path, data={"csrf_token": token, **data})

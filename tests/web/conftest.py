@@ -1,0 +1,80 @@
+"""Web fixtures: the wired app on a real database, served by uvicorn, and accounts.
+
+The web layer does not talk SQL itself, so most web modules run on SQLite only
+(``pytestmark = ON_SQLITE``) to keep the suite fast; the stores they call are tested on
+both databases, and test_web_api.py runs on both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from newsletter.accounts.store import AccountStore
+from newsletter.app import App, build
+from newsletter.content.editorial import parse_record, save_editorial
+from newsletter.content.store import ItemStore
+from newsletter.db import Database
+from newsletter.settings import Settings
+from newsletter.web.app import create_app
+from newsletter.web.auth import ENV_WEB_SECRET
+from tests.web.client import PASSWORD, SECRET, serve
+
+ON_SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+def add_user(app: App, email: str, role: str = "editor", newsletters: tuple[str, ...] = (),
+             name: str = "") -> None:  # fmt: skip
+    with app.database.session() as session:
+        AccountStore(session).add(email, role, PASSWORD, name, newsletters)
+
+
+@pytest.fixture
+def lettre(database: Database, make_settings: Callable[..., Settings]) -> Iterator[App]:
+    """The application wired on the test database (SQLite, then PostgreSQL)."""
+    app = build(make_settings(database={"url": database.url}))
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def site(lettre: App) -> Iterator[str]:
+    """Base URL of the web app served by a real uvicorn server."""
+    with serve(create_app(lettre, environ={ENV_WEB_SECRET: SECRET})) as url:
+        yield url
+
+
+@pytest.fixture
+def browser_client(site: str) -> Iterator[httpx.Client]:
+    """An HTTP client keeping cookies, not following redirects (they are checked)."""
+    with httpx.Client(base_url=site, timeout=10) as client:
+        yield client
+
+
+@pytest.fixture
+def editor(lettre: App) -> str:
+    add_user(lettre, "redaction@exemple.fr", "editor", name="Rédaction")
+    return "redaction@exemple.fr"
+
+
+@pytest.fixture
+def admin(lettre: App) -> str:
+    add_user(lettre, "admin@exemple.fr", "admin", name="Administration")
+    return "admin@exemple.fr"
+
+
+def seed(app: App, *records: dict[str, Any]) -> list[int]:
+    """Store items as an editor would type them; their ids."""
+    settings = app.settings
+    entries = [
+        parse_record({"kind": "fiche", **record}, settings.classification,
+                     settings.fetch.timezone)
+        for record in records
+    ]  # fmt: skip
+    with app.database.session() as session:
+        save_editorial(session, settings, entries)
+        store = ItemStore(session)
+        return [store.by_guid(entry.guid).id for entry in entries]  # type: ignore[union-attr]

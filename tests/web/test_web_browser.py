@@ -1,0 +1,163 @@
+"""End to end in headless Chromium (Debian's package, driven by Playwright): an editor logs
+in, searches items, fixes one; screenshots of each page go to tests/artifacts/."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newsletter.app import App, build
+from newsletter.content.editorial import import_file
+from newsletter.content.store import ItemStore
+from newsletter.demo.feed_server import serve_samples
+from newsletter.settings import validate_settings
+from newsletter.sources.pipeline import gather
+from newsletter.sources.store import SourceStore
+from newsletter.web.app import create_app
+from newsletter.web.auth import ENV_WEB_SECRET
+from tests.conftest import ROOT, missing
+from tests.web.client import PASSWORD, SECRET, serve
+from tests.web.conftest import add_user
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "tests" / "artifacts"
+SAMPLE_DAY = date(2026, 11, 21)
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium from the Debian package (never a downloaded browser).
+
+    Requested after ``demo_site``: Playwright's sync API occupies the thread's event loop,
+    and gathering the sample feeds needs one of its own."""
+    if not CHROMIUM.exists():
+        missing("Chromium", "apt-get install chromium (scripts/system-deps does it as root)")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield chromium
+        chromium.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture(scope="module")
+def demo_site(
+    tmp_path_factory: pytest.TempPathFactory, project_config: dict[str, Any]
+) -> Iterator[tuple[str, App]]:
+    """The sample feeds gathered and the editorial sample imported, like `newsletter demo`."""
+    folder = tmp_path_factory.mktemp("browser")
+    with serve_samples(SAMPLE_DAY) as feeds:
+        sources = [
+            source | {"url": source["url"].replace("http://127.0.0.1:8765", feeds.base_url)}
+            for source in project_config["sources"]
+        ]
+        data = {**project_config, "sources": sources,
+                "database": {"url": f"sqlite:///{folder / 'lettre.db'}"}}  # fmt: skip
+        app = build(validate_settings(data, folder / "config.toml"))
+        app.database.migrate()
+        gather(app.settings, app.database)
+    import_file(app.database, app.settings, ROOT / "newsletter" / "demo" / "data" / "editorial.csv")
+    with app.database.session() as session:
+        store = SourceStore(session)
+        broken = store.ensure("cget-agenda", "Centre de ressources partenaire — agenda")
+        for _ in range(3):
+            store.record_failure(broken, "délai dépassé (30 s)")
+    add_user(app, "claire.martin@exemple.fr", "editor", name="Claire Martin")
+    add_user(app, "admin@exemple.fr", "admin", name="Administration")
+    try:
+        with serve(create_app(app, environ={ENV_WEB_SECRET: SECRET})) as url:
+            yield url, app
+    finally:
+        app.close()
+
+
+def shoot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page: Any, url: str, email: str) -> None:
+    page.goto(f"{url}/editeurs/")
+    page.get_by_label("Adresse électronique").fill(email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+
+
+def test_editor_searches_and_fixes_an_item(demo_site: tuple[str, App], browser: Any) -> None:
+    """An editor logs in, sees the dashboard, searches the items, adds a network to one
+    and finds it saved; no page breaks its CSP or logs a script error."""
+    url, app = demo_site
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text)
+            if message.type == "error" else None)  # fmt: skip
+    page.goto(f"{url}/editeurs/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Connexion à l'espace des éditeurs"
+    shoot(page, "01-connexion")
+    log_in(page, url, "claire.martin@exemple.fr")
+    page.wait_for_url(f"{url}/editeurs/")
+    assert page.get_by_role("heading", name="Tableau de bord").is_visible()
+    assert page.get_by_text("1 source en échec").is_visible()
+    shoot(page, "02-tableau-de-bord")
+
+    page.get_by_role("link", name="Éléments", exact=True).click()
+    page.get_by_label("Texte dans le titre").fill("café des parents")
+    page.get_by_label("Type").select_option("actualite")
+    page.get_by_role("button", name="Filtrer").click()
+    page.wait_for_url("**/editeurs/elements?**")
+    rows = page.locator("tbody tr")
+    assert rows.count() == 1
+    shoot(page, "03-elements")
+    link = rows.first.get_by_role("link")
+    title = link.inner_text()
+    link.click()
+    assert page.get_by_role("heading", level=1).inner_text() == title
+    clas = page.get_by_label("Clas — accompagnement à la scolarité")
+    assert not clas.is_checked()
+    clas.check()
+    page.get_by_role("button", name="Enregistrer les corrections").click()
+    assert page.get_by_role("status").inner_text() == "Élément corrigé."
+    assert page.get_by_label("Clas — accompagnement à la scolarité").is_checked()
+    shoot(page, "04-element-corrige")
+    item_id = int(page.url.rsplit("/", 1)[1])
+    with app.database.session() as session:
+        item = ItemStore(session).get(item_id)
+        assert "clas" in item.networks and "networks" in item.overrides
+    facts = page.locator(".facts").inner_text()
+    assert "Corrigé à la main\nréseaux" in facts
+    assert problems == []
+    context.close()
+
+
+def test_keyboard_and_small_screens(demo_site: tuple[str, App], browser: Any) -> None:
+    """The skip link is the first Tab stop and shows when focused; the add form and the
+    accounts page fit a phone's width without horizontal scrolling."""
+    url, _app = demo_site
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR")
+    page = context.new_page()
+    log_in(page, url, "admin@exemple.fr")
+    page.wait_for_url(f"{url}/editeurs/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Aller au contenu")
+    assert skip.evaluate("element => element === document.activeElement")
+    assert skip.bounding_box()["y"] >= 0
+    for path, name in (("/editeurs/elements/nouveau", "05-ajout-mobile"),
+                       ("/editeurs/comptes", "06-comptes-mobile")):  # fmt: skip
+        page.goto(f"{url}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, path
+        shoot(page, name)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{url}/editeurs/elements/nouveau")
+    shoot(page, "07-ajout")
+    context.close()
