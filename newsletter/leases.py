@@ -36,15 +36,21 @@ def new_holder() -> str:
 def acquire(
     database: Database, name: str, holder: str, ttl: float, now: datetime | None = None
 ) -> bool:
-    """Take or renew the lease; False while another live holder has it."""
+    """Take or renew the lease; False while another live holder has it.
+
+    A holder on this machine whose process is gone (``kill -9``) is taken over at once
+    rather than after its lease expires, so a crashed send resumes without waiting.
+    """
     now = now or utcnow()
     expires = now + timedelta(seconds=ttl)
     table = Lease.__table__
     with database.engine.begin() as connection:
+        current = connection.scalar(sa.select(table.c.holder).where(table.c.name == name))
+        takeover = [current] if current and _dead_here(current) else []
         taken = connection.execute(
             sa.update(table)
             .where(table.c.name == name)
-            .where(sa.or_(table.c.holder == holder, table.c.expires_at < now))
+            .where(sa.or_(table.c.holder.in_([holder, *takeover]), table.c.expires_at < now))
             .values(holder=holder, expires_at=expires)
         )
         if taken.rowcount == 1:
@@ -59,6 +65,21 @@ def acquire(
     except IntegrityError:
         return False
     return True
+
+
+def _dead_here(holder: str) -> bool:
+    """The holder runs on this machine and its process no longer exists."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def release(database: Database, name: str, holder: str) -> None:

@@ -28,7 +28,7 @@ from newsletter.editions.models import Edition
 from newsletter.editions.store import EditionStore
 from newsletter.editions.views import edition_view
 from newsletter.errors import InputError
-from newsletter.leases import acquire, new_holder, release
+from newsletter.leases import new_holder
 from newsletter.rendering.renderer import Rendered
 from subscribers.audience import audience
 from subscribers.bounces import BounceHandler
@@ -55,34 +55,28 @@ def send_edition(
     wait_deferred: float | None = None,
 ) -> Report:
     """Send (or resume sending) an approved edition to its frozen audience."""
-    holder = new_holder()
-    lease = f"edition:{edition_id}"
     settings = app.settings.dispatch
-    exclusive = app.database.dialect == "sqlite"  # PostgreSQL workers share with SKIP LOCKED
-    if exclusive and not acquire(app.database, lease, holder, 3600 * 24):
-        raise InputError(
-            f"l’édition {edition_id} est déjà en cours d’envoi par un autre processus",
-            "suivez-la avec `newsletter edition status ID`",
-        )
+    exclusive = app.database.dialect == "sqlite"  # PostgreSQL senders share the rows
+    with app.database.session() as session:
+        list_key = app.settings.newsletter(EditionStore(session).get(edition_id).newsletter).list
+    ledger = EditionLedger(app.database, edition_id, list_key, new_holder(), settings,
+                           _bounce_recorder(app))  # fmt: skip
+    ledger.begin()
     try:
-        job, list_key = _prepare(app, edition_id, now or utcnow(), exclusive)
-        ledger = EditionLedger(app.database, edition_id, list_key, holder, settings,
-                               _bounce_recorder(app))  # fmt: skip
-        workers = processes or settings.processes
-        sender = Sender(ledger, job, settings, workers)
+        job = _prepare(app, edition_id, now or utcnow(), exclusive)
+        sender = Sender(ledger, job, settings, processes or settings.processes)
         wait = settings.retry_max_seconds if wait_deferred is None else wait_deferred
         return sender.run(on_progress, wait)
     finally:
-        if exclusive:
-            release(app.database, lease, holder)
+        ledger.end()
 
 
-def _prepare(app: App, edition_id: int, now: datetime, exclusive: bool) -> tuple[Job, str]:
+def _prepare(app: App, edition_id: int, now: datetime, exclusive: bool) -> Job:
     """Freeze (first time), release rows a dead sender left, render every variant once."""
     settings = app.settings
     with app.database.session() as session:
         editions, ledger = EditionStore(session), LedgerStore(session)
-        edition = editions.get(edition_id)
+        edition = editions.get(edition_id, lock=True)  # one sender freezes, the others wait
         if edition.state not in STARTABLE:
             raise InputError(
                 f"l’édition {edition_id} n’est pas prête à partir (état : {edition.state})",
@@ -99,8 +93,7 @@ def _prepare(app: App, edition_id: int, now: datetime, exclusive: bool) -> tuple
         )
         ledger.release_stale(edition_id, stale_before)
         renderings = _renderings(app, session, edition, ledger.variants(edition_id))
-        job = _job(app, edition, renderings)
-        return job, newsletter.list
+        return _job(app, edition, renderings)
 
 
 def _renderings(

@@ -54,7 +54,7 @@ def send(
         TimeRemainingColumn(),
     )  # fmt: skip
     with Progress(*columns, console=ctx.console, transient=False) as progress:
-        task = progress.add_task(f"Édition {edition_id}", total=total or None, detail="")
+        task = progress.add_task(f"Édition {edition_id}", total=total or 1, detail="")
 
         def show(now_counts: dict[str, int]) -> None:
             done = sum(now_counts[s] for s in ("sent", "failed", "skipped"))

@@ -39,6 +39,8 @@ class Ledger(Protocol):
     def paused(self) -> bool: ...
     def pause(self, reason: str) -> None: ...
     def finish(self) -> None: ...
+    def heartbeat(self) -> bool: ...
+    def release_stale(self, now: datetime) -> None: ...
 
 
 @dataclass
@@ -102,8 +104,12 @@ class Sender:
         window = _Window(self.settings.error_window)
         capacity = self.processes * self.job.connections * UNIT * 2
         report: Report | None = None
+        beat = time.monotonic()
         try:
             while report is None:
+                if time.monotonic() - beat > self.settings.lease_seconds / 3:
+                    self.ledger.heartbeat()
+                    beat = time.monotonic()
                 if self.ledger.paused():
                     report = Report("paused", {})
                     break
@@ -130,13 +136,20 @@ class Sender:
         return claimed
 
     def _idle(self, wait_deferred: float) -> Report | None:
-        """Nothing claimable now: finished, or wait for the next deferred row to be due."""
-        due = self.ledger.next_due()
-        if due is None:
+        """Nothing claimable now: finished, rows held by another (or a dead) sender, or
+        deferred rows to wait for."""
+        counts = self.ledger.counts()
+        if not any(counts[status] for status in ("queued", "sending", "deferred")):
             self.ledger.finish()
             return Report("sent", {})
-        delay = (due - self.clock()).total_seconds()
+        if counts["sending"] or counts["queued"]:
+            self.ledger.release_stale(self.clock())  # a dead sender's rows come back
+            time.sleep(POLL)
+            return None
+        due = self.ledger.next_due()
+        delay = (due - self.clock()).total_seconds() if due else 0.0
         if delay > wait_deferred:
+            assert due is not None
             return Report("waiting", {}, f"reprise à {due.isoformat(timespec='seconds')}")
         time.sleep(max(delay, 0) + 0.01)
         return None

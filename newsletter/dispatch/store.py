@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from newsletter.db import Database, utcnow
 from newsletter.dispatch.ledger import OPEN, STATUSES, Delivery
 from newsletter.editions.store import EditionStore
+from newsletter.errors import InputError
+from newsletter.leases import acquire, release
 from newsletter.settings import DispatchSettings
 from subscribers.audience import Recipient, audience_condition
 from subscribers.models import Subscriber
@@ -266,7 +268,41 @@ class EditionLedger:
         self.holder = holder
         self.settings = settings
         self.on_refused = on_refused  # a 5xx on the recipient counts as a hard bounce
+        # PostgreSQL senders share the rows (SKIP LOCKED); on SQLite one sender at a time.
         self.skip_locked = database.dialect == "postgresql"
+        self.lease = f"edition:{edition_id}"
+
+    def begin(self) -> None:
+        """On SQLite, take the edition's lease (a second sender is refused)."""
+        if not self.skip_locked and not self.heartbeat():
+            raise InputError(
+                f"l’édition {self.edition_id} est déjà en cours d’envoi par un autre processus",
+                "suivez-la avec `newsletter edition status ID`",
+            )
+
+    def heartbeat(self) -> bool:
+        """Renew the claim while sending: the lease on SQLite, the claimed rows' time on
+        PostgreSQL. A sender that dies stops renewing, and its rows come back."""
+        if not self.skip_locked:
+            return acquire(self.database, self.lease, self.holder, self.settings.lease_seconds)
+        with self.database.session() as session:
+            session.execute(
+                sa.update(Delivery)
+                .where(Delivery.edition_id == self.edition_id, Delivery.status == "sending",
+                       Delivery.claimed_by == self.holder)
+                .values(claimed_at=utcnow())
+            )  # fmt: skip
+        return True
+
+    def release_stale(self, now: datetime) -> None:
+        """Rows another sender claimed and stopped renewing (it died) go back to the queue."""
+        stale = now - timedelta(seconds=self.settings.lease_seconds)
+        with self.database.session() as session:
+            LedgerStore(session).release_stale(self.edition_id, stale)
+
+    def end(self) -> None:
+        if not self.skip_locked:
+            release(self.database, self.lease, self.holder)
 
     def backoff(self, attempts: int) -> float:
         """Seconds before retry n° ``attempts``: doubling from the base, capped."""

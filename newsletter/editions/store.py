@@ -25,8 +25,9 @@ class EditionStore:
 
     # -- reading --------------------------------------------------------------------------
 
-    def get(self, edition_id: int) -> Edition:
-        edition = self.session.get(Edition, edition_id)
+    def get(self, edition_id: int, lock: bool = False) -> Edition:
+        """An edition; ``lock`` holds its row until commit (senders starting together)."""
+        edition = self.session.get(Edition, edition_id, with_for_update=lock or None)
         if edition is None:
             raise NotFoundError(
                 f"édition {edition_id} introuvable", "voir `newsletter edition list`"
