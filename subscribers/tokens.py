@@ -80,6 +80,7 @@ class Tokens:
         self.keys = tuple(keys)
         self.settings = settings
         self.clock = clock
+        self._serializers: dict[str, URLSafeTimedSerializer] = {}
 
     # -- link tokens ----------------------------------------------------------------------
 
@@ -115,6 +116,14 @@ class Tokens:
         return subscriber, claims
 
     def _serializer(self, purpose: str, now: datetime | None) -> URLSafeTimedSerializer:
+        if now is None:  # the common case (a send signs thousands): built once per purpose
+            cached = self._serializers.get(purpose)
+            if cached is None:
+                cached = self._serializers[purpose] = self._build_serializer(purpose, None)
+            return cached
+        return self._build_serializer(purpose, now)
+
+    def _build_serializer(self, purpose: str, now: datetime | None) -> URLSafeTimedSerializer:
         if purpose not in PURPOSES:
             raise ValueError(f"unknown token purpose {purpose!r}")
         return URLSafeTimedSerializer(

@@ -102,6 +102,7 @@ class RecordingHandler:
     messages: list[Received] = field(default_factory=list)
     sessions: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    pipelining: bool = False  # announce PIPELINING (aiosmtpd reads commands in order)
 
     async def handle_EHLO(
         self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
@@ -112,7 +113,11 @@ class RecordingHandler:
                 self.sessions += 1
         session.host_name = hostname
         reply = await self._fault(server, "EHLO", hostname)
-        return responses if reply is None else [reply]
+        if reply is not None:
+            return [reply]
+        if self.pipelining:
+            return [*responses[:-1], "250-PIPELINING", responses[-1]]
+        return responses
 
     async def handle_MAIL(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
@@ -179,8 +184,8 @@ class SmtpTestServer:
     ``auth_required``, ``authenticator``…).
     """
 
-    def __init__(self, **smtp_options: Any) -> None:
-        self.handler = RecordingHandler()
+    def __init__(self, pipelining: bool = False, **smtp_options: Any) -> None:
+        self.handler = RecordingHandler(pipelining=pipelining)
         self.host = "127.0.0.1"
         self.port = free_port()
         self._controller = Controller(

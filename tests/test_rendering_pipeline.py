@@ -109,7 +109,7 @@ def test_preheader_is_hidden_text(rendered: Rendered) -> None:
     """The preheader opens the body as hidden text; by default it lists the first titles."""
     body = rendered.html.split("<body", 1)[1]
     hidden = re.search(r'<div style="display:none;[^"]*">([^<]*)</div>', body)
-    assert hidden and hidden.group(1) == rendered.preheader
+    assert hidden and " ".join(hidden.group(1).split()) == rendered.preheader
     assert rendered.preheader.startswith("Au sommaire : D.A.M.E.S.")
 
 
@@ -227,3 +227,8 @@ def test_cancelled_and_changed_rendez_vous_are_flagged(rendered: Rendered) -> No
 def test_all_day_event_spans_days(rendered: Rendered) -> None:
     """A multi-day all-day event says until when (iCalendar's exclusive end day)."""
     assert "Jeudi 19 novembre 2026, jusqu’au vendredi 20 novembre 2026" in rendered.text
+
+
+def test_no_html_line_is_too_long_for_8bit(rendered: Rendered) -> None:
+    """Rendered HTML lines stay under 800 octets, so messages go as 8bit, not re-encoded."""
+    assert max(len(line.encode()) for line in rendered.html.split("\n")) <= 800

@@ -141,19 +141,22 @@ def test_5xx_on_rcpt_refuses_the_recipient(
 def test_421_loses_the_connection_then_a_new_one_works(
     smtp_server: SmtpTestServer, connection: SmtpConnection
 ) -> None:
-    """421 (server closing the channel) during a transaction is ConnectionLost; the next
-    send opens a new session and succeeds."""
-    connection.send(SENDER, "alice@example.org", message())
+    """421 (server closing the channel) on a fresh session is ConnectionLost; the next send
+    opens a new session and succeeds. On a session kept open since an earlier message, a
+    loss before any content was sent is retried at once on a new session (nothing can
+    have been delivered)."""
     smtp_server.faults.add("RCPT", code=421, text="Too busy, closing", close=True)
     with pytest.raises(ConnectionLost) as lost:
-        connection.send(SENDER, "bob@example.org", message())
+        connection.send(SENDER, "alice@example.org", message())
     assert lost.value.code == 421
+    connection.send(SENDER, "alice@example.org", message())
+    smtp_server.faults.add("RCPT", code=421, text="Too busy, closing", close=True)
     connection.send(SENDER, "bob@example.org", message())
     assert [m.recipients for m in smtp_server.messages] == [
         ("alice@example.org",),
         ("bob@example.org",),
     ]
-    assert smtp_server.sessions == 2
+    assert smtp_server.sessions == 3
 
 
 def test_dropped_connection_during_data(

@@ -113,7 +113,7 @@ class Sender:
                 if self.ledger.paused():
                     report = Report("paused", {})
                     break
-                if len(in_flight) < capacity:
+                if len(in_flight) <= capacity // 2:  # claim in large bites: fewer queries
                     for task in self._claim(capacity - len(in_flight)):
                         in_flight[task.delivery_id] = task
                 if not in_flight:
@@ -162,15 +162,22 @@ class Sender:
         on_progress: Callable[[dict[str, int]], None] | None,
     ) -> Report | None:
         try:
-            received = results.get(timeout=POLL)
+            received = [results.get(timeout=POLL)]
         except queue.Empty:
             return None
-        if isinstance(received, worker.Fatal):
-            self.ledger.pause(received.message)
-            return Report("paused", {}, received.message)
-        self.ledger.record(received, self.clock())
+        while True:  # whatever else has arrived is recorded in the same transaction
+            try:
+                received.append(results.get_nowait())
+            except queue.Empty:
+                break
+        fatal = [message for message in received if isinstance(message, worker.Fatal)]
+        outcomes = [o for message in received if isinstance(message, list) for o in message]
+        self.ledger.record(outcomes, self.clock())
+        if fatal:
+            self.ledger.pause(fatal[0].message)
+            return Report("paused", {}, fatal[0].message)
         rate = 0.0
-        for outcome in received:
+        for outcome in outcomes:
             in_flight.pop(outcome.delivery_id, None)
             rate = window.add(outcome.status in ("failed", "deferred"))
         if on_progress:

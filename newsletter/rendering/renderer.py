@@ -72,6 +72,26 @@ class Rendered:
         return (message,)
 
 
+LINE = 800  # octets: with a recipient's links filled in, still under SMTP's 998
+
+
+def fold_lines(html: str) -> str:
+    """Break lines longer than ``LINE`` at a space (a newline is the same whitespace in
+    HTML), so that each message can go as 8bit instead of being re-encoded per recipient."""
+    if all(len(line) <= LINE for line in html.split("\n")):
+        return html
+    folded = []
+    for line in html.split("\n"):
+        while len(line.encode()) > LINE:
+            cut = line.rfind(" ", 0, LINE // 2)
+            if cut <= 0:
+                break
+            folded.append(line[:cut])
+            line = line[cut + 1 :]
+        folded.append(line)
+    return "\n".join(folded)
+
+
 def _finalize(value: Any) -> Any:
     """Every ``{{ }}`` of plain text is defused: content can never forge a marker."""
     return defuse(value) if type(value) is str else value
@@ -119,7 +139,7 @@ class Renderer:
             "personal": PersonalValues.markers(),
         }
         mjml = self._fill(view.template, "mjml", context)
-        html, sizes = _measure(self._compiler(mjml, view.template))
+        html, sizes = _measure(fold_lines(self._compiler(mjml, view.template)))
         text = wrap(self._fill(view.template, "txt", context), self.settings.text_width)
         return Rendered(
             subject=shown.subject,

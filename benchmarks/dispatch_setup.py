@@ -1,0 +1,83 @@
+"""Setting up the dispatch benchmark: a Lettre of about 40 KB and N subscribers."""
+
+from __future__ import annotations
+
+import tomllib
+from contextlib import ExitStack
+from datetime import date, timedelta
+from pathlib import Path
+
+from newsletter.app import App, build
+from newsletter.content.editorial import import_file
+from newsletter.db import utcnow
+from newsletter.demo.feed_server import serve_samples
+from newsletter.editions.assembly import assemble
+from newsletter.editions.store import EditionStore
+from newsletter.editions.views import edition_view
+from newsletter.settings import validate_settings
+from newsletter.sources.pipeline import gather
+from subscribers.addresses import parse_address
+from subscribers.consent import Consent
+from subscribers.details import Details
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_HTML = 40_000
+THEMES = ((), ("education",), ("habitat", "emploi"), ("participation",))
+
+
+def prepare(
+    stack: ExitStack, recipients: int, url: str, port: int, processes: int, connections: int
+) -> tuple[App, int, int]:
+    """The wired app, an approved edition of about 40 KB of HTML, and its message size."""
+    today = date.today()
+    server = stack.enter_context(serve_samples(today))
+    data = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
+    for source in data["sources"]:
+        source["url"] = source["url"].replace("http://127.0.0.1:8765", server.base_url)
+    data["database"] = {"url": url}
+    data["transport"] = {"kind": "smtp", "smtp": {"host": "127.0.0.1", "port": port,
+                                                  "security": "none"}}  # fmt: skip
+    data["dispatch"] |= {"processes": processes, "concurrency": connections,
+                         "rate_per_second": 0, "rate_per_hour": 0, "batch_size": 500}  # fmt: skip
+    app = build(validate_settings(data, ROOT / "config.toml"))
+    stack.callback(app.close)
+    app.database.migrate()
+    gather(app.settings, app.database)
+    import_file(app.database, app.settings, ROOT / "newsletter/demo/data/editorial.csv")
+    _subscribe(app, recipients)
+    return app, *_edition(app, today + timedelta(days=1))
+
+
+def _subscribe(app: App, count: int) -> None:
+    now = utcnow()
+    consent = Consent("import", "2026-01", "benchmark")
+    with app.database.session() as session:
+        store = app.subscriber_store(session)
+        for start in range(0, count, 5000):
+            people = []
+            for n in range(start, min(count, start + 5000)):
+                address = parse_address(f"lecteur{n:06d}@commune{n % 40}.exemple.fr")
+                details = Details(first_name="Dominique", last_name=f"Lecteur {n}",
+                                  format="text" if n % 20 == 0 else "html",
+                                  themes=THEMES[n % len(THEMES)])  # fmt: skip
+                people.append((address, details))
+            hashes = {address.key: store.hash(address.key) for address, _ in people}
+            store.bulk_create(people, hashes, "lettre", consent, now)
+
+
+def _edition(app: App, day: date) -> tuple[int, int]:
+    """Assemble the Lettre, drop items until its HTML is about 40 KB, approve it."""
+    newsletter = app.settings.newsletter("lettre")
+    with app.database.session() as session:
+        store = EditionStore(session)
+        made = assemble(store, "lettre", newsletter, "Europe/Paris", day=day)
+        while True:
+            view = edition_view(made, newsletter, app.settings.organisation, store.credits(made))
+            rendered = app.renderer.render(view, frozenset())
+            if rendered.size <= TARGET_HTML or len(made.entries) <= 3:
+                break
+            store.drop_item(made, made.entries[-1].item_id)
+            session.flush()
+        store.approve(made)
+        size = len(rendered.html.encode()) + len(rendered.text.encode()) + 1500  # + headers
+        return made.id, size
