@@ -32,6 +32,10 @@ class Edition(Base):
     assembled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the scheduler emailed the editors that this draft is ready to be read.
+    editors_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why the scheduler did not send it at its time (too late after downtime); "" otherwise.
+    held_reason: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
 
     entries: Mapped[list[EditionItem]] = relationship(
         back_populates="edition",
