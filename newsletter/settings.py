@@ -7,6 +7,7 @@ nothing reads the file or the environment anywhere else.
 from __future__ import annotations
 
 import os
+import re
 import string
 import tomllib
 from collections.abc import Iterable
@@ -93,11 +94,20 @@ class SchedulerSettings(Section):
     drafts_every_minutes: Annotated[float, Field(gt=0)] = 60.0
     send_every_minutes: Annotated[float, Field(gt=0)] = 1.0
     bounces_every_minutes: Annotated[float, Field(gt=0)] = 15.0
-    purge_at: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = "03:30"
-    draft_days_before: Annotated[int, Field(ge=0, le=60)] = 7
+    purge_at: str = "03:30"
+    draft_days_before: Annotated[int, Field(ge=1, le=60)] = 7
     staleness_hours: Annotated[float, Field(gt=0)] = 6.0
     lease_seconds: Annotated[float, Field(gt=1)] = 60.0
     misfire_grace_seconds: Annotated[int, Field(ge=1)] = 3600
+
+    @field_validator("purge_at")
+    @classmethod
+    def _time_of_day(cls, value: str) -> str:
+        if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", value):
+            raise ValueError(
+                f"heure attendue au format HH:MM, par exemple 03:30 (et non {value!r})"
+            )
+        return value
 
 
 class OrganisationSettings(Section):
