@@ -40,7 +40,7 @@ def draft_notice(
         )
     else:
         mode = (
-            "Elle ne partira qu’une fois approuvée (espace des éditeurs, ou "
+            "L’édition ne partira qu’une fois approuvée (espace des éditeurs, ou "
             f"`newsletter edition approve {edition.id}`)."
         )
     lines = [
