@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 demo: $(STAMP)
-	$(BIN)/newsletter demo
+	$(BIN)/newsletter demo --scheduler 8
 
 test: $(STAMP)
 	scripts/system-deps

@@ -12,5 +12,5 @@ def run(app: App, now: datetime) -> str:
     reports = gather(app.settings, app.database)
     failed = [report.key for report in reports if not report.ok]
     new = sum(report.saved.new for report in reports)
-    outcome = f"{len(reports)} sources, {new} new items"
-    return f"{outcome}, failed: {', '.join(failed)}" if failed else outcome
+    outcome = f"{len(reports)} source(s), {new} nouvel(s) élément(s)"
+    return f"{outcome}, en échec : {', '.join(failed)}" if failed else outcome

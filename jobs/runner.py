@@ -15,8 +15,10 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
 from jobs.registry import JOBS
 from newsletter.app import App
@@ -80,13 +82,20 @@ class Runner:
         finally:
             release(self.app.database, lease, self.holder)
 
-    def serve(self, stop: threading.Event) -> None:
-        """Run the scheduler until ``stop`` is set; jobs run only while the lease is held."""
+    def serve(self, stop: threading.Event, accelerated: bool = False) -> None:
+        """Run the scheduler until ``stop`` is set; jobs run only while the lease is held.
+
+        ``accelerated`` (the demo) fires every job every few seconds, from a job store in
+        memory: the schedule stored in the database is left as it was.
+        """
         global _current
         _current = self
         settings = self.app.settings.scheduler
+        store = (
+            MemoryJobStore() if accelerated else SQLAlchemyJobStore(engine=self.app.database.engine)
+        )
         scheduler = BackgroundScheduler(
-            jobstores={"default": SQLAlchemyJobStore(engine=self.app.database.engine)},
+            jobstores={"default": store},
             job_defaults={
                 "coalesce": True,
                 "max_instances": 1,
@@ -102,7 +111,7 @@ class Runner:
                     self.app.database, SCHEDULER_LEASE, self.holder, settings.lease_seconds
                 )
                 if ok and not held:
-                    self._register(scheduler)
+                    self._register(scheduler, accelerated)
                     scheduler.resume()
                     log.info("scheduler=%s lease=acquired", self.holder)
                 elif held and not ok:
@@ -117,17 +126,22 @@ class Runner:
                 release(self.app.database, SCHEDULER_LEASE, self.holder)
             _current = None
 
-    def _register(self, scheduler: BackgroundScheduler) -> None:
+    def _register(self, scheduler: BackgroundScheduler, accelerated: bool) -> None:
         """Add jobs missing from the store, or whose trigger changed in the settings.
 
         A stored job keeps its next run time, so runs missed during downtime are coalesced
         into one run at start-up instead of being forgotten.
         """
         for job in JOBS.values():
-            trigger = job.trigger(self.app.settings)
+            trigger = (
+                IntervalTrigger(seconds=job.accelerated_seconds)
+                if accelerated
+                else job.trigger(self.app.settings)
+            )
             stored = scheduler.get_job(job.name)
             if stored is not None and str(stored.trigger) == str(trigger):
                 continue
+            first = {"next_run_time": utcnow()} if accelerated else {}  # the demo: at once
             scheduler.add_job(
                 "jobs.runner:execute",
                 trigger,
@@ -135,4 +149,5 @@ class Runner:
                 id=job.name,
                 name=job.description,
                 replace_existing=True,
+                **first,
             )

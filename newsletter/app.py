@@ -13,6 +13,7 @@ from newsletter.db import Database, resolve_url
 from newsletter.dispatch.transports import Transport, configured_transport
 from newsletter.rendering.renderer import Renderer
 from newsletter.settings import Settings
+from subscribers.bounces import BounceHandler
 from subscribers.mailer import Mailer, TransportMailer
 from subscribers.optin import OptIn
 from subscribers.secrets import Secrets
@@ -47,6 +48,10 @@ class App:
 
     def tokens(self) -> Tokens:
         return Tokens(self.secrets.signing_keys, self.settings.subscribers)
+
+    def bounce_handler(self, session: Session) -> BounceHandler:
+        return BounceHandler(self.subscriber_store(session), self.tokens(),
+                             self.settings.subscribers)  # fmt: skip
 
     def mailer(self) -> Mailer:
         return TransportMailer(self.transport(), self.settings.subscribers.bounce_address)

@@ -7,6 +7,7 @@ nothing reads the file or the environment anywhere else.
 from __future__ import annotations
 
 import os
+import re
 import string
 import tomllib
 from collections.abc import Iterable
@@ -90,8 +91,23 @@ class ClassificationSettings(Section):
 class SchedulerSettings(Section):
     timezone: str = "Europe/Paris"
     fetch_every_minutes: Annotated[float, Field(gt=0)] = 60.0
+    drafts_every_minutes: Annotated[float, Field(gt=0)] = 60.0
+    send_every_minutes: Annotated[float, Field(gt=0)] = 1.0
+    bounces_every_minutes: Annotated[float, Field(gt=0)] = 15.0
+    purge_at: str = "03:30"
+    draft_days_before: Annotated[int, Field(ge=1, le=60)] = 7
+    staleness_hours: Annotated[float, Field(gt=0)] = 6.0
     lease_seconds: Annotated[float, Field(gt=1)] = 60.0
     misfire_grace_seconds: Annotated[int, Field(ge=1)] = 3600
+
+    @field_validator("purge_at")
+    @classmethod
+    def _time_of_day(cls, value: str) -> str:
+        if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", value):
+            raise ValueError(
+                f"heure attendue au format HH:MM, par exemple 03:30 (et non {value!r})"
+            )
+        return value
 
 
 class OrganisationSettings(Section):
@@ -169,6 +185,7 @@ class NewsletterSettings(Section):
     excerpt_chars: Annotated[int, Field(ge=80, le=2000)] = 300
     sender: str
     reply_to: str = ""
+    editors: tuple[str, ...] = ()
     sections: tuple[NewsletterSection, ...]
 
     @field_validator("schedule")
@@ -195,8 +212,15 @@ class NewsletterSettings(Section):
     @field_validator("sender", "reply_to")
     @classmethod
     def _address(cls, value: str) -> str:
-        if value and "@" not in parseaddr(value)[1]:
-            raise ValueError(f"adresse invalide {value!r}")
+        if value:
+            _require_address(value)
+        return value
+
+    @field_validator("editors")
+    @classmethod
+    def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for address in value:
+            _require_address(address)
         return value
 
     @field_validator("sections")
@@ -208,6 +232,11 @@ class NewsletterSettings(Section):
         if len(set(keys)) < len(keys):
             raise ValueError("clé de rubrique en double")
         return value
+
+
+def _require_address(value: str) -> None:
+    if "@" not in parseaddr(value)[1]:
+        raise ValueError(f"adresse invalide {value!r}")
 
 
 class MailingList(Section):
@@ -226,6 +255,7 @@ class SubscriberSettings(Section):
     pending_days: Annotated[int, Field(ge=1)] = 30
     unsubscribed_days: Annotated[int, Field(ge=1)] = 365
     bounce_address: str = "bounces@lettre.professionbanlieue.org"
+    bounce_mailbox: str = ""
     soft_bounce_half_life_days: Annotated[float, Field(gt=0)] = 15
     soft_bounce_threshold: Annotated[float, Field(gt=0)] = 3
     consent_wording: str = "2026-01"

@@ -10,7 +10,8 @@ marked bounced. A message already handled (same Message-ID) is not counted twice
 from __future__ import annotations
 
 import email
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -144,3 +145,14 @@ def process_messages(
         outcomes += handler.handle(incoming.name, report, now, dry_run)
         handled.append(incoming)
     return outcomes, handled
+
+
+def summary(outcomes: Sequence[Outcome], messages: int) -> str:
+    """One French line: messages read, what kind of failures, people recognised."""
+    kinds = Counter(outcome.kind for outcome in outcomes)
+    matched = sum(1 for outcome in outcomes if outcome.subscriber)
+    return (
+        f"{messages} message(s) : {kinds['hard']} erreur(s) définitive(s), "
+        f"{kinds['soft']} temporaire(s), {kinds['complaint']} plainte(s), "
+        f"{kinds['ignored']} ignoré(s) ; {matched} abonné(s) reconnu(s)."
+    )

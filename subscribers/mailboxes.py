@@ -25,13 +25,7 @@ def read_messages(path: str, stdin: BinaryIO) -> Iterator[Incoming]:
         return
     location = Path(path)
     if location.is_dir():
-        if not (location / "new").is_dir() or not (location / "cur").is_dir():
-            raise InputError(f"{path} n'est pas un Maildir", "il faut les dossiers new/ et cur/")
-        for folder in ("cur", "new"):
-            for file in sorted((location / folder).iterdir()):
-                if file.is_file():
-                    new = file if folder == "new" else None
-                    yield Incoming(f"{folder}/{file.name}", file.read_bytes(), new)
+        yield from read_maildir(location, ("cur", "new"))
         return
     if not location.is_file():
         raise InputError(f"{path} introuvable", "indiquez un Maildir, un mbox, un message ou -")
@@ -46,6 +40,17 @@ def read_messages(path: str, stdin: BinaryIO) -> Iterator[Incoming]:
             yield Incoming(f"{location.name}#{index}", box.get_bytes(key))
     finally:
         box.close()
+
+
+def read_maildir(location: Path, folders: tuple[str, ...] = ("new",)) -> Iterator[Incoming]:
+    """The messages of a Maildir's folders; by default only the unread ones (``new/``)."""
+    if not (location / "new").is_dir() or not (location / "cur").is_dir():
+        raise InputError(f"{location} n'est pas un Maildir", "il faut les dossiers new/ et cur/")
+    for folder in folders:
+        for file in sorted((location / folder).iterdir()):
+            if file.is_file():
+                new = file if folder == "new" else None
+                yield Incoming(f"{folder}/{file.name}", file.read_bytes(), new)
 
 
 def mark_seen(incoming: Incoming) -> None:

@@ -24,6 +24,14 @@ class PurgeCounts:
     unsubscribed_people: int
     confirmation_records: int
 
+    def describe(self) -> str:
+        return (
+            f"{self.pending_subscriptions} abonnement(s) non confirmé(s) supprimé(s), "
+            f"{self.unconfirmed_people} personne(s) jamais confirmée(s) effacée(s), "
+            f"{self.unsubscribed_people} désabonné(s) réduit(s) à l'empreinte, "
+            f"{self.confirmation_records} trace(s) d'envoi de confirmation supprimée(s)"
+        )
+
 
 def purge(session: Session, now: datetime, settings: SubscriberSettings) -> PurgeCounts:
     pending_cutoff = now - timedelta(days=settings.pending_days)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pydantic
 import pytest
+import tomli_w
 
 from newsletter.errors import ConfigError
 from newsletter.settings import load_settings
@@ -117,3 +119,20 @@ def test_dispatch_sections(tmp_path: Path) -> None:
     path = write(tmp_path, "[dispatch]\nretry_base_seconds = 600\nretry_max_seconds = 60\n")
     with pytest.raises(ConfigError, match="retry_max_seconds"):
         load_settings(path, environ={})
+
+
+def test_scheduler_keys(tmp_path: Path, project_config: dict[str, Any]) -> None:
+    """The purge time is HH:MM; editors of a newsletter are email addresses."""
+    path = write(tmp_path, '[scheduler]\npurge_at = "3h30"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, environ={})
+    assert caught.value.message == (
+        "config.toml: scheduler.purge_at: heure attendue au format HH:MM, par exemple 03:30 "
+        "(et non '3h30')"
+    )
+    lettre = project_config["newsletters"]["lettre"] | {"editors": ["redaction"]}
+    path = write(tmp_path, tomli_w.dumps({"newsletters": {"lettre": lettre}}))
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, environ={})
+    assert caught.value.message.startswith("config.toml: newsletters.lettre.editors: ")
+    assert "adresse invalide 'redaction'" in caught.value.message

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-from collections import Counter
 
 import click
 
 from newsletter.cli.context import Context, pass_context
 from newsletter.db import utcnow
-from subscribers.bounces import BounceHandler, process_messages
+from subscribers.bounces import process_messages, summary
 from subscribers.mailboxes import mark_seen, read_messages
 
 
@@ -28,8 +27,7 @@ def process(ctx: Context, path: str, dry_run: bool, as_json: bool) -> None:
     """Traite un Maildir, un mbox, un message ou - (entrée standard, pour un MTA)."""
     app = ctx.ready_app()
     with app.database.session() as session:
-        handler = BounceHandler(app.subscriber_store(session), app.tokens(),
-                                app.settings.subscribers)  # fmt: skip
+        handler = app.bounce_handler(session)
         messages = read_messages(path, sys.stdin.buffer)
         outcomes, handled = process_messages(handler, messages, utcnow(), dry_run)
         if dry_run:
@@ -41,12 +39,8 @@ def process(ctx: Context, path: str, dry_run: bool, as_json: bool) -> None:
         for outcome in outcomes:
             click.echo(json.dumps(outcome.as_dict(), ensure_ascii=False))
         return
-    kinds = Counter(outcome.kind for outcome in outcomes)
-    matched = sum(1 for outcome in outcomes if outcome.subscriber)
     click.echo(
-        f"{len(handled)} message(s) : {kinds['hard']} erreur(s) définitive(s), "
-        f"{kinds['soft']} temporaire(s), {kinds['complaint']} plainte(s), "
-        f"{kinds['ignored']} ignoré(s) ; {matched} abonné(s) reconnu(s)."
+        summary(outcomes, len(handled))
         + (" Essai à blanc : rien n'a été changé." if dry_run else "")
     )
 

@@ -12,6 +12,7 @@ from rich.table import Table
 from newsletter.cli.content import fetch_with_progress, print_fetch_summary
 from newsletter.cli.context import Context, pass_context
 from newsletter.cli.editions import edition_folder, print_written, write_rendered
+from newsletter.cli.scheduler import accelerated
 from newsletter.content.editorial import import_file
 from newsletter.content.kinds import ITEM_KINDS
 from newsletter.content.models import Item
@@ -25,8 +26,16 @@ EDITORIAL_SAMPLE = Path(__file__).resolve().parent.parent / "demo" / "data" / "e
 
 
 @click.command()
+@click.option(
+    "--scheduler",
+    "seconds",
+    type=click.IntRange(min=0, max=600),
+    default=0,
+    metavar="SECONDES",
+    help="Fait ensuite tourner le planificateur en accéléré pendant SECONDES.",
+)
 @pass_context
-def demo(ctx: Context) -> None:
+def demo(ctx: Context, seconds: int) -> None:
     """Démonstration : flux d'exemple, base, collecte, puis une Lettre et une lettre du Réaap."""
     settings = ctx.settings
     port = settings.demo.feeds_port
@@ -46,12 +55,16 @@ def demo(ctx: Context) -> None:
         console.print(f"Base : {ctx.app.database.url} (schéma {revision})")
         reports = fetch_with_progress(ctx)
         print_fetch_summary(ctx, reports)
-    saved, errors = import_file(ctx.app.database, settings, EDITORIAL_SAMPLE)
-    if errors or saved is None:
-        raise NewsletterError(f"fichier éditorial d'exemple invalide : {errors[0]}")
-    console.print(f"Saisie éditoriale ({EDITORIAL_SAMPLE.name}) : {saved.new} nouveaux éléments.")
-    _print_gathered(ctx)
-    _editions(ctx, today)
+        saved, errors = import_file(ctx.app.database, settings, EDITORIAL_SAMPLE)
+        if errors or saved is None:
+            raise NewsletterError(f"fichier éditorial d'exemple invalide : {errors[0]}")
+        console.print(
+            f"Saisie éditoriale ({EDITORIAL_SAMPLE.name}) : {saved.new} nouveaux éléments."
+        )
+        _print_gathered(ctx)
+        _editions(ctx, today)
+        if seconds:
+            accelerated(ctx, seconds)  # the sample feeds are still served
 
 
 # The demo's editions, and the sample texts their editors wrote.

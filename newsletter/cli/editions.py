@@ -81,7 +81,7 @@ def list_editions(ctx: Context, name: str | None) -> None:
                 found.newsletter,
                 str(found.number),
                 Text(found.period),
-                STATES[found.state],
+                STATES[found.state] + (" — suspendue" if found.held_reason else ""),
                 _local(ctx, found.send_at),
                 str(len(found.entries)),
             )
@@ -108,6 +108,11 @@ def show(ctx: Context, edition_id: int) -> None:
         )
         mode = "automatique à la date prévue" if newsletter.automatic else "après approbation"
         console.print(f"Destinataires : {audience} ; envoi {mode}", markup=False)
+        if found.held_reason:
+            reason = found.held_reason
+            console.print(reason[:1].upper() + reason[1:], style="bold red", markup=False)
+        if found.editors_notified_at is not None:
+            console.print(f"Éditeurs prévenus le {_local(ctx, found.editors_notified_at)}")
         console.print(f"Accroche : {found.preheader or '(automatique)'}", markup=False)
         console.print(
             f"Édito : {'rédigé' if found.edito else 'à écrire'} ; "

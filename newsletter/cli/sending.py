@@ -10,6 +10,7 @@ from newsletter import sending
 from newsletter.cli.context import Context, pass_context
 from newsletter.cli.editions import edition
 from newsletter.dispatch.ledger import STATUSES
+from newsletter.dispatch.sender import counts_text
 from newsletter.editions.lifecycle import STATES
 
 
@@ -59,20 +60,14 @@ def send(
         def show(now_counts: dict[str, int]) -> None:
             done = sum(now_counts[s] for s in ("sent", "failed", "skipped"))
             progress.update(task, completed=done, total=sum(now_counts.values()),
-                            detail=_detail(now_counts))  # fmt: skip
+                            detail=counts_text(now_counts))  # fmt: skip
 
         report = sending.send_edition(
             app, edition_id, processes=workers, on_progress=show,
             wait_deferred=0.0 if no_wait else None,
         )  # fmt: skip
         show(report.counts)
-    outcome = {
-        "sent": "envoi terminé",
-        "paused": "envoi en pause",
-        "waiting": "messages différés en attente",
-    }[report.state]
-    reason = f" : {report.reason}" if report.reason else ""
-    ctx.console.print(f"Édition {edition_id} — {outcome}{reason}. {_detail(report.counts)}.")
+    ctx.console.print(f"Édition {edition_id} — {report.describe()}.", markup=False)
     if report.state == "paused":
         raise click.exceptions.Exit(1)
 
@@ -100,8 +95,3 @@ def status(ctx: Context, edition_id: int) -> None:
     ctx.console.print(table)
     if found.held_reason:
         ctx.console.print(f"Remarque : {found.held_reason}", markup=False)
-
-
-def _detail(counts: dict[str, int]) -> str:
-    return ", ".join(f"{counts[key]} {STATUSES[key]}" for key in ("sent", "deferred", "failed",
-                                                                 "skipped"))  # fmt: skip

@@ -170,12 +170,7 @@ def purge(ctx: Context) -> None:
     app = ctx.ready_app()
     with app.database.session() as session:
         counts = purge_records(session, utcnow(), app.settings.subscribers)
-    click.echo(
-        f"{counts.pending_subscriptions} abonnement(s) non confirmé(s) supprimé(s), "
-        f"{counts.unconfirmed_people} personne(s) jamais confirmée(s) effacée(s), "
-        f"{counts.unsubscribed_people} désabonné(s) réduit(s) à l'empreinte, "
-        f"{counts.confirmation_records} trace(s) d'envoi de confirmation supprimée(s)."
-    )
+    click.echo(f"{counts.describe()}.")
 
 
 @subscribers.command()

@@ -21,6 +21,7 @@ from typing import Protocol
 
 from newsletter.db import utcnow
 from newsletter.dispatch import worker
+from newsletter.dispatch.ledger import STATUSES
 from newsletter.dispatch.store import Outcome, Task
 from newsletter.settings import DispatchSettings
 
@@ -50,6 +51,18 @@ class Report:
     state: str
     counts: dict[str, int]
     reason: str = ""
+
+    def describe(self) -> str:
+        """In French, for editors: how it ended, why, and the counts."""
+        outcome = {"sent": "envoi terminé", "paused": "envoi en pause",
+                   "waiting": "messages différés en attente"}[self.state]  # fmt: skip
+        reason = f" ({self.reason})" if self.reason else ""
+        return f"{outcome}{reason} : {counts_text(self.counts)}"
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    shown = ("sent", "deferred", "failed", "skipped")
+    return ", ".join(f"{counts.get(key, 0)} {STATUSES[key]}" for key in shown)
 
 
 @dataclass

@@ -32,8 +32,11 @@ class Edition(Base):
     assembled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Why a send is paused or held back, for editors (empty when all is well).
-    held_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    # When the scheduler emailed the editors that this draft is ready to be read.
+    editors_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why a send is paused or held back (too late after downtime, too many errors), for
+    # editors; empty when all is well.
+    held_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
 
     entries: Mapped[list[EditionItem]] = relationship(
         back_populates="edition",

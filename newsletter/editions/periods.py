@@ -36,6 +36,14 @@ def send_time(schedule: str, day: date, zone: str) -> datetime:
     return datetime.combine(day, fire.timetz().replace(tzinfo=None), ZoneInfo(zone))
 
 
+def draft_time(send_at: datetime, days_before: int, zone: str) -> datetime:
+    """When a send's draft is due: ``days_before`` calendar days earlier, at the same local
+    time (a week before 9:00 on the first Tuesday of November is 9:00 on the last Tuesday
+    of October, summer time or not)."""
+    local = send_at.astimezone(ZoneInfo(zone))
+    return local - timedelta(days=days_before)  # wall-clock arithmetic within one zone
+
+
 def period_label(send_at: datetime, next_send_at: datetime, zone: str) -> str:
     """The months an edition covers, up to the next one: ``novembre-décembre 2026``.
 

@@ -56,6 +56,20 @@ class EditionStore:
         )
         return self.session.scalars(query.order_by(Edition.number.desc())).first()
 
+    def at(self, newsletter: str, send_at: datetime) -> Edition | None:
+        """The edition of a newsletter planned for that send, whatever its state."""
+        query = sa.select(Edition).where(
+            Edition.newsletter == newsletter, Edition.send_at == send_at
+        )
+        return self.session.scalars(query.order_by(Edition.number.desc())).first()
+
+    def awaiting_send(self, now: datetime) -> list[Edition]:
+        """Editions the scheduler may have to send: being sent, or prepared and dated no
+        later than ``now`` (the rules are in :mod:`newsletter.editions.due`)."""
+        prepared = sa.and_(Edition.state.in_(EDITABLE), Edition.send_at <= now)
+        query = sa.select(Edition).where(sa.or_(Edition.state == "sending", prepared))
+        return list(self.session.scalars(query.order_by(Edition.send_at)))
+
     def announced(self, newsletter: str) -> dict[int, int]:
         """Items of the newsletter's published editions → latest revision announced."""
         query = (
@@ -248,9 +262,19 @@ class EditionStore:
         if preheader is not None:
             edition.preheader = preheader.strip()
 
-    def approve(self, edition: Edition) -> None:
+    def approve(self, edition: Edition, now: datetime | None = None) -> None:
+        """Approved: it may go out at its date. An editor's approval also lifts a hold."""
         move(edition, "approved")
-        edition.approved_at = utcnow()
+        edition.approved_at = now or utcnow()
+        edition.held_reason = ""
+
+    def hold(self, edition: Edition, reason: str) -> None:
+        """The scheduler will not send it until an editor confirms (``reason`` says why)."""
+        edition.held_reason = reason[:300]
+
+    def mark_notified(self, edition: Edition, now: datetime) -> None:
+        """The editors were emailed that this draft is ready."""
+        edition.editors_notified_at = now
 
     def start_sending(self, edition: Edition) -> None:
         """An approved edition starts going out (or a paused one resumes)."""

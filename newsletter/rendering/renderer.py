@@ -76,14 +76,15 @@ LINE = 800  # octets: with a recipient's links filled in, still under SMTP's 998
 
 
 def fold_lines(html: str) -> str:
-    """Break lines longer than ``LINE`` at a space (a newline is the same whitespace in
-    HTML), so that each message can go as 8bit instead of being re-encoded per recipient."""
+    """Break lines longer than ``LINE`` so that each message can go as 8bit instead of being
+    re-encoded per recipient. Breaks go between two quoted attributes (``" `` inside a tag,
+    invisible), or failing that at a space (the same whitespace to HTML)."""
     if all(len(line) <= LINE for line in html.split("\n")):
         return html
     folded = []
     for line in html.split("\n"):
         while len(line.encode()) > LINE:
-            cut = line.rfind(" ", 0, LINE // 2)
+            cut = line.rfind('" ', 0, LINE // 2) + 1 or line.rfind(" ", 0, LINE // 2)
             if cut <= 0:
                 break
             folded.append(line[:cut])

@@ -1,0 +1,59 @@
+"""Job: send what is due now (every minute).
+
+The decisions are :func:`newsletter.editions.due.due`'s; this job records them — a draft of
+an automatic newsletter approved, a late edition held with its reason — each in the same
+transaction, then sends the editions due (``newsletter.sending.send_edition``), oldest
+first, interrupted sends first. One edition failing does not stop the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from newsletter.app import App
+from newsletter.editions.due import SENDING, Decision, due
+from newsletter.editions.store import EditionStore
+from newsletter.errors import NewsletterError
+from newsletter.sending import send_edition
+
+log = logging.getLogger("lettre.jobs.send_due")
+
+
+def settle(app: App, now: datetime) -> list[Decision]:
+    """Decide, record approvals and holds; the decisions that are not "wait"."""
+    settings = app.settings
+    staleness = timedelta(hours=settings.scheduler.staleness_hours)
+    with app.database.session() as session:
+        store = EditionStore(session)
+        decisions = due(store.awaiting_send(now), settings.newsletters, now, staleness,
+                        settings.organisation.timezone)  # fmt: skip
+        for decision in decisions:
+            edition = store.get(decision.edition_id)
+            if decision.action == "approve_and_send":
+                store.approve(edition, now)
+            elif decision.action == "hold":
+                store.hold(edition, decision.reason)
+                log.warning("edition=%s held reason=%r", edition.id, decision.reason)
+    return [decision for decision in decisions if decision.action != "wait"]
+
+
+def run(app: App, now: datetime) -> str:
+    decisions = settle(app, now)
+    done: list[str] = []
+    failed: list[str] = []
+    for decision in decisions:
+        if decision.action not in SENDING:
+            done.append(f"édition {decision.edition_id} suspendue")
+            continue
+        try:
+            # Deferred messages are not waited for here: the next run resumes the edition.
+            report = send_edition(app, decision.edition_id, now=now, wait_deferred=0)
+        except Exception as exc:  # one edition's failure must not stop the others
+            log.exception("edition=%s send failed", decision.edition_id)
+            failed.append(f"édition {decision.edition_id} : échec ({type(exc).__name__}: {exc})")
+        else:
+            done.append(f"édition {decision.edition_id} : {report.describe()}")
+    if failed:
+        raise NewsletterError(" ; ".join(failed + done), "voir le journal du planificateur")
+    return " ; ".join(done) or "rien à envoyer"
