@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from newsletter.app import App
 from newsletter.content.editorial import import_file
+from newsletter.dispatch.sender import UNIT
 from newsletter.editions.assembly import assemble
 from newsletter.editions.store import EditionStore
 from newsletter.settings import Settings
 from subscribers.consent import Consent
 from subscribers.details import Details
+from subscribers.secrets import ENV_PEPPER, ENV_SECRET_KEYS, Secrets
+from tests.smtp_server import SmtpTestServer
 
 SEND_DAY = date(2026, 12, 1)
 ITEMS = """type;titre;résumé;lien;date;thèmes;réseaux
@@ -44,8 +53,9 @@ def address(number: int) -> str:
     return f"personne{number:04d}@ville-exemple.fr"
 
 
-def populate(app: App, tmp: Path, recipients: int) -> int:
-    """Items, an audience on the `lettre` list, and an approved edition; its id."""
+def populate(app: App, tmp: Path, recipients: int, approve: bool = True) -> int:
+    """Items, an audience on the `lettre` list, and an edition (approved unless told
+    otherwise); its id."""
     csv = tmp / "items.csv"
     csv.write_text(ITEMS, encoding="utf-8")
     _, errors = import_file(app.database, app.settings, csv)
@@ -62,9 +72,50 @@ def populate(app: App, tmp: Path, recipients: int) -> int:
         editions = EditionStore(session)
         newsletter = app.settings.newsletter("lettre")
         made = assemble(editions, "lettre", newsletter, "Europe/Paris", day=SEND_DAY)
-        editions.approve(made)
+        if approve:
+            editions.approve(made)
         return made.id
 
 
 def configured(make_settings: Callable[..., Settings], port: int, **dispatch: Any) -> Settings:
     return make_settings(transport=relay(port), dispatch=fast_dispatch(**dispatch))
+
+
+NEWSLETTER = Path(sys.executable).with_name("newsletter")
+RECIPIENTS = 300
+PROCESSES, CONNECTIONS = 2, 2
+IN_FLIGHT = PROCESSES * CONNECTIONS * UNIT * 2  # claimed rows at most, per sender
+
+
+@pytest.fixture
+def crashable(
+    app: App,
+    db_url: str,
+    write_config: Callable[..., Path],
+    smtp_server: SmtpTestServer,
+    tmp_path: Path,
+) -> tuple[Path, int, dict[str, str]]:
+    """A config file on the test database, an approved edition, the sender's environment."""
+    dispatch = fast_dispatch(processes=PROCESSES, concurrency=PROCESSES * CONNECTIONS,
+                             rate_per_second=250, lease_seconds=5)  # fmt: skip
+    config = write_config(database={"url": db_url}, transport=relay(smtp_server.port),
+                          dispatch=dispatch)  # fmt: skip
+    edition_id = populate(app, tmp_path, RECIPIENTS)
+    secrets: Secrets = app.secrets
+    env = {"PATH": os.environ["PATH"], "NEWSLETTER_CONFIG": str(config),
+           ENV_SECRET_KEYS: ",".join(secrets.raw_keys), ENV_PEPPER: secrets.raw_pepper}  # fmt: skip
+    return config, edition_id, env
+
+
+def start_send(edition_id: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [str(NEWSLETTER), "edition", "send", str(edition_id), "--resume"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+
+
+def wait_until(condition: Callable[[], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)

@@ -6,60 +6,17 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
-import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from newsletter.app import App
-from newsletter.dispatch.sender import UNIT
 from newsletter.sending import status
 from newsletter.settings import Settings
-from subscribers.secrets import ENV_PEPPER, ENV_SECRET_KEYS, Secrets
-from tests.dispatching import address, fast_dispatch, populate, relay
+from tests.dispatching import IN_FLIGHT, RECIPIENTS, address, crashable, start_send, wait_until
 from tests.smtp_server import SmtpTestServer
 
-NEWSLETTER = Path(sys.executable).with_name("newsletter")
-RECIPIENTS = 300
-PROCESSES, CONNECTIONS = 2, 2
-IN_FLIGHT = PROCESSES * CONNECTIONS * UNIT * 2  # claimed rows at most, per sender
-
-
-@pytest.fixture
-def crashable(
-    app: App,
-    db_url: str,
-    write_config: Callable[..., Path],
-    smtp_server: SmtpTestServer,
-    tmp_path: Path,
-) -> tuple[Path, int, dict[str, str]]:
-    """A config file on the test database, an approved edition, the sender's environment."""
-    dispatch = fast_dispatch(processes=PROCESSES, concurrency=PROCESSES * CONNECTIONS,
-                             rate_per_second=250, lease_seconds=5)  # fmt: skip
-    config = write_config(database={"url": db_url}, transport=relay(smtp_server.port),
-                          dispatch=dispatch)  # fmt: skip
-    edition_id = populate(app, tmp_path, RECIPIENTS)
-    secrets: Secrets = app.secrets
-    env = {"PATH": os.environ["PATH"], "NEWSLETTER_CONFIG": str(config),
-           ENV_SECRET_KEYS: ",".join(secrets.raw_keys), ENV_PEPPER: secrets.raw_pepper}  # fmt: skip
-    return config, edition_id, env
-
-
-def start_send(edition_id: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [str(NEWSLETTER), "edition", "send", str(edition_id), "--resume"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-    )  # fmt: skip
-
-
-def wait_until(condition: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
+__all__ = ["crashable"]  # a fixture
 
 
 def test_sigkill_at_several_points_loses_no_one(
