@@ -2,7 +2,7 @@
 against Postfix's smtp-source sending as many messages of the same size over as many
 connections, in the same run; on SQLite and PostgreSQL; with the peak memory of the send.
 
-    .venv/bin/python benchmarks/bench_dispatch.py [--recipients 5000] [--connections 8]
+    .venv/bin/python benchmarks/bench_dispatch.py [--recipients 5000] [--connections 2]
         [--processes 2] [--postgres SERVER_URL] [--memory 5000,50000]
 
 Needs /usr/sbin/smtp-sink and smtp-source (Debian package postfix; the daemon is not
@@ -115,7 +115,7 @@ def database_url(backend: str, postgres: str) -> Iterator[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipients", type=int, default=5000)
-    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=2)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--memory", default="5000,50000", help="recipient counts for peak RSS")

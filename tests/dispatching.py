@@ -15,7 +15,7 @@ import pytest
 
 from newsletter.app import App
 from newsletter.content.editorial import import_file
-from newsletter.dispatch.sender import UNIT
+from newsletter.dispatch.sender import in_flight_limit
 from newsletter.editions.assembly import assemble
 from newsletter.editions.store import EditionStore
 from newsletter.settings import Settings
@@ -84,7 +84,7 @@ def configured(make_settings: Callable[..., Settings], port: int, **dispatch: An
 NEWSLETTER = Path(sys.executable).with_name("newsletter")
 RECIPIENTS = 300
 PROCESSES, CONNECTIONS = 2, 2
-IN_FLIGHT = PROCESSES * CONNECTIONS * UNIT * 2  # claimed rows at most, per sender
+IN_FLIGHT = in_flight_limit(PROCESSES, CONNECTIONS)  # claimed rows at most, per sender
 
 
 @pytest.fixture
