@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import html as html_lib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from email.utils import parseaddr
 from pathlib import Path
 
-from newsletter.archive.links import archive_values, feed_url, sample_values
-from newsletter.rendering.mime import build_message
+from newsletter.archive.links import archive_values, edition_url, feed_url, sample_values
+from newsletter.dispatch.message import EditionHeaders, MessageFactory, Recipient
 from newsletter.rendering.renderer import Rendered
 
-SAMPLE_RECIPIENT = "Mme Dupont <claire.dupont@exemple.fr>"
+SAMPLE_RECIPIENT = Recipient(key="apercu", email="claire.dupont@exemple.fr", name="Mme Dupont")
+PREVIEW_KEY = b"preview"  # Message-ID of a preview: no secret needed, it is never sent
 
 
 @dataclass(frozen=True)
@@ -42,17 +44,21 @@ def write_edition(folder: Path, rendered: Rendered, where: Publication) -> Writt
     written = Written(folder / "index.html", folder / "message.txt", folder / "preview.eml")
     written.page.write_text(page.replace("</head>", f"{link}</head>", 1), encoding="utf-8")
     written.text.write_text(text, encoding="utf-8")
-    sample_html, sample_text = rendered.personalise(
-        sample_values(where.public_url, where.newsletter, where.number)
-    )
-    message = build_message(
+    values = sample_values(where.public_url, where.newsletter, where.number)
+    sample_html, sample_text = rendered.personalise(values)
+    sender_name, sender_address = parseaddr(where.sender)
+    headers = EditionHeaders(
+        id=where.number,
         subject=rendered.subject,
-        sender=where.sender,
-        to=SAMPLE_RECIPIENT,
-        reply_to=where.reply_to,
-        html=sample_html,
-        text=sample_text,
-        date=where.send_at,
+        sender_name=sender_name,
+        sender_address=sender_address,
+        list_name=where.newsletter,
+        list_id=f"{where.newsletter}.apercu.invalid",
+        reply_to=parseaddr(where.reply_to)[1] if where.reply_to else "",
+        archive_url=edition_url(where.public_url, where.newsletter, where.number),
     )
-    written.preview.write_bytes(message.as_bytes())
+    # The same message builder as a real send, for an imaginary subscriber.
+    factory = MessageFactory(headers, PREVIEW_KEY, clock=lambda: where.send_at)
+    recipient = replace(SAMPLE_RECIPIENT, unsubscribe_url=values.unsubscribe_url)
+    written.preview.write_bytes(factory.build(recipient, sample_html, sample_text))
     return written
