@@ -76,21 +76,34 @@ LINE = 800  # octets: with a recipient's links filled in, still under SMTP's 998
 
 
 def fold_lines(html: str) -> str:
-    """Break lines longer than ``LINE`` so that each message can go as 8bit instead of being
-    re-encoded per recipient. Breaks go between two quoted attributes (``" `` inside a tag,
-    invisible), or failing that at a space (the same whitespace to HTML)."""
-    if all(len(line) <= LINE for line in html.split("\n")):
-        return html
+    """Break lines longer than ``LINE`` octets so that each message can go as 8bit instead
+    of being re-encoded per recipient. Breaks go between two quoted attributes (``" ``
+    inside a tag, invisible), or failing that at a space (the same whitespace to HTML).
+    Linear in the size of the page."""
     folded = []
     for line in html.split("\n"):
-        while len(line.encode()) > LINE:
-            cut = line.rfind('" ', 0, LINE // 2) + 1 or line.rfind(" ", 0, LINE // 2)
-            if cut <= 0:
-                break
-            folded.append(line[:cut])
-            line = line[cut + 1 :]
-        folded.append(line)
+        start, remaining = 0, len(line.encode())
+        while remaining > LINE:
+            cut = _cut(line, start)
+            if cut <= start:
+                break  # no space to break at: left as it is (the 8bit check falls back)
+            remaining -= len(line[start : cut + 1].encode())
+            folded.append(line[start:cut])
+            start = cut + 1
+        folded.append(line[start:])
     return "\n".join(folded)
+
+
+def _cut(line: str, start: int) -> int:
+    """Where to break: the last attribute boundary (else space) whose chunk fits LINE."""
+    window = LINE
+    while window >= LINE // 4:
+        end = start + window
+        cut = line.rfind('" ', start, end) + 1 or line.rfind(" ", start, end)
+        if cut > start and len(line[start:cut].encode()) <= LINE:
+            return cut
+        window //= 2
+    return start
 
 
 def _finalize(value: Any) -> Any:
