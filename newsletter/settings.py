@@ -221,7 +221,6 @@ class SubscriberSettings(Section):
     lists: dict[Key, MailingList] = {}
     confirm_token_days: Annotated[float, Field(gt=0)] = 7
     link_token_days: Annotated[float, Field(gt=0)] = 3650
-    confirm_url: str = "http://127.0.0.1:8000/abonnement/confirmer/{token}"
     confirmations_per_day: Annotated[int, Field(ge=1)] = 3
     pending_days: Annotated[int, Field(ge=1)] = 30
     unsubscribed_days: Annotated[int, Field(ge=1)] = 365
@@ -230,13 +229,6 @@ class SubscriberSettings(Section):
     soft_bounce_threshold: Annotated[float, Field(gt=0)] = 3
     consent_wording: str = "2026-01"
     sender: str = "Profession Banlieue <lettre@professionbanlieue.org>"
-
-    @field_validator("confirm_url")
-    @classmethod
-    def _has_token(cls, value: str) -> str:
-        if "{token}" not in value:
-            raise ValueError("doit contenir {token}")
-        return value
 
     @field_validator("bounce_address")
     @classmethod
@@ -337,22 +329,16 @@ class DispatchSettings(Section):
 
 
 class WebSettings(Section):
-    """The web app: editors' area, API (and later subscribers' pages and archive)."""
+    """The web app: editors' area, subscribers' pages, public archive, API. Its public
+    address is ``organisation.public_url`` (the links of emails start with it)."""
 
-    base_url: str = "http://127.0.0.1:8000"
     secure_cookies: bool = False
     session_max_age: Annotated[int, Field(ge=300)] = 8 * 3600
     login_max_failures: Annotated[int, Field(ge=1, le=100)] = 5
     login_lockout_minutes: Annotated[float, Field(gt=0)] = 15.0
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
-
-    @field_validator("base_url")
-    @classmethod
-    def _http_base(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("doit être une URL http:// ou https://")
-        return value.rstrip("/")
+    send_logs: Path = Path("var/envois")
 
 
 class Settings(Section):

@@ -10,7 +10,14 @@ from sqlalchemy.orm import Session
 
 from newsletter.content.models import Item, ItemSource
 from newsletter.db import utcnow
-from newsletter.editions.lifecycle import EDITABLE, PUBLISHED, move, require_editable
+from newsletter.editions.lifecycle import (
+    DONE,
+    EDITABLE,
+    PUBLISHED,
+    UPCOMING,
+    move,
+    require_editable,
+)
 from newsletter.editions.models import Edition, EditionItem, EditionNumbering
 from newsletter.editions.prose import to_html
 from newsletter.editions.selection import Candidate, Placement, matches
@@ -37,6 +44,25 @@ class EditionStore:
         query = sa.select(Edition).order_by(Edition.newsletter, Edition.number.desc())
         if newsletter:
             query = query.where(Edition.newsletter == newsletter)
+        return list(self.session.scalars(query))
+
+    def upcoming(self, newsletters: Iterable[str]) -> list[Edition]:
+        """Editions being prepared or going out, soonest first."""
+        query = (
+            sa.select(Edition)
+            .where(Edition.newsletter.in_(list(newsletters)), Edition.state.in_(UPCOMING))
+            .order_by(Edition.send_at, Edition.newsletter)
+        )
+        return list(self.session.scalars(query))
+
+    def recent(self, newsletters: Iterable[str], limit: int) -> list[Edition]:
+        """Editions that went out or were given up, latest first."""
+        query = (
+            sa.select(Edition)
+            .where(Edition.newsletter.in_(list(newsletters)), Edition.state.in_(DONE))
+            .order_by(Edition.send_at.desc(), Edition.id.desc())
+            .limit(limit)
+        )
         return list(self.session.scalars(query))
 
     def published(self, newsletter: str) -> list[Edition]:
@@ -233,23 +259,41 @@ class EditionStore:
         mouvements: str | None = None,
         subject: str | None = None,
         preheader: str | None = None,
-    ) -> None:
-        """Editors' texts: édito and mouvements as light Markdown or HTML (sanitised)."""
-        require_editable(edition)
-        if edito is not None:
-            edition.edito = to_html(edito)
-        if mouvements is not None:
-            edition.mouvements = to_html(mouvements)
-        if subject is not None:
-            if not subject.strip():
-                raise InputError("objet vide", "donnez un objet au message")
-            edition.subject = subject.strip()
-        if preheader is not None:
-            edition.preheader = preheader.strip()
+    ) -> bool:
+        """Editors' texts: édito and mouvements as light Markdown or HTML (sanitised).
+
+        Only what differs from the stored text counts as a change (and sends an approved
+        edition back to draft); whether anything changed."""
+        if subject is not None and not subject.strip():
+            raise InputError("objet vide", "donnez un objet au message")
+        wanted = {
+            "edito": None if edito is None else to_html(edito),
+            "mouvements": None if mouvements is None else to_html(mouvements),
+            "subject": None if subject is None else subject.strip(),
+            "preheader": None if preheader is None else preheader.strip(),
+        }
+        changes = {
+            name: value
+            for name, value in wanted.items()
+            if value is not None and value != getattr(edition, name)
+        }
+        if changes:
+            require_editable(edition)
+            for name, value in changes.items():
+                setattr(edition, name, value)
+        return bool(changes)
 
     def approve(self, edition: Edition) -> None:
         move(edition, "approved")
         edition.approved_at = utcnow()
+
+    def schedule(self, edition: Edition) -> None:
+        """An approved edition will go out by itself at its send date."""
+        move(edition, "scheduled")
+
+    def cancel(self, edition: Edition) -> None:
+        """Give up an edition not sent yet (or a paused send); its number stays used."""
+        move(edition, "cancelled")
 
     def start_sending(self, edition: Edition) -> None:
         """An approved edition starts going out (or a paused one resumes)."""
