@@ -20,6 +20,8 @@ from newsletter.content.store import ItemStore
 from newsletter.editions.assembly import assemble
 from newsletter.editions.store import EditionStore
 from newsletter.web.routes.editions import PREVIEW_CSP
+from subscribers.consent import Consent
+from subscribers.details import Details
 from tests.dispatching import fast_dispatch, populate, relay
 from tests.smtp_server import SmtpTestServer
 from tests.web.client import csrf_of, login
@@ -207,11 +209,15 @@ def test_send_started_from_the_page(
 ) -> None:
     """« Envoyer maintenant » runs `newsletter edition send` in the background, never in the
     request; the page refreshes itself while sending, then shows the counts; every
-    recipient gets one message, whose RFC 8058 one-click POST works without cookies; the
-    dashboard lists the send with its counts."""
+    recipient gets one message (a name with markup is escaped in its greeting), whose RFC
+    8058 one-click POST works without cookies; the dashboard lists the send's counts."""
     url, app, ids = site
     edition_id = ids["lettre"]
     path = f"/editeurs/editions/{edition_id}"
+    with app.database.session() as session:
+        app.subscriber_store(session).admin_add(
+            "injection@exemple.fr", Details(first_name=INJECTION, last_name=INJECTION), ["lettre"],
+            Consent("admin", "2026-01", "tests"))  # fmt: skip
     act(editor, path, "approuver", {})
     before = len(smtp.messages)
     started = act(editor, path, "envoyer", {})
@@ -220,19 +226,22 @@ def test_send_started_from_the_page(
     assert "Envoi lancé." in page and 'http-equiv="refresh"' in page
     assert _wait_for_send(editor, path) == "sent"
     edition, counts = sending.status(app, edition_id)
-    assert counts["sent"] == RECIPIENTS and edition.state == "sent"
+    assert counts["sent"] == RECIPIENTS + 1 and edition.state == "sent"
     page = editor.get(path).text
     assert 'http-equiv="refresh"' not in page
-    assert f"<strong>{RECIPIENTS} sur {RECIPIENTS}</strong> destinataires traités" in page
+    assert f"<strong>{RECIPIENTS + 1} sur {RECIPIENTS + 1}</strong> destinataires" in page
     received = [m.parsed() for m in smtp.messages[before:]]
-    assert len(received) == RECIPIENTS
+    assert len(received) == RECIPIENTS + 1
+    injected = next(m for m in received if m["To"].addresses[0].username == "injection")
+    html = injected.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "Bonjour &lt;script&gt;" in html and not {"script", "img"} & markup_of(html)
     header = received[0]["List-Unsubscribe"]
     link = re.search(r"<(https?://[^>]+)>", header).group(1)  # type: ignore[union-attr]
     assert link.startswith(f"{url}/desabonnement/")
     one_click = httpx.post(link, data={"List-Unsubscribe": "One-Click"})
     assert one_click.status_code == 200 and "Désabonnement enregistré" in one_click.text
     dashboard = editor.get("/editeurs/").text
-    assert "Derniers envois" in dashboard and f'<td class="num">{RECIPIENTS}</td>' in dashboard
+    assert "Derniers envois" in dashboard and f'<td class="num">{RECIPIENTS + 1}</td>' in dashboard
 
 
 def _wait_for_send(client: httpx.Client, path: str) -> str:

@@ -89,9 +89,12 @@ def statuses(app: App, email: str) -> dict[str, str]:
     return {s.list_key: s.status for s in found.subscriptions} if found else {}
 
 
-def add_active(app: App, email: str, lists: tuple[str, ...] = ("lettre", "reaap")) -> None:
+def add_active(
+    app: App, email: str, lists: tuple[str, ...] = ("lettre", "reaap"), **details: str
+) -> None:
+    person = Details(**{"first_name": "Awa"} | details)
     with app.database.session() as session:
-        app.subscriber_store(session).admin_add(email, Details(first_name="Awa"), lists,
+        app.subscriber_store(session).admin_add(email, person, lists,
                                                 Consent("admin", "2026-01", "tests"))  # fmt: skip
 
 
@@ -149,13 +152,16 @@ def test_confirmation_page_asks_then_the_button_confirms(
 
 def test_preferences_change_lists_themes_and_format(site: tuple[str, App]) -> None:
     """The preferences page, reached with the emailed token and no login, changes lists,
-    themes and format; ticking a list again subscribes with a fresh consent."""
+    themes and format; ticking a list again subscribes with a fresh consent; the name
+    typed by the person is shown escaped."""
     url, app = site
-    add_active(app, "prefs@exemple.fr")
+    add_active(app, "prefs@exemple.fr", first_name=INJECTION, last_name=INJECTION,
+               organisation=INJECTION, function=INJECTION, commune=INJECTION)  # fmt: skip
     page = f"/preferences/{token_for(app, 'preferences', 'prefs@exemple.fr')}"
     with httpx.Client(base_url=url) as browser:
         form = browser.get(page)
         assert form.status_code == 200 and "prefs@exemple.fr" in form.text
+        assert "<script" not in form.text and form.text.count("&lt;script&gt;") == 2
         choices = {"lists": ["clas"], "themes": ["habitat", "emploi"], "format": "text"}
         saved = browser.post(page, data={"csrf_token": csrf_of(form.text), **choices})
         assert saved.status_code == 303

@@ -41,7 +41,7 @@ def preferences_page(request: Request, token: str, app: Lettre) -> Response:
         pending = [s.list_key for s in subscriber.subscriptions if s.status == "pending"]
         page = f"{PREFERENCES_PATH}/{token}"
         context = subscriber_context(app.settings, email=subscriber.email, choices=choices,
-                                     pending=pending, page=page)  # fmt: skip
+                                     name=subscriber.name, pending=pending, page=page)  # fmt: skip
         return _pages(request).render(request, "subscribers/preferences.html", context)
 
 
