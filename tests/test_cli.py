@@ -14,6 +14,8 @@ import httpx
 import pytest
 import tomli_w
 
+from newsletter.demo.secrets import GENERATED, demo_environ
+from subscribers.secrets import ENV_PEPPER
 from tests.conftest import merged
 from tests.smtp_server import free_port
 from tests.web.client import login
@@ -93,13 +95,21 @@ def test_fetch_with_every_source_down_fails(config: Path) -> None:
     assert "erreur réseau" in run(config, "sources").stdout
 
 
+def test_demo_secrets_are_made_once(tmp_path: Path) -> None:
+    """The demo's secrets are generated once (owner-only file), read back unchanged on the
+    next runs, and never override a secret the environment sets."""
+    first, path = demo_environ(tmp_path, {"PATH": "/bin"})
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert all(len(first[name]) >= 16 for name in GENERATED) and first["PATH"] == "/bin"
+    again, _ = demo_environ(tmp_path, {ENV_PEPPER: "q" * 40})
+    assert again[ENV_PEPPER] == "q" * 40
+    assert {name: again[name] for name in GENERATED if name != ENV_PEPPER} == {
+        name: first[name] for name in GENERATED if name != ENV_PEPPER}  # fmt: skip
+
+
 def test_item_override_validates_keys(config: Path) -> None:
-    """Fixing an item with an unknown theme is refused with the list of known ones; a
-    second demo keeps the secrets of the first."""
+    """Fixing an item with an unknown theme is refused with the list of known ones."""
     assert run(config, "demo").returncode == 0
-    secrets = (config.parent / "var" / "demo-secrets.env").read_text(encoding="utf-8")
-    assert run(config, "demo").returncode == 0
-    assert (config.parent / "var" / "demo-secrets.env").read_text(encoding="utf-8") == secrets
     result = run(config, "items", "set", "1", "--themes", "sport")
     assert result.returncode == 1
     assert "thème inconnu : sport" in result.stderr and "gouvernance" in result.stderr
