@@ -10,14 +10,7 @@ from sqlalchemy.orm import Session
 
 from newsletter.content.models import Item, ItemSource
 from newsletter.db import utcnow
-from newsletter.editions.lifecycle import (
-    DONE,
-    EDITABLE,
-    PUBLISHED,
-    UPCOMING,
-    move,
-    require_editable,
-)
+from newsletter.editions.lifecycle import DONE, EDITABLE, PUBLISHED, move, require_editable
 from newsletter.editions.models import Edition, EditionItem, EditionNumbering
 from newsletter.editions.prose import to_html
 from newsletter.editions.selection import Candidate, Placement, matches
@@ -46,21 +39,18 @@ class EditionStore:
             query = query.where(Edition.newsletter == newsletter)
         return list(self.session.scalars(query))
 
-    def upcoming(self, newsletters: Iterable[str]) -> list[Edition]:
-        """Editions being prepared or going out, soonest first."""
+    def in_states(
+        self, newsletters: Iterable[str], states: Iterable[str], limit: int | None = None
+    ) -> list[Edition]:
+        """Editions of these newsletters in these states: soonest first, or latest first
+        for states behind us (``DONE``)."""
+        wanted = list(states)
+        done = set(wanted) <= set(DONE)
+        order = (Edition.send_at.desc(), Edition.id.desc()) if done else (Edition.send_at,)
         query = (
             sa.select(Edition)
-            .where(Edition.newsletter.in_(list(newsletters)), Edition.state.in_(UPCOMING))
-            .order_by(Edition.send_at, Edition.newsletter)
-        )
-        return list(self.session.scalars(query))
-
-    def recent(self, newsletters: Iterable[str], limit: int) -> list[Edition]:
-        """Editions that went out or were given up, latest first."""
-        query = (
-            sa.select(Edition)
-            .where(Edition.newsletter.in_(list(newsletters)), Edition.state.in_(DONE))
-            .order_by(Edition.send_at.desc(), Edition.id.desc())
+            .where(Edition.newsletter.in_(list(newsletters)), Edition.state.in_(wanted))
+            .order_by(*order)
             .limit(limit)
         )
         return list(self.session.scalars(query))

@@ -12,7 +12,7 @@ from newsletter.accounts.models import User
 from newsletter.app import App
 from newsletter.content.store import ItemStore
 from newsletter.dispatch.store import LedgerStore
-from newsletter.editions.lifecycle import STATES
+from newsletter.editions.lifecycle import DONE, STATES, UPCOMING
 from newsletter.editions.store import EditionStore
 from newsletter.sources.store import SourceStore
 from newsletter.web.auth import HOME_PATH, current_user, lettre
@@ -36,7 +36,8 @@ def dashboard(
         sources = SourceStore(session).all()
         latest = ItemStore(session).search(limit=LATEST)
         editions = EditionStore(session)
-        upcoming, recent = editions.upcoming(names), editions.recent(names, LAST_SENDS)
+        upcoming = editions.in_states(names, UPCOMING)
+        recent = editions.in_states(names, DONE, LAST_SENDS)
         counts = LedgerStore(session).counts_for([edition.id for edition in recent])
         failing = [source for source in sources if source.failure_streak >= alert]
         pages: Pages = request.app.state.pages

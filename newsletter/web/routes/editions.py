@@ -22,7 +22,7 @@ from newsletter.app import App
 from newsletter.content.store import ItemStore
 from newsletter.dispatch.ledger import STATUSES
 from newsletter.dispatch.store import LedgerStore
-from newsletter.editions.lifecycle import EDITABLE, STATES
+from newsletter.editions.lifecycle import DONE, EDITABLE, STATES, UPCOMING
 from newsletter.editions.models import Edition
 from newsletter.editions.store import EditionStore
 from newsletter.errors import InputError
@@ -91,7 +91,8 @@ def edition_list(
     names = newsletters_of(app.settings, user)
     with app.database.session() as session:
         store = EditionStore(session)
-        upcoming, recent = store.upcoming(names), store.recent(names, RECENT * len(names))
+        upcoming = store.in_states(names, UPCOMING)
+        recent = store.in_states(names, DONE, RECENT * len(names))
         counts = LedgerStore(session).counts_for([edition.id for edition in upcoming + recent])
         groups = [
             (name, app.settings.newsletters[name],
