@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import string
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -23,6 +23,7 @@ from subscribers.profiles import PROFILES
 
 ENV_CONFIG = "NEWSLETTER_CONFIG"
 ENV_DATABASE_URL = "NEWSLETTER_DATABASE_URL"
+ENV_PUBLIC_URL = "NEWSLETTER_PUBLIC_URL"
 DEFAULT_CONFIG = Path("config.toml")
 
 
@@ -410,7 +411,7 @@ def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
 
 
 def load_settings(
-    path: str | os.PathLike[str] | None = None, environ: dict[str, str] | None = None
+    path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None
 ) -> Settings:
     """Read, merge environment overrides into, and validate the configuration file."""
     env = os.environ if environ is None else environ
@@ -426,6 +427,8 @@ def load_settings(
         raise ConfigError(f"{file.name}: TOML invalide : {exc}", "corrigez la syntaxe") from None
     if env.get(ENV_DATABASE_URL):
         data.setdefault("database", {})["url"] = env[ENV_DATABASE_URL]
+    if env.get(ENV_PUBLIC_URL):
+        data.setdefault("organisation", {})["public_url"] = env[ENV_PUBLIC_URL]
     return validate_settings(data, file)
 
 

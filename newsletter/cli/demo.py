@@ -1,10 +1,10 @@
 """``newsletter demo``: the whole pipeline on the embedded default, with sample feeds;
 ``--serve`` then serves the web app on it.
 
-The demo runs on its own local address (``http://web.host:web.port`` instead of
-``organisation.public_url``), so that the links of its emails and pages lead to the
-server it starts, and with the secrets of ``var/demo-secrets.env`` (made on first run)
-where the environment has none.
+The demo runs on its own local address (``NEWSLETTER_PUBLIC_URL``, by default
+``http://web.host:web.port``, instead of ``organisation.public_url``), so that the links
+of its emails and pages lead to the server it starts, and with the secrets of
+``var/demo-secrets.env`` (made on first run) where the environment has none.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from newsletter.demo.secrets import DEMO_PASSWORD, demo_environ
 from newsletter.editions.assembly import assemble
 from newsletter.editions.store import EditionStore
 from newsletter.errors import NewsletterError
+from newsletter.settings import ENV_PUBLIC_URL, load_settings
 
 EDITORIAL_SAMPLE = Path(__file__).resolve().parent.parent / "demo" / "data" / "editorial.csv"
 
@@ -80,14 +81,12 @@ def demo(ctx: Context, then_serve: bool) -> None:
 
 
 def _demo_settings(ctx: Context) -> None:
-    """The demo's local public address and its secrets (see the module's docstring)."""
+    """The demo's local public address and its secrets (see the module's docstring), in
+    an environment that the sends started from its web pages inherit too."""
     settings = ctx.settings
-    web = settings.web
-    organisation = settings.organisation.model_copy(
-        update={"public_url": f"http://{web.host}:{web.port}"}
-    )
     environ, _ = demo_environ(settings.base_dir / "var", os.environ)
-    ctx.switch(settings.model_copy(update={"organisation": organisation}), environ)
+    environ.setdefault(ENV_PUBLIC_URL, f"http://{settings.web.host}:{settings.web.port}")
+    ctx.switch(load_settings(settings.path, environ), environ)
 
 
 def _demo_editor(ctx: Context) -> str:

@@ -22,7 +22,9 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
     app = ctx.ready_app()
     settings = app.settings.web
     host, port = host or settings.host, port or settings.port
-    click.echo(f"Espace des éditeurs : http://{host}:{port}/editeurs/ (Ctrl-C pour arrêter)")
+    site = f"http://{host}:{port}"
+    click.echo(f"Site : {site}/ — archives {site}/archives/, abonnement {site}/abonnement, "
+               f"espace des éditeurs {site}/editeurs/ (Ctrl-C pour arrêter)")  # fmt: skip
     run_server(app, host, port)
 
 
