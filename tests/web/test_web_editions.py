@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -43,7 +43,8 @@ def site(
 ) -> Iterator[tuple[str, App, dict[str, int]]]:
     """An approved Lettre with an audience, a Réaap draft, three accounts; served."""
     folder: Path = tmp_path_factory.mktemp("editions")
-    overrides = {"transport": relay(smtp.port), "dispatch": fast_dispatch(processes=1)}
+    overrides = {"transport": relay(smtp.port), "dispatch": fast_dispatch(processes=1),
+                 "rendering": {"max_html_bytes": 10_000}}  # fmt: skip
     with public_site(folder, project_config, **overrides) as (url, app):
         lettre = populate(app, folder, RECIPIENTS)
         fill(app, lettre)
@@ -105,7 +106,7 @@ def test_preview_is_the_message_as_sent(
 ) -> None:
     """The preview frame serves sending.preview (the send path's rendering with a sample
     subscriber's values) under a sandboxing CSP; the page shows the same text part, the
-    size and a frame per width; another variant drops items of other themes."""
+    size warning and a frame per width; another variant drops items of other themes."""
     url, app, ids = site
     edition_id = ids["lettre"]
     with app.database.session() as session:
@@ -123,6 +124,7 @@ def test_preview_is_the_message_as_sent(
     assert page.text.count(f'src="/editeurs/editions/{edition_id}/apercu.html"') == 2
     assert "Aperçu sur téléphone" in page.text and "Version texte" in page.text
     assert expected.text.splitlines()[0] in page.text
+    assert expected.rendered.warnings and "Gmail coupe les messages" in page.text
     variant = editor.get(f"/editeurs/editions/{edition_id}/apercu.html?themes=education")
     assert variant.text == education.html != expected.html
     assert "Des jardins partagés" in expected.html and "Des jardins partagés" not in variant.text
@@ -208,9 +210,10 @@ def test_send_started_from_the_page(
     site: tuple[str, App, dict[str, int]], editor: httpx.Client, smtp: SmtpTestServer
 ) -> None:
     """« Envoyer maintenant » runs `newsletter edition send` in the background, never in the
-    request; the page refreshes itself while sending, then shows the counts; every
-    recipient gets one message (a name with markup is escaped in its greeting), whose RFC
-    8058 one-click POST works without cookies; the dashboard lists the send's counts."""
+    request; the page refreshes itself while sending and shows the counts; « Mettre en
+    pause » stops it, « Reprendre l'envoi » finishes it; every recipient gets exactly one
+    message (a name with markup is escaped in its greeting), whose RFC 8058 one-click POST
+    works without cookies; the dashboard lists the send's counts."""
     url, app, ids = site
     edition_id = ids["lettre"]
     path = f"/editeurs/editions/{edition_id}"
@@ -220,10 +223,21 @@ def test_send_started_from_the_page(
             Consent("admin", "2026-01", "tests"))  # fmt: skip
     act(editor, path, "approuver", {})
     before = len(smtp.messages)
+    smtp.faults.add("RCPT", delay=0.4, times=None)  # a slow relay: time to pause
     started = act(editor, path, "envoyer", {})
     assert started.status_code == 303 and started.headers["location"] == f"{path}#envoi"
     page = editor.get(path).text
     assert "Envoi lancé." in page and 'http-equiv="refresh"' in page
+    _wait_until(lambda: sending.status(app, edition_id)[0].state == "sending")
+    assert "Mettre en pause" in editor.get(path).text
+    paused = act(editor, path, "pause", {})
+    assert "Envoi mis en pause." in editor.get(paused.headers["location"]).text
+    # The button to resume shows once the sending process has stopped.
+    _wait_until(lambda: "Reprendre l'envoi" in editor.get(path).text)
+    smtp.faults.clear()
+    assert sending.status(app, edition_id)[0].state == "paused"  # (in-flight ones went out)
+    assert 'http-equiv="refresh"' not in editor.get(path).text
+    act(editor, path, "envoyer", {})
     assert _wait_for_send(editor, path) == "sent"
     edition, counts = sending.status(app, edition_id)
     assert counts["sent"] == RECIPIENTS + 1 and edition.state == "sent"
@@ -242,6 +256,13 @@ def test_send_started_from_the_page(
     assert one_click.status_code == 200 and "Désabonnement enregistré" in one_click.text
     dashboard = editor.get("/editeurs/").text
     assert "Derniers envois" in dashboard and f'<td class="num">{RECIPIENTS + 1}</td>' in dashboard
+
+
+def _wait_until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
 
 
 def _wait_for_send(client: httpx.Client, path: str) -> str:
