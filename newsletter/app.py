@@ -60,7 +60,7 @@ class App:
         settings = self.settings
         return OptIn(self.subscriber_store(session), self.tokens(), mailer or self.mailer(),
                      settings.subscribers, settings.subscribers.sender,
-                     settings.classification.themes)  # fmt: skip
+                     settings.classification.themes, settings.organisation.public_url)  # fmt: skip
 
     def close(self) -> None:
         self.database.dispose()

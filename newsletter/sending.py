@@ -20,21 +20,30 @@ from newsletter.app import App
 from newsletter.archive.links import edition_url, sample_values, subscriber_values
 from newsletter.db import utcnow
 from newsletter.dispatch.dkim import dkim_signer
-from newsletter.dispatch.message import EditionHeaders, MessageFactory, Recipient, feedback_id
+from newsletter.dispatch.message import (
+    EditionHeaders,
+    MessageFactory,
+    Recipient,
+    feedback_id,
+    one_click_url,
+)
 from newsletter.dispatch.sender import Report, Sender
 from newsletter.dispatch.store import EditionLedger, LedgerStore, Outcome, Task
 from newsletter.dispatch.worker import Job, Personal
 from newsletter.editions.models import Edition
 from newsletter.editions.store import EditionStore
 from newsletter.editions.views import edition_view
-from newsletter.errors import InputError
+from newsletter.errors import ConfigError, InputError
 from newsletter.leases import new_holder
+from newsletter.rendering.context import ALL_THEMES, Variant
 from newsletter.rendering.renderer import Rendered
+from subscribers.addresses import parse_address
 from subscribers.audience import audience
 from subscribers.bounces import BounceHandler
 from subscribers.tokens import Tokens
 
 STARTABLE = ("approved", "scheduled", "sending", "paused")
+MAX_TEST_ADDRESSES = 10
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,12 @@ def send_edition(
 def _prepare(app: App, edition_id: int, now: datetime, exclusive: bool) -> Job:
     """Freeze (first time), release rows a dead sender left, render every variant once."""
     settings = app.settings
+    if not one_click_url(settings.organisation.public_url + "/"):
+        raise ConfigError(
+            "organisation.public_url doit être une adresse https:// pour envoyer "
+            "(lien de désabonnement en un clic, RFC 8058)",
+            "corrigez-la dans config.toml",
+        )
     with app.database.session() as session:
         editions, ledger = EditionStore(session), LedgerStore(session)
         edition = editions.get(edition_id, lock=True)  # one sender freezes, the others wait
@@ -143,7 +158,12 @@ def _job(app: App, edition: Edition, renderings: dict[tuple[str, str], Rendered]
     return Job(
         factory=factory,
         renderings=renderings,
-        personal=_personal(app.tokens(), settings.organisation.public_url, edition),
+        personal=_personal(
+            app.tokens(),
+            settings.organisation.public_url,
+            edition,
+            settings.newsletter(edition.newsletter).list,
+        ),
         transport=app.transport(),
         connections=max(1, math.ceil(dispatch.concurrency / processes)),
         per_second=dispatch.rate_per_second / processes,
@@ -158,12 +178,15 @@ def _no_headers(app: App, edition: Edition) -> EditionHeaders:
     return EditionHeaders(edition.id, edition.subject or "-", name, address, "-", "-")
 
 
-def _personal(tokens: Tokens, public_url: str, edition: Edition) -> Callable[[Task], Personal]:
-    """Per-recipient links: signed tokens (unguessable, bound to the person) and VERP."""
+def _personal(
+    tokens: Tokens, public_url: str, edition: Edition, list_key: str
+) -> Callable[[Task], Personal]:
+    """Per-recipient links: signed tokens (unguessable, bound to the person) and VERP; the
+    unsubscribe link leaves the list the edition went to."""
 
     def personal(task: Task) -> Personal:
         ref = SubscriberRef(task.subscriber_id, task.email_hash)
-        unsubscribe = tokens.issue("unsubscribe", ref)
+        unsubscribe = tokens.issue("unsubscribe", ref, [list_key])
         preferences = tokens.issue("preferences", ref)
         values = subscriber_values(public_url, edition.newsletter, edition.number,
                                    task.name, unsubscribe, preferences)  # fmt: skip
@@ -193,22 +216,56 @@ def _bounce_recorder(app: App) -> Callable[[Session, Outcome, datetime], None]:
     return record
 
 
+@dataclass(frozen=True)
+class Preview:
+    """An edition as an imaginary subscriber of one variant gets it."""
+
+    rendered: Rendered
+    html: str
+    text: str
+
+
+def render(app: App, session: Session, edition: Edition, variant: Variant = ALL_THEMES) -> Rendered:
+    """The send path's rendering of one variant (previews, test sends, archive pages)."""
+    key = ",".join(sorted(variant))
+    return _renderings(app, session, edition, [(key, "html")])[(key, "html")]
+
+
+def preview(app: App, session: Session, edition: Edition, variant: Variant = ALL_THEMES) -> Preview:
+    """The send path's rendering, personalised with sample values: what the preview pages
+    show and what a test send carries."""
+    rendered = render(app, session, edition, variant)
+    public_url = app.settings.organisation.public_url
+    values = sample_values(public_url, edition.newsletter, edition.number)
+    html, text = rendered.personalise(values)
+    return Preview(rendered, html, text)
+
+
 def send_test(app: App, edition_id: int, addresses: list[str]) -> list[str]:
     """Send the edition as a sample subscriber would get it, to the given addresses only
     (no ledger, no state change): the same rendering and message path as the real send."""
     settings = app.settings
+    addresses = [parse_address(address).email for address in addresses]
+    if not 0 < len(addresses) <= MAX_TEST_ADDRESSES:
+        raise InputError(
+            f"envoi d’essai : donnez entre 1 et {MAX_TEST_ADDRESSES} adresses",
+            "séparées par des virgules",
+        )
     with app.database.session() as session:
         edition = EditionStore(session).get(edition_id)
-        rendered = _renderings(app, session, edition, [("", "html")])[("", "html")]
-        factory = MessageFactory(headers(app, edition, rendered), app.secrets.signing_keys[0])
-    values = sample_values(settings.organisation.public_url, edition.newsletter, edition.number)
-    html, text = rendered.personalise(values)
+        sample = preview(app, session, edition)
+        factory = MessageFactory(
+            headers(app, edition, sample.rendered), app.secrets.signing_keys[0]
+        )
+        unsubscribe = sample_values(
+            settings.organisation.public_url, edition.newsletter, edition.number
+        ).unsubscribe_url
     connection = app.transport().connect()
     try:
         for number, address in enumerate(addresses, 1):
             recipient = Recipient(key=f"test{number}", email=address,
-                                  unsubscribe_url=values.unsubscribe_url)  # fmt: skip
-            message = factory.build(recipient, html, text)
+                                  unsubscribe_url=unsubscribe)  # fmt: skip
+            message = factory.build(recipient, sample.html, sample.text)
             connection.send(settings.subscribers.bounce_address, address, message)
     finally:
         connection.close()

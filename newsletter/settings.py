@@ -10,7 +10,7 @@ import os
 import re
 import string
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -24,6 +24,7 @@ from subscribers.profiles import PROFILES
 
 ENV_CONFIG = "NEWSLETTER_CONFIG"
 ENV_DATABASE_URL = "NEWSLETTER_DATABASE_URL"
+ENV_PUBLIC_URL = "NEWSLETTER_PUBLIC_URL"
 DEFAULT_CONFIG = Path("config.toml")
 
 
@@ -250,7 +251,6 @@ class SubscriberSettings(Section):
     lists: dict[Key, MailingList] = {}
     confirm_token_days: Annotated[float, Field(gt=0)] = 7
     link_token_days: Annotated[float, Field(gt=0)] = 3650
-    confirm_url: str = "http://127.0.0.1:8000/abonnement/confirmer/{token}"
     confirmations_per_day: Annotated[int, Field(ge=1)] = 3
     pending_days: Annotated[int, Field(ge=1)] = 30
     unsubscribed_days: Annotated[int, Field(ge=1)] = 365
@@ -260,13 +260,6 @@ class SubscriberSettings(Section):
     soft_bounce_threshold: Annotated[float, Field(gt=0)] = 3
     consent_wording: str = "2026-01"
     sender: str = "Profession Banlieue <lettre@professionbanlieue.org>"
-
-    @field_validator("confirm_url")
-    @classmethod
-    def _has_token(cls, value: str) -> str:
-        if "{token}" not in value:
-            raise ValueError("doit contenir {token}")
-        return value
 
     @field_validator("bounce_address")
     @classmethod
@@ -367,22 +360,16 @@ class DispatchSettings(Section):
 
 
 class WebSettings(Section):
-    """The web app: editors' area, API (and later subscribers' pages and archive)."""
+    """The web app: editors' area, subscribers' pages, public archive, API. Its public
+    address is ``organisation.public_url`` (the links of emails start with it)."""
 
-    base_url: str = "http://127.0.0.1:8000"
     secure_cookies: bool = False
     session_max_age: Annotated[int, Field(ge=300)] = 8 * 3600
     login_max_failures: Annotated[int, Field(ge=1, le=100)] = 5
     login_lockout_minutes: Annotated[float, Field(gt=0)] = 15.0
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
-
-    @field_validator("base_url")
-    @classmethod
-    def _http_base(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("doit être une URL http:// ou https://")
-        return value.rstrip("/")
+    send_logs: Path = Path("var/envois")
 
 
 class Settings(Section):
@@ -454,7 +441,7 @@ def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
 
 
 def load_settings(
-    path: str | os.PathLike[str] | None = None, environ: dict[str, str] | None = None
+    path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None
 ) -> Settings:
     """Read, merge environment overrides into, and validate the configuration file."""
     env = os.environ if environ is None else environ
@@ -470,6 +457,8 @@ def load_settings(
         raise ConfigError(f"{file.name}: TOML invalide : {exc}", "corrigez la syntaxe") from None
     if env.get(ENV_DATABASE_URL):
         data.setdefault("database", {})["url"] = env[ENV_DATABASE_URL]
+    if env.get(ENV_PUBLIC_URL):
+        data.setdefault("organisation", {})["public_url"] = env[ENV_PUBLIC_URL]
     return validate_settings(data, file)
 
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from newsletter.archive.links import confirm_url
 from newsletter.db import utcnow
 from newsletter.errors import InputError
 from newsletter.settings import Category, SubscriberSettings
@@ -46,6 +47,7 @@ class OptIn:
         settings: SubscriberSettings,
         sender: str,
         themes: Mapping[str, Category],
+        public_url: str,
     ) -> None:
         self.store = store
         self.tokens = tokens
@@ -53,6 +55,7 @@ class OptIn:
         self.settings = settings
         self.sender = sender
         self.themes = themes
+        self.public_url = public_url
 
     def request(self, request: Request, now: datetime | None = None) -> bool:
         """Record the wish and send the confirmation; False when nothing was sent."""
@@ -103,9 +106,7 @@ class OptIn:
         self, address: Address, subscriber: Subscriber, lists: list[str], now: datetime
     ) -> EmailMessage:
         labels = "\n".join(f"  – {self.settings.lists[key].label}" for key in lists)
-        link = self.settings.confirm_url.format(
-            token=self.tokens.issue("confirm", subscriber, lists, now)
-        )
+        link = confirm_url(self.public_url, self.tokens.issue("confirm", subscriber, lists, now))
         days = self.settings.confirm_token_days
         message = EmailMessage()
         message["Subject"] = "Confirmez votre abonnement — Profession Banlieue"

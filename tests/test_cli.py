@@ -5,14 +5,20 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import tomli_w
 
+from newsletter.demo.secrets import GENERATED, demo_environ
+from subscribers.secrets import ENV_PEPPER
+from tests.conftest import merged
 from tests.smtp_server import free_port
+from tests.web.client import login
 
 NEWSLETTER = Path(sys.executable).with_name("newsletter")
 
@@ -39,14 +45,23 @@ def run(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_demo_gathers_the_sample_feeds(config: Path) -> None:
-    """`newsletter demo` serves the samples, creates the database and prints what it got."""
+    """`newsletter demo` serves the samples, creates the database, prints what it got, then
+    how to start the web server and which pages to open; it makes its secrets once, in a
+    file only its owner can read, and keeps them from one run to the next."""
     result = run(config, "demo")
     assert result.returncode == 0, result.stderr
     assert "0 en échec" in result.stdout
     assert "Réaap" in result.stdout and "annoncés par plusieurs sources" in result.stdout
-    assert "newsletter users add" in result.stdout and "newsletter serve" in result.stdout
-    assert "http://127.0.0.1:8000/editeurs/" in result.stdout
+    assert "newsletter demo --serve" in result.stdout
+    for path in ("/archives/", "/abonnement", "/editeurs/"):
+        assert f"http://127.0.0.1:8000{path}" in result.stdout
     assert (config.parent / "var" / "lettre.db").exists()
+    secrets = config.parent / "var" / "demo-secrets.env"
+    assert secrets.stat().st_mode & 0o777 == 0o600
+    kept = secrets.read_text(encoding="utf-8")
+    assert "NEWSLETTER_WEB_SECRET=" in kept and "NEWSLETTER_SECRET_KEYS=" in kept
+    password = kept.split("LETTRE_DEMO_PASSWORD=")[1].split()[0]
+    assert f"mot de passe : {password}" in result.stdout
     listed = run(config, "items", "list", "--network", "reaap", "--limit", "50")
     assert "Ateliers parents enfants" in listed.stdout
     sources = run(config, "sources")
@@ -78,6 +93,18 @@ def test_fetch_with_every_source_down_fails(config: Path) -> None:
     assert result.returncode == 1
     assert "6 en échec" in result.stdout
     assert "erreur réseau" in run(config, "sources").stdout
+
+
+def test_demo_secrets_are_made_once(tmp_path: Path) -> None:
+    """The demo's secrets are generated once (owner-only file), read back unchanged on the
+    next runs, and never override a secret the environment sets."""
+    first, path = demo_environ(tmp_path, {"PATH": "/bin"})
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert all(len(first[name]) >= 16 for name in GENERATED) and first["PATH"] == "/bin"
+    again, _ = demo_environ(tmp_path, {ENV_PEPPER: "q" * 40})
+    assert again[ENV_PEPPER] == "q" * 40
+    assert {name: again[name] for name in GENERATED if name != ENV_PEPPER} == {
+        name: first[name] for name in GENERATED if name != ENV_PEPPER}  # fmt: skip
 
 
 def test_item_override_validates_keys(config: Path) -> None:
@@ -112,6 +139,39 @@ def test_serve_runs_the_web_app(config: Path) -> None:
                 assert time.monotonic() < deadline and server.poll() is None
                 time.sleep(0.1)
         assert page.status_code == 200 and "Connexion" in page.text
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def test_demo_serve_serves_the_site(config: Path, write_config: Callable[..., Path]) -> None:
+    """`newsletter demo --serve` runs the pipeline, then serves the app on web.port with the
+    demo's own secrets (none exported): archive, subscription and editors' pages answer,
+    and the demo's editor logs in with the printed password."""
+    port = free_port()
+    data = tomllib.loads(config.read_text(encoding="utf-8"))
+    config.write_text(tomli_w.dumps(merged(data, {"web": {"port": port}})), encoding="utf-8")
+    command = [str(NEWSLETTER), "--config", str(config), "demo", "--serve"]
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "COLUMNS": "200"}
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              text=True)  # fmt: skip
+    site = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                archive = httpx.get(f"{site}/archives/")
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and server.poll() is None
+                time.sleep(0.2)
+        assert archive.status_code == 200 and "Archives des lettres" in archive.text
+        assert "S'abonner" in httpx.get(f"{site}/abonnement").text
+        secrets = (config.parent / "var" / "demo-secrets.env").read_text(encoding="utf-8")
+        password = secrets.split("LETTRE_DEMO_PASSWORD=")[1].split()[0]
+        with httpx.Client(base_url=site) as client:
+            assert login(client, "editeur@exemple.fr", password).status_code == 303
+            assert "Éditions à venir" in client.get("/editeurs/").text
     finally:
         server.terminate()
         server.wait(10)

@@ -88,6 +88,17 @@ def test_database_url_from_environment(tmp_path: Path) -> None:
     assert settings.database.url == "sqlite:///b.db"
 
 
+def test_public_url_from_environment(tmp_path: Path) -> None:
+    """NEWSLETTER_PUBLIC_URL overrides organisation.public_url (staging, the demo), and is
+    validated like the key."""
+    path = write(tmp_path, '[organisation]\npublic_url = "https://lettre.exemple.fr"\n')
+    local = load_settings(path, environ={"NEWSLETTER_PUBLIC_URL": "http://127.0.0.1:8000"})
+    assert local.organisation.public_url == "http://127.0.0.1:8000"
+    assert load_settings(path, environ={}).organisation.public_url == "https://lettre.exemple.fr"
+    with pytest.raises(ConfigError):
+        load_settings(path, environ={"NEWSLETTER_PUBLIC_URL": "lettre.exemple.fr/"})
+
+
 def test_config_path_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """NEWSLETTER_CONFIG selects the file when --config is not given."""
     path = write(tmp_path, "[fetch]\nconcurrency = 7\n")

@@ -35,14 +35,21 @@ class Publication:
     send_at: datetime
 
 
+def archive_page(
+    rendered: Rendered, public_url: str, newsletter: str, number: int
+) -> tuple[str, str]:
+    """The web version of an edition (HTML linking the archive feed) and its text."""
+    page, text = rendered.personalise(archive_values(public_url, newsletter, number))
+    feed = html_lib.escape(feed_url(public_url, newsletter))
+    link = f'<link rel="alternate" type="application/atom+xml" title="Archives" href="{feed}">'
+    return page.replace("</head>", f"{link}</head>", 1), text
+
+
 def write_edition(folder: Path, rendered: Rendered, where: Publication) -> Written:
     folder.mkdir(parents=True, exist_ok=True)
-    archive = archive_values(where.public_url, where.newsletter, where.number)
-    page, text = rendered.personalise(archive)
-    feed = html_lib.escape(feed_url(where.public_url, where.newsletter))
-    link = f'<link rel="alternate" type="application/atom+xml" title="Archives" href="{feed}">'
+    page, text = archive_page(rendered, where.public_url, where.newsletter, where.number)
     written = Written(folder / "index.html", folder / "message.txt", folder / "preview.eml")
-    written.page.write_text(page.replace("</head>", f"{link}</head>", 1), encoding="utf-8")
+    written.page.write_text(page, encoding="utf-8")
     written.text.write_text(text, encoding="utf-8")
     values = sample_values(where.public_url, where.newsletter, where.number)
     sample_html, sample_text = rendered.personalise(values)

@@ -1,7 +1,15 @@
-"""``newsletter demo``: the whole pipeline on the embedded default, with sample feeds."""
+"""``newsletter demo``: the whole pipeline on the embedded default, with sample feeds;
+``--serve`` then serves the web app on it.
+
+The demo runs on its own local address (``NEWSLETTER_PUBLIC_URL``, by default
+``http://web.host:web.port``, instead of ``organisation.public_url``), so that the links
+of its emails and pages lead to the server it starts, and with the secrets of
+``var/demo-secrets.env`` (made on first run) where the environment has none.
+"""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -9,20 +17,27 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from newsletter.accounts.store import AccountStore
 from newsletter.cli.content import fetch_with_progress, print_fetch_summary
 from newsletter.cli.context import Context, pass_context
 from newsletter.cli.editions import edition_folder, print_written, write_rendered
 from newsletter.cli.scheduler import accelerated
+from newsletter.cli.web import run_server
 from newsletter.content.editorial import import_file
 from newsletter.content.kinds import ITEM_KINDS
 from newsletter.content.models import Item
 from newsletter.demo.feed_server import serve_samples
 from newsletter.demo.samples import load_sample_text
+from newsletter.demo.secrets import DEMO_PASSWORD, demo_environ
 from newsletter.editions.assembly import assemble
 from newsletter.editions.store import EditionStore
 from newsletter.errors import NewsletterError
+from newsletter.settings import ENV_PUBLIC_URL, load_settings
 
 EDITORIAL_SAMPLE = Path(__file__).resolve().parent.parent / "demo" / "data" / "editorial.csv"
+
+
+DEMO_EDITOR = "editeur@exemple.fr"
 
 
 @click.command()
@@ -34,9 +49,15 @@ EDITORIAL_SAMPLE = Path(__file__).resolve().parent.parent / "demo" / "data" / "e
     metavar="SECONDES",
     help="Fait ensuite tourner le planificateur en accéléré pendant SECONDES.",
 )
+@click.option("--serve", "then_serve", is_flag=True,
+              help="Puis servir le site (archives, abonnement, espace des éditeurs).")  # fmt: skip
 @pass_context
-def demo(ctx: Context, seconds: int) -> None:
-    """Démonstration : flux d'exemple, base, collecte, puis une Lettre et une lettre du Réaap."""
+def demo(ctx: Context, seconds: int, then_serve: bool) -> None:
+    """Démonstration : flux d'exemple, base, collecte, puis une Lettre et une lettre du Réaap.
+
+    Les secrets absents de l'environnement sont créés une fois dans var/demo-secrets.env.
+    """
+    _demo_settings(ctx)
     settings = ctx.settings
     port = settings.demo.feeds_port
     today = date.today()
@@ -65,6 +86,32 @@ def demo(ctx: Context, seconds: int) -> None:
         _editions(ctx, today)
         if seconds:
             accelerated(ctx, seconds)  # the sample feeds are still served
+    _print_web_steps(ctx, _demo_editor(ctx))
+    if then_serve:
+        web = settings.web
+        console.rule(f"Site de démonstration : {settings.organisation.public_url}/ (Ctrl-C)")
+        run_server(ctx.app, web.host, web.port, ctx.environ)
+
+
+def _demo_settings(ctx: Context) -> None:
+    """The demo's local public address and its secrets (see the module's docstring), in
+    an environment that the sends started from its web pages inherit too."""
+    settings = ctx.settings
+    environ, _ = demo_environ(settings.base_dir / "var", os.environ)
+    environ.setdefault(ENV_PUBLIC_URL, f"http://{settings.web.host}:{settings.web.port}")
+    ctx.switch(load_settings(settings.path, environ), environ)
+
+
+def _demo_editor(ctx: Context) -> str:
+    """An administrator account whose password is the demo's (kept in the secrets file)."""
+    password = (ctx.environ or {})[DEMO_PASSWORD]
+    with ctx.app.database.session() as session:
+        accounts = AccountStore(session)
+        if accounts.find(DEMO_EDITOR) is None:
+            accounts.add(DEMO_EDITOR, "admin", password, "Rédaction (démonstration)")
+        else:
+            accounts.set_password(DEMO_EDITOR, password)
+    return password
 
 
 # The demo's editions, and the sample texts their editors wrote.
@@ -92,7 +139,6 @@ def _editions(ctx: Context, today: date) -> None:
     ctx.console.print(
         "Ouvrir index.html dans un navigateur ; relire avec `newsletter edition show ID`."
     )
-    _print_web_steps(ctx)
 
 
 def _print_gathered(ctx: Context) -> None:
@@ -118,20 +164,33 @@ def _print_gathered(ctx: Context) -> None:
     ctx.console.print("Voir le détail : newsletter items list ; newsletter sources")
 
 
-def _print_web_steps(ctx: Context) -> None:
-    """How to open the editors' area on the demo's database."""
-    web = ctx.settings.web
+def _print_web_steps(ctx: Context, password: str) -> None:
+    """How to open the demo's web pages."""
+    settings = ctx.settings
+    site = settings.organisation.public_url
     console = ctx.console
-    console.rule("Espace des éditeurs (web)")
-    console.print("Créez un compte, choisissez une clé de session, lancez le serveur :")
-    for line in (
-        '  newsletter users add vous@exemple.fr --role admin --name "Votre nom"',
-        "  export NEWSLETTER_WEB_SECRET=\"$(python3 -c 'import secrets; "
-        "print(secrets.token_urlsafe(48))')\"",
-        "  newsletter serve",
-    ):
-        console.print(line, markup=False, highlight=False, soft_wrap=True)
-    console.print(f"Puis ouvrez http://{web.host}:{web.port}/editeurs/", highlight=False)
+    console.rule("Site web de la démonstration")
+    console.print("Lancez le serveur (la démonstration est refaite, puis le site est servi) :")
+    console.print("  newsletter demo --serve", markup=False, highlight=False)
+    console.print("Puis ouvrez :")
+    pages = (("archives publiques ", "/archives/"), ("abonnement         ", "/abonnement"),
+             ("espace des éditeurs", "/editeurs/"))  # fmt: skip
+    for label, path in pages:
+        console.print(f"  {label}  {site}{path}", markup=False, highlight=False, soft_wrap=True)
+    console.print(f"  compte éditeur : {DEMO_EDITOR}, mot de passe : {password}",
+                  markup=False, highlight=False, soft_wrap=True)  # fmt: skip
+    secrets_file = settings.base_dir / "var" / "demo-secrets.env"
+    console.print(f"Secrets de la démonstration (créés une fois) : {secrets_file}",
+                  markup=False, highlight=False, soft_wrap=True)  # fmt: skip
+    if settings.transport.kind == "maildir":
+        outbox = settings.base_dir / settings.transport.maildir_path
+        console.print(f"Les messages (confirmations, essais) arrivent dans {outbox}/new",
+                      markup=False, highlight=False, soft_wrap=True)  # fmt: skip
+    console.print(
+        "En production : newsletter users add, NEWSLETTER_WEB_SECRET, NEWSLETTER_SECRET_KEYS, "
+        "NEWSLETTER_SUPPRESSION_PEPPER, puis newsletter serve (docs/web.md).",
+        markup=False, highlight=False,
+    )  # fmt: skip
 
 
 COMMANDS = [demo]

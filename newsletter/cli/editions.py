@@ -13,7 +13,7 @@ from rich.text import Text
 from sqlalchemy.orm import Session
 
 from newsletter.app import App
-from newsletter.archive.feed import ArchivedEdition, archive_feed
+from newsletter.archive.feed import published_feed
 from newsletter.archive.files import Publication, Written, write_edition
 from newsletter.cli.context import Context, pass_context
 from newsletter.content.kinds import ITEM_KINDS
@@ -238,16 +238,11 @@ def feed(ctx: Context, name: str, out: TextIO) -> None:
     """Écrit le flux Atom des archives de la lettre NAME (éditions envoyées)."""
     app = ctx.ready_app()
     newsletter = app.settings.newsletter(name)
-    with app.database.session() as session:
-        archived = [
-            ArchivedEdition(found.number, found.subject, found.preheader, found.sent_at)
-            for found in EditionStore(session).published(name)
-            if found.sent_at is not None
-        ]
     organisation = app.settings.organisation
-    out.write(
-        archive_feed(organisation.public_url, name, newsletter.title, organisation.name, archived)
-    )
+    with app.database.session() as session:
+        published = EditionStore(session).published(name)
+        out.write(published_feed(published, organisation.public_url, name, newsletter.title,
+                                 organisation.name))  # fmt: skip
 
 
 def edition_folder(app: App, found: Edition) -> Path:

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import click
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from newsletter import sending
@@ -51,7 +58,7 @@ def send(
     total = sum(counts.values())
     columns = (
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[detail]}"),
-        TextColumn("{task.completed:.0f}/{task.total:.0f}"), TimeElapsedColumn(),
+        MofNCompleteColumn(), TimeElapsedColumn(),
         TimeRemainingColumn(),
     )  # fmt: skip
     with Progress(*columns, console=ctx.console, transient=False) as progress:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import click
 
+from newsletter.app import App
 from newsletter.cli.context import Context, pass_context
 
 
@@ -12,16 +15,26 @@ from newsletter.cli.context import Context, pass_context
 @click.option("--port", type=int, help="Port (défaut : web.port).")
 @pass_context
 def serve(ctx: Context, host: str | None, port: int | None) -> None:
-    """Sert l'espace des éditeurs et l'API (uvicorn). NEWSLETTER_WEB_SECRET est requis."""
+    """Sert le site : espace des éditeurs, pages des abonnés, archives et API (uvicorn).
+
+    NEWSLETTER_WEB_SECRET est requis (et, pour les pages des abonnés,
+    NEWSLETTER_SECRET_KEYS et NEWSLETTER_SUPPRESSION_PEPPER)."""
+    app = ctx.ready_app()
+    settings = app.settings.web
+    host, port = host or settings.host, port or settings.port
+    site = f"http://{host}:{port}"
+    click.echo(f"Site : {site}/ — archives {site}/archives/, abonnement {site}/abonnement, "
+               f"espace des éditeurs {site}/editeurs/ (Ctrl-C pour arrêter)")  # fmt: skip
+    run_server(app, host, port)
+
+
+def run_server(app: App, host: str, port: int, environ: Mapping[str, str] | None = None) -> None:
+    """The web app in the foreground, until Ctrl-C."""
     import uvicorn
 
     from newsletter.web.app import create_app
 
-    app = ctx.ready_app()
-    settings = app.settings.web
-    web = create_app(app)
-    host, port = host or settings.host, port or settings.port
-    click.echo(f"Espace des éditeurs : http://{host}:{port}/editeurs/ (Ctrl-C pour arrêter)")
+    web = create_app(app, environ)
     uvicorn.run(web, host=host, port=port, proxy_headers=True, log_level="info")
 
 

@@ -30,6 +30,13 @@ VERP_PREFIX = "bounces+"
 _KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _VERP_TOKEN = re.compile(r"[A-Za-z0-9_=-]+(?:\.[A-Za-z0-9_=-]+)*")
 _MAX_URL = 900
+# RFC 8058: the one-click unsubscribe URL is HTTPS; plain HTTP only on this machine (trials).
+_LOOPBACK = ("http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/")
+
+
+def one_click_url(url: str) -> bool:
+    """Whether ``url`` may be a List-Unsubscribe one-click address."""
+    return url.startswith(("https://", *_LOOPBACK))
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +69,7 @@ class Recipient:
         )
         if "@" not in self.email:
             raise ValueError(f"recipient {self.key}: not an address {self.email!r}")
-        if self.unsubscribe_url and not self.unsubscribe_url.startswith("https://"):
+        if self.unsubscribe_url and not one_click_url(self.unsubscribe_url):
             raise ValueError(f"recipient {self.key}: the unsubscribe URL must be https")
         if self.unsubscribe_mailto and not self.unsubscribe_mailto.startswith("mailto:"):
             raise ValueError(f"recipient {self.key}: the unsubscribe address must be mailto:")

@@ -102,6 +102,8 @@ def run(job: Job, tasks: Queue, results: Queue, parent: int) -> None:
                 results.put(outcomes)
         except TransportError as exc:
             results.put(Fatal(exc.message))
+        except Exception as exc:  # a bug must stop the send, never leave it waiting
+            results.put(Fatal(f"erreur inattendue d'un processus d'envoi : {exc!r}"))
         finally:
             connection.close()
 

@@ -32,6 +32,9 @@ MOVES: dict[str, frozenset[str]] = {
 EDITABLE = frozenset({"draft", "approved", "scheduled"})
 # Editions whose items count as announced: they went out, or are going out.
 PUBLISHED = ("sending", "paused", "sent")
+# What editors still act on, and what is behind them.
+UPCOMING = ("draft", "approved", "scheduled", "sending", "paused")
+DONE = ("sent", "cancelled")
 
 
 def move(edition: Edition, state: str) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from newsletter.content.models import Item, ItemSource
 from newsletter.db import utcnow
-from newsletter.editions.lifecycle import EDITABLE, PUBLISHED, move, require_editable
+from newsletter.editions.lifecycle import DONE, EDITABLE, PUBLISHED, move, require_editable
 from newsletter.editions.models import Edition, EditionItem, EditionNumbering
 from newsletter.editions.prose import to_html
 from newsletter.editions.selection import Candidate, Placement, matches
@@ -38,6 +38,22 @@ class EditionStore:
         query = sa.select(Edition).order_by(Edition.newsletter, Edition.number.desc())
         if newsletter:
             query = query.where(Edition.newsletter == newsletter)
+        return list(self.session.scalars(query))
+
+    def in_states(
+        self, newsletters: Iterable[str], states: Iterable[str], limit: int | None = None
+    ) -> list[Edition]:
+        """Editions of these newsletters in these states: soonest first, or latest first
+        for states behind us (``DONE``)."""
+        wanted = list(states)
+        done = set(wanted) <= set(DONE)
+        order = (Edition.send_at.desc(), Edition.id.desc()) if done else (Edition.send_at,)
+        query = (
+            sa.select(Edition)
+            .where(Edition.newsletter.in_(list(newsletters)), Edition.state.in_(wanted))
+            .order_by(*order)
+            .limit(limit)
+        )
         return list(self.session.scalars(query))
 
     def published(self, newsletter: str) -> list[Edition]:
@@ -248,19 +264,29 @@ class EditionStore:
         mouvements: str | None = None,
         subject: str | None = None,
         preheader: str | None = None,
-    ) -> None:
-        """Editors' texts: édito and mouvements as light Markdown or HTML (sanitised)."""
-        require_editable(edition)
-        if edito is not None:
-            edition.edito = to_html(edito)
-        if mouvements is not None:
-            edition.mouvements = to_html(mouvements)
-        if subject is not None:
-            if not subject.strip():
-                raise InputError("objet vide", "donnez un objet au message")
-            edition.subject = subject.strip()
-        if preheader is not None:
-            edition.preheader = preheader.strip()
+    ) -> bool:
+        """Editors' texts: édito and mouvements as light Markdown or HTML (sanitised).
+
+        Only what differs from the stored text counts as a change (and sends an approved
+        edition back to draft); whether anything changed."""
+        if subject is not None and not subject.strip():
+            raise InputError("objet vide", "donnez un objet au message")
+        wanted = {
+            "edito": None if edito is None else to_html(edito),
+            "mouvements": None if mouvements is None else to_html(mouvements),
+            "subject": None if subject is None else subject.strip(),
+            "preheader": None if preheader is None else preheader.strip(),
+        }
+        changes = {
+            name: value
+            for name, value in wanted.items()
+            if value is not None and value != getattr(edition, name)
+        }
+        if changes:
+            require_editable(edition)
+            for name, value in changes.items():
+                setattr(edition, name, value)
+        return bool(changes)
 
     def approve(self, edition: Edition, now: datetime | None = None) -> None:
         """Approved: it may go out at its date. An editor's approval also lifts a hold."""
@@ -275,6 +301,14 @@ class EditionStore:
     def mark_notified(self, edition: Edition, now: datetime) -> None:
         """The editors were emailed that this draft is ready."""
         edition.editors_notified_at = now
+
+    def schedule(self, edition: Edition) -> None:
+        """An approved edition will go out by itself at its send date."""
+        move(edition, "scheduled")
+
+    def cancel(self, edition: Edition) -> None:
+        """Give up an edition not sent yet (or a paused send); its number stays used."""
+        move(edition, "cancelled")
 
     def start_sending(self, edition: Edition) -> None:
         """An approved edition starts going out (or a paused one resumes)."""

@@ -1,7 +1,8 @@
 """``create_app(app)``: the FastAPI application on top of the wired domain.
 
-Routers are added in ``ROUTERS``; editions, subscribers' pages and the archive come as new
-routers and templates, inheriting sessions, CSRF checks, security headers and error pages.
+Each area is a router in ``ROUTERS`` with its templates, inheriting sessions, CSRF checks,
+security headers and error pages: editors' login, dashboard, items, editions and accounts;
+subscribers' pages; the public archive; the JSON API.
 """
 
 from __future__ import annotations
@@ -16,18 +17,35 @@ from starlette.middleware.sessions import SessionMiddleware
 from newsletter.app import App
 from newsletter.errors import ConfigError
 from newsletter.web import errors
+from newsletter.web.api import editions as api_editions
 from newsletter.web.api import items as api_items
 from newsletter.web.auth import ENV_WEB_SECRET
 from newsletter.web.csrf import verify_csrf
 from newsletter.web.headers import SecurityHeaders
 from newsletter.web.pages import STATIC, Pages
-from newsletter.web.routes import accounts, dashboard, items, login
+from newsletter.web.routes import (
+    accounts,
+    archive,
+    dashboard,
+    edition_actions,
+    editions,
+    items,
+    login,
+    preferences,
+    subscribe,
+    unsubscribe,
+)
+from newsletter.web.sends import Sends
 
-ROUTERS = (login.router, dashboard.router, items.router, accounts.router, api_items.router)
+ROUTERS = (
+    login.router, dashboard.router, items.router, editions.router, edition_actions.router,
+    accounts.router, subscribe.router, preferences.router, unsubscribe.router, archive.router,
+    api_items.router, api_editions.router,
+)  # fmt: skip
 SESSION_COOKIE = "lettre_session"
 MIN_SECRET_LENGTH = 32
 API_DESCRIPTION = """API de Lettre (Profession Banlieue) : le site pousse ses éléments
-(fiches, rendez-vous, actualités…) et lit les éléments rassemblés.
+(fiches, rendez-vous, actualités…), lit les éléments rassemblés et les éditions.
 
 Authentification : `Authorization: Bearer <jeton>`, jeton créé par
 `newsletter users token EMAIL`. Les erreurs sont des objets JSON
@@ -62,6 +80,7 @@ def create_app(app: App, environ: Mapping[str, str] | None = None) -> FastAPI:
     web.state.lettre = app
     web.state.secret = secret
     web.state.pages = Pages(app.settings.fetch.timezone)
+    web.state.sends = Sends(app.settings, app.environ)
     errors.install(web)
     web.add_middleware(
         SessionMiddleware,

@@ -23,6 +23,7 @@ from newsletter.errors import (
 from newsletter.web.auth import LOGIN_PATH, LoginRequired
 from newsletter.web.headers import HEADERS
 from newsletter.web.pages import Pages
+from subscribers.tokens import InvalidToken
 
 logger = logging.getLogger("lettre.web")
 
@@ -96,6 +97,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NewsletterError)
     async def newsletter_error(request: Request, exc: NewsletterError) -> Response:
         return _answer(request, status_of(exc), exc.message, exc.hint)
+
+    @app.exception_handler(InvalidToken)
+    async def invalid_link(request: Request, exc: InvalidToken) -> Response:
+        """Any bad link of an email: one neutral page, whatever the reason."""
+        pages: Pages = request.app.state.pages
+        return pages.render(request, "subscribers/invalid.html", {}, status=400)
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:

@@ -29,12 +29,13 @@ FIELD_LABELS = {
 }  # fmt: skip
 
 
-def flash(request: Request, message: str) -> None:
-    """A message shown once, on the next page (after a redirect)."""
-    request.session[FLASH_KEY] = [*request.session.get(FLASH_KEY, []), message]
+def flash(request: Request, message: str, kind: str = "success") -> None:
+    """A message shown once, on the next page (after a redirect); ``kind`` is "success"
+    or "error"."""
+    request.session[FLASH_KEY] = [*request.session.get(FLASH_KEY, []), [kind, message]]
 
 
-def _sentence(text: str) -> str:
+def sentence(text: str) -> str:
     """``fichier absent`` → ``Fichier absent.`` (messages are written lowercase)."""
     text = text.strip()
     if not text:
@@ -54,7 +55,7 @@ class Pages:
         self.env.filters["datetime"] = self._datetime
         self.env.filters["local_input"] = self._local_input
         self.env.filters["labels"] = lambda categories: {k: c.label for k, c in categories.items()}
-        self.env.filters["sentence"] = _sentence
+        self.env.filters["sentence"] = sentence
         self.env.filters["field_label"] = lambda name: FIELD_LABELS.get(name, name)
         self.env.globals.update(kinds=ITEM_KINDS, roles=ROLES, csrf_field=FIELD)
 

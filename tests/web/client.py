@@ -18,13 +18,23 @@ PASSWORD = "une phrase de passe solide"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-@contextmanager
-def serve(web: FastAPI) -> Iterator[str]:
-    """The app on a free loopback port, served by a real uvicorn server; its base URL."""
+def reserve() -> socket.socket:
+    """A listening socket on a free loopback port: the URL is known before the app."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(64)
-    port = sock.getsockname()[1]
+    return sock
+
+
+def url_of(sock: socket.socket) -> str:
+    return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@contextmanager
+def serve(web: FastAPI, sock: socket.socket | None = None) -> Iterator[str]:
+    """The app on a free loopback port (or ``sock``), served by a real uvicorn server;
+    its base URL."""
+    sock = sock or reserve()
     server = uvicorn.Server(uvicorn.Config(web, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -34,7 +44,7 @@ def serve(web: FastAPI) -> Iterator[str]:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield url_of(sock)
     finally:
         server.should_exit = True
         thread.join(10)

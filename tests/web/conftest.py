@@ -7,21 +7,27 @@ both databases, and test_web_api.py runs on both.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import tomli_w
 
 from newsletter.accounts.store import AccountStore
 from newsletter.app import App, build
 from newsletter.content.editorial import parse_record, save_editorial
 from newsletter.content.store import ItemStore
 from newsletter.db import Database
-from newsletter.settings import Settings
+from newsletter.settings import Settings, load_settings
 from newsletter.web.app import create_app
 from newsletter.web.auth import ENV_WEB_SECRET
-from tests.web.client import PASSWORD, SECRET, serve
+from subscribers.secrets import ENV_PEPPER, ENV_SECRET_KEYS
+from tests.conftest import PEPPER, ROOT, SIGNING_KEYS, merged
+from tests.web.client import PASSWORD, SECRET, reserve, serve, url_of
 
 ON_SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
@@ -78,3 +84,28 @@ def seed(app: App, *records: dict[str, Any]) -> list[int]:
         save_editorial(session, settings, entries)
         store = ItemStore(session)
         return [store.by_guid(entry.guid).id for entry in entries]  # type: ignore[union-attr]
+
+
+@contextmanager
+def public_site(
+    folder: Path, project_config: dict[str, Any], **overrides: Any
+) -> Iterator[tuple[str, App]]:
+    """The app on SQLite, its config written to ``folder`` (sends started from the pages
+    read it), link secrets set, served at the address its emails link to."""
+    sock = reserve()
+    url = url_of(sock)
+    data = merged(project_config, {
+        "database": {"url": f"sqlite:///{folder / 'lettre.db'}"},
+        "organisation": {"public_url": url},
+        "rendering": {"templates": str(ROOT / "templates" / "email")},
+    })  # fmt: skip
+    path = folder / "config.toml"
+    path.write_text(tomli_w.dumps(merged(data, overrides)), encoding="utf-8")
+    environ = {**os.environ, ENV_SECRET_KEYS: ",".join(SIGNING_KEYS), ENV_PEPPER: PEPPER}
+    app = build(load_settings(path, environ), environ)
+    app.database.migrate()
+    try:
+        with serve(create_app(app, environ={ENV_WEB_SECRET: SECRET}), sock) as served:
+            yield served, app
+    finally:
+        app.close()

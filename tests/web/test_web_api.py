@@ -116,10 +116,13 @@ def test_pushing_needs_an_editor_role(api: httpx.Client, site: str, lettre: App)
 
 
 def test_openapi_describes_the_api(site: str) -> None:
-    """The OpenAPI document lists the item operations, their bearer security and French
-    descriptions; the editors' pages are not in it."""
+    """The OpenAPI document lists the item and edition operations, their bearer security
+    and French descriptions; the pages (editors', subscribers', archive) are not in it."""
     spec = httpx.get(f"{site}/api/v1/openapi.json").json()
-    assert set(spec["paths"]) == {"/api/v1/items", "/api/v1/items/{item_id}"}
+    assert set(spec["paths"]) == {"/api/v1/items", "/api/v1/items/{item_id}",
+                                  "/api/v1/editions", "/api/v1/editions/{edition_id}"}  # fmt: skip
+    counts = spec["components"]["schemas"]["Counts"]["properties"]
+    assert {"sent", "deferred", "failed", "skipped"} <= set(counts)
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     post = spec["paths"]["/api/v1/items"]["post"]
     assert {"200", "201", "400", "401", "403", "422"} <= set(post["responses"])

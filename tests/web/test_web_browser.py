@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,34 +18,20 @@ from newsletter.sources.pipeline import gather
 from newsletter.sources.store import SourceStore
 from newsletter.web.app import create_app
 from newsletter.web.auth import ENV_WEB_SECRET
-from tests.conftest import ROOT, missing
-from tests.web.client import PASSWORD, SECRET, serve
+from tests.conftest import ROOT
+from tests.web.chromium import chromium, log_in, shoot
+from tests.web.client import SECRET, serve
 from tests.web.conftest import add_user
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "tests" / "artifacts"
 SAMPLE_DAY = date(2026, 11, 21)
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Chromium from the Debian package (never a downloaded browser).
-
-    Requested after ``demo_site``: Playwright's sync API occupies the thread's event loop,
-    and gathering the sample feeds needs one of its own."""
-    if not CHROMIUM.exists():
-        missing("Chromium", "apt-get install chromium (scripts/system-deps does it as root)")
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield chromium
-        chromium.close()
-    finally:
-        playwright.stop()
+def browser(demo_site: tuple[str, App]) -> Iterator[Any]:
+    """Headless Chromium, started after ``demo_site`` (gathering the sample feeds needs
+    the thread's event loop)."""
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")
@@ -78,18 +63,6 @@ def demo_site(
             yield url, app
     finally:
         app.close()
-
-
-def shoot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def log_in(page: Any, url: str, email: str) -> None:
-    page.goto(f"{url}/editeurs/")
-    page.get_by_label("Adresse électronique").fill(email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
 
 
 def test_editor_searches_and_fixes_an_item(demo_site: tuple[str, App], browser: Any) -> None:

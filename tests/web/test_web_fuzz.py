@@ -1,8 +1,10 @@
-"""The API fuzzed from its own OpenAPI description (schemathesis) against the real server."""
+"""The API (items and editions) fuzzed from its own OpenAPI description (schemathesis)
+against the real server."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,8 @@ from schemathesis.checks import negative_data_rejection, positive_data_acceptanc
 
 from newsletter.accounts.store import AccountStore
 from newsletter.app import build
+from newsletter.editions.assembly import assemble
+from newsletter.editions.store import EditionStore
 from newsletter.settings import validate_settings
 from newsletter.web.app import create_app
 from newsletter.web.auth import ENV_WEB_SECRET
@@ -30,7 +34,8 @@ LENIENT = [positive_data_acceptance, negative_data_rejection]
 def fuzzed_site(
     tmp_path_factory: pytest.TempPathFactory, project_config: dict[str, Any]
 ) -> Iterator[tuple[str, str]]:
-    """The app on SQLite with a few items, served once for the module; URL and token."""
+    """The app on SQLite with a few items and an edition, served once for the module; URL
+    and token."""
     folder: Path = tmp_path_factory.mktemp("fuzz")
     data = {**project_config, "database": {"url": f"sqlite:///{folder / 'lettre.db'}"}}
     app = build(validate_settings(data, folder / "config.toml"))
@@ -48,6 +53,9 @@ def fuzzed_site(
             "networks": "reaap",
         },
     )
+    with app.database.session() as session:
+        assemble(EditionStore(session), "lettre", app.settings.newsletter("lettre"),
+                 "Europe/Paris", day=date(2026, 12, 1))  # fmt: skip
     try:
         with serve(create_app(app, environ={ENV_WEB_SECRET: SECRET})) as url:
             yield url, token
@@ -62,7 +70,7 @@ def test_the_api_never_fails(fuzzed_site: tuple[str, str]) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     schema = schemathesis.openapi.from_url(f"{url}/api/v1/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 3
+    assert len(operations) == 5
     for operation in operations:
         cases = st.one_of(operation.as_strategy(GenerationMode.POSITIVE),
                           operation.as_strategy(GenerationMode.NEGATIVE))  # fmt: skip

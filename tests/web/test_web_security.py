@@ -169,7 +169,7 @@ def test_coordinators_are_kept_to_their_newsletter(lettre: App) -> None:
     ) -> PlainTextResponse:
         return PlainTextResponse(f"{user.email} {newsletter}")
 
-    @web.post("/desabonnement/essai")
+    @web.post("/essai/un-clic")
     @csrf_exempt
     def one_click(list_unsubscribe: Annotated[str, Form(alias="List-Unsubscribe")]) -> str:
         return list_unsubscribe
@@ -183,7 +183,7 @@ def test_coordinators_are_kept_to_their_newsletter(lettre: App) -> None:
         with httpx.Client(base_url=url) as redaction:
             login(redaction, "redaction@exemple.fr")
             assert redaction.get("/editeurs/lettres/lettre-pb/essai").status_code == 200
-        one_click_post = httpx.post(f"{url}/desabonnement/essai",
+        one_click_post = httpx.post(f"{url}/essai/un-clic",
                                     data={"List-Unsubscribe": "One-Click"})  # fmt: skip
         assert one_click_post.status_code == 200
 

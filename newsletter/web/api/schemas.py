@@ -7,8 +7,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from newsletter.archive.links import edition_url
 from newsletter.content.kinds import ITEM_KINDS
 from newsletter.content.models import Item
+from newsletter.editions.lifecycle import PUBLISHED, STATES
+from newsletter.editions.models import Edition
 
 Kind = Literal[tuple(ITEM_KINDS)]  # type: ignore[valid-type]
 DATE_HELP = "ISO 8601 (2026-12-08T18:30, heure de Paris si sans fuseau) ou en français"
@@ -95,3 +98,53 @@ class FieldError(BaseModel):
 
 class ValidationErrorOut(ErrorOut):
     fields: list[FieldError]
+
+
+State = Literal[tuple(STATES)]  # type: ignore[valid-type]
+
+
+class Counts(BaseModel):
+    """Recipients of an edition by delivery status (the deliveries ledger)."""
+
+    queued: int
+    sending: int
+    sent: int
+    deferred: int
+    failed: int
+    skipped: int
+
+
+class EditionOut(BaseModel):
+    id: int
+    newsletter: str = Field(description="Clé de la lettre (config.toml)")
+    number: int
+    state: State
+    period: str
+    subject: str
+    preheader: str
+    send_at: datetime
+    approved_at: datetime | None
+    sent_at: datetime | None
+    items: int = Field(description="Nombre d'éléments")
+    counts: Counts
+    web_url: str | None = Field(description="Version en ligne, une fois l'édition partie")
+
+    @classmethod
+    def of(cls, edition: Edition, counts: dict[str, int], public_url: str) -> EditionOut:
+        published = edition.state in PUBLISHED
+        return cls(
+            id=edition.id, newsletter=edition.newsletter, number=edition.number,
+            state=edition.state, period=edition.period, subject=edition.subject,
+            preheader=edition.preheader, send_at=edition.send_at,
+            approved_at=edition.approved_at, sent_at=edition.sent_at,
+            items=len(edition.entries), counts=Counts(**counts),
+            web_url=edition_url(public_url, edition.newsletter, edition.number)
+            if published else None,
+        )  # fmt: skip
+
+
+class EditionPage(BaseModel):
+    editions: list[EditionOut]
+    offset: int
+    limit: int
+    next_offset: int | None = Field(description="Pour la page suivante ; null à la fin")

@@ -1,4 +1,5 @@
-"""The editors' dashboard: sources and their failures, latest items."""
+"""The editors' dashboard: upcoming editions, last sends and their counts, sources and
+their failures, latest items."""
 
 from __future__ import annotations
 
@@ -10,12 +11,17 @@ from fastapi.responses import Response
 from newsletter.accounts.models import User
 from newsletter.app import App
 from newsletter.content.store import ItemStore
+from newsletter.dispatch.store import LedgerStore
+from newsletter.editions.lifecycle import DONE, STATES, UPCOMING
+from newsletter.editions.store import EditionStore
 from newsletter.sources.store import SourceStore
 from newsletter.web.auth import HOME_PATH, current_user, lettre
 from newsletter.web.pages import Pages
+from newsletter.web.routes.editions import newsletters_of
 
 router = APIRouter(include_in_schema=False)
 LATEST = 10
+LAST_SENDS = 5
 
 
 @router.get(HOME_PATH)
@@ -24,11 +30,18 @@ def dashboard(
     app: Annotated[App, Depends(lettre)],
     user: Annotated[User, Depends(current_user)],
 ) -> Response:
+    names = newsletters_of(app.settings, user)
+    alert = app.settings.fetch.failure_alert_streak
     with app.database.session() as session:
         sources = SourceStore(session).all()
         latest = ItemStore(session).search(limit=LATEST)
-    alert = app.settings.fetch.failure_alert_streak
-    failing = [source for source in sources if source.failure_streak >= alert]
-    pages: Pages = request.app.state.pages
-    context = {"sources": sources, "failing": failing, "alert": alert, "latest": latest}
-    return pages.render(request, "dashboard.html", context)
+        editions = EditionStore(session)
+        upcoming = editions.in_states(names, UPCOMING)
+        recent = editions.in_states(names, DONE, LAST_SENDS)
+        counts = LedgerStore(session).counts_for([edition.id for edition in recent])
+        failing = [source for source in sources if source.failure_streak >= alert]
+        pages: Pages = request.app.state.pages
+        context = {"sources": sources, "failing": failing, "alert": alert, "latest": latest,
+                   "upcoming": upcoming, "recent": recent, "counts": counts,
+                   "states": STATES}  # fmt: skip
+        return pages.render(request, "dashboard.html", context)

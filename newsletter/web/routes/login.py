@@ -12,7 +12,6 @@ from newsletter.accounts.login import REFUSED, REFUSED_HINT, authenticate
 from newsletter.accounts.throttle import ThrottlePolicy
 from newsletter.app import App
 from newsletter.web.auth import (
-    HOME_PATH,
     LOGIN_PATH,
     end_session,
     lettre,
@@ -60,8 +59,3 @@ def logout(request: Request) -> Response:
     end_session(request)
     flash(request, "Vous êtes déconnecté.")
     return RedirectResponse(LOGIN_PATH, status_code=303)
-
-
-@router.get("/")
-def home() -> Response:
-    return RedirectResponse(HOME_PATH, status_code=303)

@@ -1,0 +1,158 @@
+"""End to end in headless Chromium (Debian's package, driven by Playwright), with emails
+delivered to a real SMTP server: a subscriber subscribes, confirms from the email,
+changes themes and unsubscribes; an editor previews an edition, reorders it, approves it
+and sends a test. Screenshots go to tests/artifacts/."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newsletter.app import App
+from newsletter.editions.store import EditionStore
+from tests.dispatching import fast_dispatch, populate, relay
+from tests.smtp_server import SmtpTestServer
+from tests.web.chromium import chromium, log_in, shoot
+from tests.web.conftest import add_user, public_site
+from tests.web.test_web_editions import fill
+from tests.web.test_web_public import confirmation_for, statuses, subscriber, token_for
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[SmtpTestServer]:
+    with SmtpTestServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def site(
+    tmp_path_factory: pytest.TempPathFactory, project_config: dict[str, Any], smtp: SmtpTestServer
+) -> Iterator[tuple[str, App, int]]:
+    """An approved Lettre with its items and a small audience, an editor; served."""
+    folder: Path = tmp_path_factory.mktemp("journeys")
+    overrides = {"transport": relay(smtp.port), "dispatch": fast_dispatch(processes=1)}
+    with public_site(folder, project_config, **overrides) as (url, app):
+        edition_id = populate(app, folder, 3)
+        fill(app, edition_id)
+        add_user(app, "claire.martin@exemple.fr", "editor", name="Claire Martin")
+        yield url, app, edition_id
+
+
+@pytest.fixture(scope="module")
+def browser(site: tuple[str, App, int]) -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh desktop tab; console errors (a CSP violation, a script error) fail the test."""
+    context = browser.new_context(viewport=DESKTOP, locale="fr-FR")
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("console", lambda message: errors.append(message.text)
+           if message.type == "error" else None)  # fmt: skip
+    yield tab
+    context.close()
+    assert errors == []
+
+
+def test_subscriber_journey(site: tuple[str, App, int], page: Any, smtp: SmtpTestServer) -> None:
+    """Subscribe → the confirmation email arrives → its link and button → preferences →
+    themes changed → the unsubscribe link asks, then its button unsubscribes."""
+    url, app, _ = site
+    email = "Camille.Durand@ville-montreuil.fr"
+    page.goto(url)
+    page.get_by_role("main").get_by_role("link", name="S'abonner").click()
+    page.get_by_label("Adresse électronique").fill(email)
+    page.get_by_label("La Lettre de Profession Banlieue").check()
+    page.get_by_label("Lettre du Réaap").check()
+    page.get_by_label(re.compile("^Éducation")).check()
+    page.get_by_label("Prénom").fill("Camille")
+    page.get_by_label("Nom", exact=True).fill("Durand")
+    page.get_by_label("Organisme").fill("Ville de Montreuil")
+    page.get_by_label("Profil").select_option("professionnel")
+    page.get_by_label("Commune").fill("Montreuil")
+    page.get_by_label("Département").fill("93")
+    shoot(page, "08-abonnement")
+    page.get_by_role("button", name="M'abonner").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Vérifiez votre boîte de réception"
+    assert statuses(app, email) == {"lettre": "pending", "reaap": "pending"}
+
+    page.goto(confirmation_for(smtp, email))
+    page.get_by_role("button", name="Je confirme mon abonnement").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Mes préférences"
+    assert "Abonnement confirmé" in page.get_by_role("status").inner_text()
+    assert statuses(app, email) == {"lettre": "active", "reaap": "active"}
+    assert page.get_by_label(re.compile("^Éducation")).is_checked()
+    page.get_by_label(re.compile("^Habitat")).check()
+    page.get_by_label(re.compile("^Texte seul")).check()
+    page.get_by_role("button", name="Enregistrer mes choix").click()
+    assert page.get_by_role("status").inner_text() == "Vos préférences sont enregistrées."
+    assert page.get_by_label(re.compile("^Habitat")).is_checked()
+    shoot(page, "09-preferences")
+    found = subscriber(app, email)
+    assert found is not None and sorted(found.themes) == ["education", "habitat"]
+    assert found.format == "text"
+
+    page.goto(f"{url}/desabonnement/{token_for(app, 'unsubscribe', email, ('lettre',))}")
+    assert statuses(app, email) == {"lettre": "active", "reaap": "active"}
+    page.get_by_role("button", name="Me désabonner").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Désabonnement enregistré"
+    assert statuses(app, email) == {"lettre": "unsubscribed", "reaap": "active"}
+    shoot(page, "10-desabonnement")
+
+
+def test_editor_journey(site: tuple[str, App, int], page: Any, smtp: SmtpTestServer) -> None:
+    """Login → the edition's preview (the email itself in the frames) → an item moved
+    down → approval → a test send that arrives at the SMTP server."""
+    url, app, edition_id = site
+    log_in(page, url, "claire.martin@exemple.fr")
+    page.wait_for_url(f"{url}/editeurs/")
+    assert page.get_by_role("heading", name="Éditions à venir").is_visible()
+    page.get_by_role("link", name="Éditions", exact=True).click()
+    with app.database.session() as session:
+        edition = EditionStore(session).get(edition_id)
+        subject, period = edition.subject, edition.period
+        fiches = [e.item.title for e in sorted(edition.entries, key=lambda e: e.position)
+                  if e.section == "fiches"]  # fmt: skip
+    page.get_by_role("link", name=f"n° {edition.number} — {period}").first.click()
+    assert page.get_by_role("heading", level=1).inner_text() == subject
+    for title in ("Aperçu sur ordinateur", "Aperçu sur téléphone"):
+        frame = page.frame_locator(f'iframe[title="{title}"]')
+        frame.get_by_role("link", name=fiches[0]).first.wait_for(state="visible", timeout=5000)
+    shoot(page, "11-edition-apercu")
+
+    page.get_by_role("button", name=f"Descendre « {fiches[0]} »").click()
+    assert "Élément déplacé" in page.get_by_role("status").inner_text()
+    rows = page.locator("table.entries tbody tr th[scope=row]").all_inner_texts()
+    assert rows.index(fiches[1]) < rows.index(fiches[0])
+    page.get_by_role("button", name="Approuver l'édition").click()
+    assert page.get_by_role("status").inner_text() == "Édition approuvée."
+    assert page.locator(".page-head .state").inner_text() == "approuvée"
+
+    before = len(smtp.messages)
+    page.get_by_label("Adresses").fill("relecture@exemple.fr, direction@exemple.fr")
+    page.get_by_role("button", name="Envoyer l'essai").click()
+    assert (
+        "Envoi d’essai parti vers : relecture@exemple.fr" in page.get_by_role("status").inner_text()
+    )
+    received = smtp.messages[before:]
+    assert sorted(r.recipients[0] for r in received) == ["direction@exemple.fr",
+                                                         "relecture@exemple.fr"]  # fmt: skip
+    message = received[0].parsed()
+    assert message["Subject"] == subject
+    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert html.index(fiches[1]) < html.index(fiches[0])  # the new order went out
+
+    page.set_viewport_size(PHONE)
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shoot(page, "12-edition-mobile")

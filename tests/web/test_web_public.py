@@ -1,0 +1,327 @@
+"""Subscribers' pages and the public archive over real HTTP, with confirmation emails
+delivered to a real SMTP server: double opt-in, preferences, RFC 8058 unsubscribe, data
+download and erasure, neutral answers to bad links; home, archive, web version, feed."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+
+from newsletter.app import App
+from newsletter.archive.files import archive_page
+from newsletter.editions.assembly import assemble
+from newsletter.editions.store import EditionStore
+from newsletter.sending import render
+from newsletter.web.app import SESSION_COOKIE
+from newsletter.web.routes.archive import ARCHIVE_CSP
+from subscribers.consent import Consent
+from subscribers.details import Details
+from subscribers.models import ConsentRecord, Subscriber
+from subscribers.suppression import is_suppressed
+from tests.dispatching import relay
+from tests.smtp_server import SmtpTestServer
+from tests.web.client import csrf_of
+from tests.web.conftest import public_site
+
+INJECTION = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+NEUTRAL = "Ce lien n'est pas valide ou a expiré."
+CONFIRM_LINK = re.compile(r"(http://\S+/abonnement/confirmer/\S+)")
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[SmtpTestServer]:
+    with SmtpTestServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def site(
+    tmp_path_factory: pytest.TempPathFactory, project_config: dict[str, Any], smtp: SmtpTestServer
+) -> Iterator[tuple[str, App]]:
+    folder: Path = tmp_path_factory.mktemp("public")
+    with public_site(folder, project_config, transport=relay(smtp.port)) as served:
+        yield served
+
+
+def subscribe(url: str, email: str, **fields: Any) -> httpx.Response:
+    """Fill in and send the subscription form in a fresh browser session."""
+    with httpx.Client(base_url=url) as client:
+        token = csrf_of(client.get("/abonnement").text)
+        form = {"csrf_token": token, "email": email, "lists": ["lettre"], **fields}
+        response = client.post("/abonnement", data=form)
+        if response.status_code == 303:
+            return client.get(response.headers["location"])
+        return response
+
+
+def confirmation_for(smtp: SmtpTestServer, email: str) -> str:
+    """The link of the last confirmation email sent to ``email``."""
+    for received in reversed(smtp.messages):
+        if email in received.recipients:
+            message: EmailMessage = received.parsed()
+            body = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+            found = CONFIRM_LINK.search(body)
+            assert found, body
+            return found.group(1)
+    raise AssertionError(f"no email to {email}")
+
+
+def subscriber(app: App, email: str) -> Subscriber | None:
+    with app.database.session() as session:
+        found = app.subscriber_store(session).find(email)
+        if found is not None:
+            found.subscriptions, found.theme_rows  # noqa: B018 (load before the session ends)
+            session.expunge(found)
+        return found
+
+
+def statuses(app: App, email: str) -> dict[str, str]:
+    found = subscriber(app, email)
+    return {s.list_key: s.status for s in found.subscriptions} if found else {}
+
+
+def add_active(
+    app: App, email: str, lists: tuple[str, ...] = ("lettre", "reaap"), **details: str
+) -> None:
+    person = Details(**{"first_name": "Awa"} | details)
+    with app.database.session() as session:
+        app.subscriber_store(session).admin_add(email, person, lists,
+                                                Consent("admin", "2026-01", "tests"))  # fmt: skip
+
+
+def token_for(app: App, purpose: str, email: str, lists: tuple[str, ...] = ()) -> str:
+    found = subscriber(app, email)
+    assert found is not None
+    return app.tokens().issue(purpose, found, lists)
+
+
+def test_subscribing_answers_the_same_whatever_the_address(
+    site: tuple[str, App], smtp: SmtpTestServer
+) -> None:
+    """The form leads to the same « vérifiez votre boîte » page for a new address, a pending
+    one and an active subscriber; only the first two get a confirmation email, whose link
+    points at this site; nothing is active before the click."""
+    url, app = site
+    add_active(app, "deja@exemple.fr")
+    before = len(smtp.messages)
+    emails = ("nouvelle@exemple.fr", "nouvelle@exemple.fr", "deja@exemple.fr")
+    pages = [subscribe(url, email, themes=["education"], first_name="Léa") for email in emails]
+    texts = {re.sub(r"csrf_token\" value=\"[^\"]+", "", page.text) for page in pages}
+    assert len(texts) == 1 and "Vérifiez votre boîte de réception" in pages[0].text
+    assert [m.recipients for m in smtp.messages[before:]] == [("nouvelle@exemple.fr",)] * 2
+    assert confirmation_for(smtp, "nouvelle@exemple.fr").startswith(f"{url}/abonnement/confirmer/")
+    assert statuses(app, "nouvelle@exemple.fr") == {"lettre": "pending"}
+    refused = subscribe(url, "pas-une-adresse", first_name=INJECTION, organisation=INJECTION,
+                        function=INJECTION, commune=INJECTION, department=INJECTION)  # fmt: skip
+    assert refused.status_code == 400 and "Adresse électronique invalide" in refused.text
+    assert "<script" not in refused.text and "<img" not in refused.text
+    assert refused.text.count("&lt;script&gt;") >= 4  # typed values come back, escaped
+
+
+def test_confirmation_page_asks_then_the_button_confirms(
+    site: tuple[str, App], smtp: SmtpTestServer
+) -> None:
+    """Opening the confirmation link (as a mail scanner would) activates nothing; its
+    button does, records the consent, and leads to the preferences page."""
+    url, app = site
+    subscribe(url, "clic@exemple.fr", lists=["lettre", "reaap"])
+    link = confirmation_for(smtp, "clic@exemple.fr")
+    with httpx.Client() as browser:
+        page = browser.get(link)
+        assert page.status_code == 200 and "Je confirme mon abonnement" in page.text
+        assert set(statuses(app, "clic@exemple.fr").values()) == {"pending"}
+        done = browser.post(link, data={"csrf_token": csrf_of(page.text)})
+        assert done.status_code == 303 and done.headers["location"].startswith("/preferences/")
+        preferences = browser.get(f"{url}{done.headers['location']}")
+        assert "Abonnement confirmé" in preferences.text and "clic@exemple.fr" in preferences.text
+    assert statuses(app, "clic@exemple.fr") == {"lettre": "active", "reaap": "active"}
+    with app.database.session() as session:
+        consents = session.query(ConsentRecord).filter_by(how="form").count()
+        assert consents >= 2
+    assert httpx.get(link + "x").text.count(NEUTRAL) == 1
+
+
+def test_preferences_change_lists_themes_and_format(site: tuple[str, App]) -> None:
+    """The preferences page, reached with the emailed token and no login, changes lists,
+    themes and format; ticking a list again subscribes with a fresh consent; the name
+    typed by the person is shown escaped."""
+    url, app = site
+    add_active(app, "prefs@exemple.fr", first_name=INJECTION, last_name=INJECTION,
+               organisation=INJECTION, function=INJECTION, commune=INJECTION)  # fmt: skip
+    page = f"/preferences/{token_for(app, 'preferences', 'prefs@exemple.fr')}"
+    with httpx.Client(base_url=url) as browser:
+        form = browser.get(page)
+        assert form.status_code == 200 and "prefs@exemple.fr" in form.text
+        assert "<script" not in form.text and form.text.count("&lt;script&gt;") == 2
+        choices = {"lists": ["clas"], "themes": ["habitat", "emploi"], "format": "text"}
+        saved = browser.post(page, data={"csrf_token": csrf_of(form.text), **choices})
+        assert saved.status_code == 303
+        assert "Vos préférences sont enregistrées." in browser.get(page).text
+    found = subscriber(app, "prefs@exemple.fr")
+    assert found is not None and found.format == "text"
+    assert sorted(found.themes) == ["emploi", "habitat"]
+    assert statuses(app, "prefs@exemple.fr") == {
+        "clas": "active", "lettre": "unsubscribed", "reaap": "unsubscribed"}  # fmt: skip
+
+
+def test_unsubscribe_link_get_then_post(site: tuple[str, App]) -> None:
+    """GET on the unsubscribe link only asks; the page's button leaves the list the email
+    came from, answering 200 without redirect."""
+    url, app = site
+    add_active(app, "bouton@exemple.fr")
+    link = f"{url}/desabonnement/{token_for(app, 'unsubscribe', 'bouton@exemple.fr', ('reaap',))}"
+    page = httpx.get(link)
+    assert page.status_code == 200 and "Me désabonner" in page.text
+    assert "Lettre du Réaap" in page.text
+    assert statuses(app, "bouton@exemple.fr") == {"lettre": "active", "reaap": "active"}
+    done = httpx.post(link, data={"confirmer": "oui"})
+    assert done.status_code == 200 and "Désabonnement enregistré" in done.text
+    assert statuses(app, "bouton@exemple.fr") == {"lettre": "active", "reaap": "unsubscribed"}
+
+
+def test_one_click_unsubscribe_rfc_8058(site: tuple[str, App]) -> None:
+    """The one-click POST works with form-data or urlencoded bodies and no cookie, answers
+    200 without redirect and sets no cookie; it suppresses the address for that list; an
+    empty POST changes nothing."""
+    url, app = site
+    for email, multipart in (("urlenc@exemple.fr", False), ("multi@exemple.fr", True)):
+        add_active(app, email, ("lettre",))
+        link = f"{url}/desabonnement/{token_for(app, 'unsubscribe', email, ('lettre',))}"
+        assert httpx.post(link).status_code == 400
+        assert statuses(app, email) == {"lettre": "active"}
+        body = ({"files": {"List-Unsubscribe": (None, "One-Click")}} if multipart
+                else {"data": {"List-Unsubscribe": "One-Click"}})  # fmt: skip
+        response = httpx.post(link, **body)  # type: ignore[arg-type]
+        assert response.status_code == 200, response.text
+        assert "set-cookie" not in response.headers and "location" not in response.headers
+        assert statuses(app, email) == {"lettre": "unsubscribed"}
+        found = subscriber(app, email)
+        with app.database.session() as session:
+            assert found is not None and is_suppressed(session, found.email_hash, "lettre")
+
+
+def test_bad_links_get_one_neutral_page(site: tuple[str, App]) -> None:
+    """A tampered, forged (wrong key), foreign-purpose or someone else's token, and the
+    link of an erased person, all get the same neutral page (400) and change nothing; a
+    forged one-click POST is refused the same way."""
+    url, app = site
+    add_active(app, "victime@exemple.fr")
+    add_active(app, "autre@exemple.fr")
+    victim = subscriber(app, "victime@exemple.fr")
+    assert victim is not None
+    good = token_for(app, "unsubscribe", "victime@exemple.fr")
+    forged = URLSafeTimedSerializer(b"x" * 40, salt="lettre.unsubscribe").dumps(
+        {"s": victim.id, "b": victim.email_hash[:16], "l": []})  # fmt: skip
+    other = subscriber(app, "autre@exemple.fr")
+    assert other is not None
+    foreign = app.tokens().issue("preferences", _Ref(victim.id, other.email_hash))
+    bad = [
+        f"/desabonnement/{good[:-2]}xy",
+        f"/desabonnement/{forged}",
+        f"/desabonnement/{token_for(app, 'preferences', 'victime@exemple.fr')}",
+        f"/preferences/{good}",
+        f"/preferences/{foreign}",
+        f"/abonnement/confirmer/{good}",
+        f"/preferences/{'a' * 2000}",
+    ]
+    with httpx.Client(base_url=url) as client:
+        for path in bad:
+            page = client.get(path)
+            assert page.status_code == 400 and NEUTRAL in page.text, path
+        for path in bad[:3]:
+            refused = client.post(path, data={"List-Unsubscribe": "One-Click"})
+            assert refused.status_code == 400 and NEUTRAL in refused.text, path
+        form = client.get(f"/preferences/{token_for(app, 'preferences', 'autre@exemple.fr')}")
+        stolen = client.post(f"/preferences/{foreign}",
+                             data={"csrf_token": csrf_of(form.text), "format": "text"})  # fmt: skip
+        assert stolen.status_code == 400
+    assert statuses(app, "victime@exemple.fr") == {"lettre": "active", "reaap": "active"}
+    assert subscriber(app, "autre@exemple.fr").format == "html"  # type: ignore[union-attr]
+
+
+class _Ref:
+    """A token for one subscriber id bound to another person's address."""
+
+    def __init__(self, id: int, email_hash: str) -> None:
+        self.id, self.email_hash = id, email_hash
+
+
+def test_download_and_erase_my_data(site: tuple[str, App]) -> None:
+    """« Télécharger mes données » is a JSON attachment of everything stored; erasure asks
+    for confirmation, deletes the person, and their links then get the neutral page."""
+    url, app = site
+    add_active(app, "rgpd@exemple.fr")
+    page = f"/preferences/{token_for(app, 'preferences', 'rgpd@exemple.fr')}"
+    with httpx.Client(base_url=url) as browser:
+        download = browser.get(f"{page}/donnees")
+        assert download.headers["content-disposition"].startswith("attachment;")
+        data = download.json()
+        assert data["adresse"] == "rgpd@exemple.fr" and data["prenom"] == "Awa"
+        assert {a["liste"] for a in data["abonnements"]} == {"lettre", "reaap"}
+        confirm = browser.get(f"{page}/effacer")
+        assert "Je veux effacer définitivement mes données" in confirm.text
+        token = csrf_of(confirm.text)
+        assert browser.post(f"{page}/effacer", data={"csrf_token": token}).status_code == 400
+        assert subscriber(app, "rgpd@exemple.fr") is not None
+        erased = browser.post(f"{page}/effacer", data={"csrf_token": token, "confirmer": "oui"})
+        assert erased.status_code == 200 and "Données effacées" in erased.text
+        assert NEUTRAL in browser.get(page).text
+    assert subscriber(app, "rgpd@exemple.fr") is None
+
+
+def test_subscriber_forms_need_the_csrf_token(site: tuple[str, App]) -> None:
+    """The subscription, confirmation, preferences and erasure forms need the session's CSRF
+    token (the one-click unsubscribe alone does without)."""
+    url, app = site
+    add_active(app, "csrf@exemple.fr")
+    page = f"/preferences/{token_for(app, 'preferences', 'csrf@exemple.fr')}"
+    for path, data in (("/abonnement", {"email": "x@exemple.fr", "lists": "lettre"}),
+                       (page, {"format": "text"}), (f"{page}/tout", {}),
+                       (f"{page}/effacer", {"confirmer": "oui"})):  # fmt: skip
+        assert httpx.post(f"{url}{path}", data=data).status_code == 403, path
+    assert statuses(app, "csrf@exemple.fr") == {"lettre": "active", "reaap": "active"}
+
+
+def test_home_archive_web_version_and_feed(site: tuple[str, App]) -> None:
+    """The home page links to subscribing, the archive and the editors' area; the archive
+    lists sent editions only; the web version is the email's rendering with neutral
+    links (no one's token) under its own CSP; the Atom feed lists it."""
+    url, app = site
+    with app.database.session() as session:
+        store = EditionStore(session)
+        newsletter = app.settings.newsletter("reaap")
+        sent = assemble(store, "reaap", newsletter, "Europe/Paris", day=date(2026, 10, 6))
+        store.approve(sent)
+        store.start_sending(sent)
+        store.mark_sent(sent, datetime(2026, 10, 6, 7, tzinfo=UTC))
+        draft = assemble(store, "reaap", newsletter, "Europe/Paris", day=date(2026, 12, 8))
+        number, draft_number = sent.number, draft.number
+        expected = archive_page(render(app, session, sent), url, "reaap", number)[0]
+    home = httpx.get(url).text
+    for link in ('href="/abonnement"', 'href="/archives/"', 'href="/editeurs/"'):
+        assert link in home
+    assert newsletter.title in httpx.get(f"{url}/archives/").text
+    listing = httpx.get(f"{url}/archives/reaap/").text
+    assert f'href="/archives/reaap/{number}/"' in listing
+    assert f"/archives/reaap/{draft_number}/" not in listing
+    web = httpx.get(f"{url}/archives/reaap/{number}/")
+    assert web.status_code == 200 and web.text == expected
+    assert web.headers["content-security-policy"] == ARCHIVE_CSP
+    assert f"{url}/abonnement" in web.text and "/desabonnement/" not in web.text
+    assert httpx.get(f"{url}/archives/reaap/{draft_number}/").status_code == 404
+    assert httpx.get(f"{url}/archives/inconnue/").status_code == 404
+    feed = httpx.get(f"{url}/archives/reaap/feed.atom")
+    assert feed.headers["content-type"].startswith("application/atom+xml")
+    entries = ET.fromstring(feed.text).findall("{http://www.w3.org/2005/Atom}entry")
+    assert [e.findtext("{http://www.w3.org/2005/Atom}id") for e in entries] == [
+        f"{url}/archives/reaap/{number}/"]  # fmt: skip
+    assert SESSION_COOKIE not in httpx.get(f"{url}/archives/reaap/").headers.get("set-cookie", "")
