@@ -349,7 +349,7 @@ class DispatchSettings(Section):
     lease_seconds: Annotated[int, Field(ge=5)] = 60
     bounce_domain: str = ""
     feedback_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]+$")] = "lettre"
-    list_id_domain: str = "lettre.professionbanlieue.org"
+    list_id_domain: str = "professionbanlieue.org"
     dkim: DkimSettings = DkimSettings()
 
     @model_validator(mode="after")

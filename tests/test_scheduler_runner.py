@@ -147,8 +147,8 @@ def test_demo_runs_the_scheduler_accelerated(config: Path) -> None:
         assert f"job={job} " in result.stderr, result.stderr
     assert "outcome=error" not in result.stderr
     assert "assemblé" in result.stderr and "éditeur(s) prévenu(s)" in result.stderr
-    notices = list((config.parent / "var" / "outbox" / "new").iterdir())
-    assert notices
-    for notice in notices:
-        message = email.message_from_bytes(notice.read_bytes(), policy=email.policy.default)
-        assert message["Subject"].startswith("Brouillon prêt : ")
+    outbox = (config.parent / "var" / "outbox" / "new").iterdir()
+    messages = [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+                for path in outbox]  # fmt: skip
+    notices = [m for m in messages if str(m["Subject"]).startswith("Brouillon prêt : ")]
+    assert notices  # beside the Réaap issue the demo itself sent

@@ -22,10 +22,12 @@ from newsletter.cli.content import fetch_with_progress, print_fetch_summary
 from newsletter.cli.context import Context, pass_context
 from newsletter.cli.editions import edition_folder, print_written, write_rendered
 from newsletter.cli.scheduler import accelerated
+from newsletter.cli.sending import send_with_progress
 from newsletter.cli.web import run_server
 from newsletter.content.editorial import import_file
 from newsletter.content.kinds import ITEM_KINDS
 from newsletter.content.models import Item
+from newsletter.demo.audience import import_sample_audience
 from newsletter.demo.feed_server import serve_samples
 from newsletter.demo.samples import load_sample_text
 from newsletter.demo.secrets import DEMO_PASSWORD, demo_environ
@@ -83,7 +85,7 @@ def demo(ctx: Context, seconds: int, then_serve: bool) -> None:
             f"Saisie éditoriale ({EDITORIAL_SAMPLE.name}) : {saved.new} nouveaux éléments."
         )
         _print_gathered(ctx)
-        _editions(ctx, today)
+        _send(ctx, _editions(ctx, today)[-1:])  # the Réaap issue; the Lettre awaits review
         if seconds:
             accelerated(ctx, seconds)  # the sample feeds are still served
     _print_web_steps(ctx, _demo_editor(ctx))
@@ -121,9 +123,10 @@ DEMO_EDITIONS = {
 }
 
 
-def _editions(ctx: Context, today: date) -> None:
-    """Assemble a Lettre and a Réaap issue for today and render them to files."""
+def _editions(ctx: Context, today: date) -> list[int]:
+    """Assemble a Lettre and a Réaap issue for today, render them to files; their ids."""
     app = ctx.app
+    made_ids = []
     zone = app.settings.organisation.timezone
     for name, texts in DEMO_EDITIONS.items():
         newsletter = app.settings.newsletter(name)
@@ -134,11 +137,37 @@ def _editions(ctx: Context, today: date) -> None:
             rendered, written = write_rendered(app, session, made, edition_folder(app, made))
             sections = len(rendered.section_sizes)
             summary = f"édition {made.id} : {len(made.entries)} éléments en {sections} rubriques"
+            made_ids.append(made.id)
         ctx.console.rule(f"{newsletter.title} — {summary}")
         print_written(ctx, rendered, written)
     ctx.console.print(
         "Ouvrir index.html dans un navigateur ; relire avec `newsletter edition show ID`."
     )
+    return made_ids
+
+
+def _send(ctx: Context, edition_ids: list[int]) -> None:
+    """Import the sample audience, approve the editions and send them (to the outbox).
+
+    The demo sends the Réaap issue and leaves the Lettre as a draft, for the editors' pages.
+    """
+    app = ctx.app
+    counts = import_sample_audience(app)
+    ctx.console.rule("Envoi")
+    ctx.console.print(
+        "Abonnés d'exemple importés : "
+        + ", ".join(f"{count} sur la liste {key}" for key, count in counts.items())
+    )
+    with app.database.session() as session:
+        store = EditionStore(session)
+        for edition_id in edition_ids:
+            store.approve(store.get(edition_id))
+    for edition_id in edition_ids:
+        report = send_with_progress(ctx, edition_id, wait=0.0)
+        ctx.console.print(f"Édition {edition_id} — {report.describe()}.", markup=False)
+    outbox = app.settings.base_dir / app.settings.transport.maildir_path / "new"
+    if app.settings.transport.kind == "maildir":
+        ctx.console.print(f"Messages déposés dans {outbox}", markup=False, soft_wrap=True)
 
 
 def _print_gathered(ctx: Context) -> None:

@@ -17,7 +17,7 @@ from newsletter import sending
 from newsletter.cli.context import Context, pass_context
 from newsletter.cli.editions import edition
 from newsletter.dispatch.ledger import STATUSES
-from newsletter.dispatch.sender import counts_text
+from newsletter.dispatch.sender import Report, counts_text
 from newsletter.editions.lifecycle import STATES
 
 
@@ -52,31 +52,38 @@ def send(
         sent = sending.send_test(app, edition_id, list(test_to))
         click.echo(f"Envoi d'essai de l'édition {edition_id} à : {', '.join(sent)}.")
         return
-    found, counts = sending.status(app, edition_id)
+    found, _ = sending.status(app, edition_id)
     if found.state == "paused" and not resume:
         raise click.UsageError(f"l'édition {edition_id} est en pause : ajoutez --resume")
-    total = sum(counts.values())
+    report = send_with_progress(ctx, edition_id, workers, 0.0 if no_wait else None)
+    ctx.console.print(f"Édition {edition_id} — {report.describe()}.", markup=False)
+    if report.state == "paused":
+        raise click.exceptions.Exit(1)
+
+
+def send_with_progress(
+    ctx: Context, edition_id: int, workers: int | None = None, wait: float | None = None
+) -> Report:
+    """Send an edition with a progress bar: sent / deferred / failed / skipped, rate, ETA."""
+    app = ctx.ready_app()
+    _, counts = sending.status(app, edition_id)
     columns = (
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[detail]}"),
-        MofNCompleteColumn(), TimeElapsedColumn(),
-        TimeRemainingColumn(),
+        MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
     )  # fmt: skip
     with Progress(*columns, console=ctx.console, transient=False) as progress:
-        task = progress.add_task(f"Édition {edition_id}", total=total or 1, detail="")
+        task = progress.add_task(f"Édition {edition_id}", total=sum(counts.values()) or 1,
+                                 detail="")  # fmt: skip
 
         def show(now_counts: dict[str, int]) -> None:
             done = sum(now_counts[s] for s in ("sent", "failed", "skipped"))
             progress.update(task, completed=done, total=sum(now_counts.values()),
                             detail=counts_text(now_counts))  # fmt: skip
 
-        report = sending.send_edition(
-            app, edition_id, processes=workers, on_progress=show,
-            wait_deferred=0.0 if no_wait else None,
-        )  # fmt: skip
+        report = sending.send_edition(app, edition_id, processes=workers, on_progress=show,
+                                      wait_deferred=wait)  # fmt: skip
         show(report.counts)
-    ctx.console.print(f"Édition {edition_id} — {report.describe()}.", markup=False)
-    if report.state == "paused":
-        raise click.exceptions.Exit(1)
+    return report
 
 
 @edition.command()
