@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from newsletter.db import Database, utcnow
@@ -50,12 +51,20 @@ class Outcome:
     recipient_refused: bool = False
 
 
+Executor = Session | Connection  # the hot paths of a send use a plain connection
+
+
+def dialect(executor: Executor) -> str:
+    bind = executor.get_bind() if isinstance(executor, Session) else executor
+    return bind.dialect.name
+
+
 def among(
-    column: sa.ColumnElement[int], ids: Sequence[int], session: Session
+    column: sa.ColumnElement[int], ids: Sequence[int], session: Executor
 ) -> sa.ColumnElement[bool]:
     """``column IN ids``; on PostgreSQL as ``= ANY(array)``: one parameter instead of
     hundreds, which the driver would otherwise parse one by one on every claim."""
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect(session) == "postgresql":
         return column == sa.any_(sa.literal(list(ids), ARRAY(sa.Integer)))
     return column.in_(ids)
 
@@ -65,7 +74,7 @@ def variant_key(themes: Iterable[str]) -> str:
 
 
 class LedgerStore:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Executor) -> None:
         self.session = session
 
     def frozen(self, edition_id: int) -> bool:
@@ -85,7 +94,7 @@ class LedgerStore:
             if len(batch) == CHUNK:
                 total += self._insert(batch)
         total += self._insert(batch)
-        if self.session.get_bind().dialect.name == "postgresql":
+        if dialect(self.session) == "postgresql":
             # Fresh statistics, or the planner may take the tables just filled (ledger,
             # imported subscribers) for empty ones and make every claim scan them all.
             for table in ("deliveries", "subscribers", "subscriptions", "suppression"):
@@ -336,22 +345,24 @@ class EditionLedger:
         return float(min(cap, base * 2 ** (attempts - 1)))
 
     def claim(self, limit: int, now: datetime) -> list[Task]:
-        with self.database.session() as session:
-            return LedgerStore(session).claim(
+        with self.database.engine.begin() as connection:
+            return LedgerStore(connection).claim(
                 self.edition_id, self.list_key, self.holder, now, limit, self.skip_locked
             )
 
     def record(self, outcomes: list[Outcome], now: datetime) -> None:
-        with self.database.session() as session:
+        with self.database.engine.begin() as connection:
             if self.skip_locked:
                 # PostgreSQL: do not wait for the WAL flush on each of these small commits.
                 # They stay atomic and survive a crash of this process; only a crash of the
                 # database server itself could forget the last instants of outcomes, whose
                 # messages would then be sent again, like those in flight.
-                session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
-            LedgerStore(session).record(outcomes, now, self.backoff, self.settings.max_attempts)
-            for outcome in outcomes:
-                if outcome.status == "failed" and outcome.recipient_refused:
+                connection.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
+            LedgerStore(connection).record(outcomes, now, self.backoff, self.settings.max_attempts)
+        refused = [o for o in outcomes if o.status == "failed" and o.recipient_refused]
+        if refused:
+            with self.database.session() as session:
+                for outcome in refused:
                     self.on_refused(session, outcome, now)
 
     def release(self, delivery_ids: list[int]) -> None:
