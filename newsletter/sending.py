@@ -20,6 +20,7 @@ from newsletter.app import App
 from newsletter.archive.links import edition_url, sample_values, subscriber_values
 from newsletter.db import utcnow
 from newsletter.dispatch.dkim import dkim_signer
+from newsletter.dispatch.edition_ledger import EditionLedger
 from newsletter.dispatch.message import (
     EditionHeaders,
     MessageFactory,
@@ -28,7 +29,7 @@ from newsletter.dispatch.message import (
     one_click_url,
 )
 from newsletter.dispatch.sender import Report, Sender
-from newsletter.dispatch.store import EditionLedger, LedgerStore, Outcome, Task
+from newsletter.dispatch.store import LedgerStore, Outcome, Task
 from newsletter.dispatch.worker import Job, Personal
 from newsletter.editions.models import Edition
 from newsletter.editions.store import EditionStore

@@ -32,7 +32,7 @@ POLL = 0.25  # seconds between checks of the edition's state while waiting
 
 
 class Ledger(Protocol):
-    """The recipient store a send works on (one edition); see dispatch.store.EditionLedger."""
+    """The recipient store a send works on (one edition): dispatch.edition_ledger."""
 
     def claim(self, limit: int, now: datetime) -> list[Task]: ...
     def record(self, outcomes: list[Outcome], now: datetime) -> None: ...

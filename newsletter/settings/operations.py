@@ -1,0 +1,50 @@
+"""Settings of running it: the scheduler, the web app, the demo."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+
+from newsletter.settings.base import Section
+
+
+class SchedulerSettings(Section):
+    timezone: str = "Europe/Paris"
+    fetch_every_minutes: Annotated[float, Field(gt=0)] = 60.0
+    drafts_every_minutes: Annotated[float, Field(gt=0)] = 60.0
+    send_every_minutes: Annotated[float, Field(gt=0)] = 1.0
+    bounces_every_minutes: Annotated[float, Field(gt=0)] = 15.0
+    purge_at: str = "03:30"
+    draft_days_before: Annotated[int, Field(ge=1, le=60)] = 7
+    staleness_hours: Annotated[float, Field(gt=0)] = 6.0
+    lease_seconds: Annotated[float, Field(gt=1)] = 60.0
+    misfire_grace_seconds: Annotated[int, Field(ge=1)] = 3600
+
+    @field_validator("purge_at")
+    @classmethod
+    def _time_of_day(cls, value: str) -> str:
+        if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", value):
+            raise ValueError(
+                f"heure attendue au format HH:MM, par exemple 03:30 (et non {value!r})"
+            )
+        return value
+
+
+class WebSettings(Section):
+    """The web app: editors' area, subscribers' pages, public archive, API. Its public
+    address is ``organisation.public_url`` (the links of emails start with it)."""
+
+    secure_cookies: bool = False
+    session_max_age: Annotated[int, Field(ge=300)] = 8 * 3600
+    login_max_failures: Annotated[int, Field(ge=1, le=100)] = 5
+    login_lockout_minutes: Annotated[float, Field(gt=0)] = 15.0
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    send_logs: Path = Path("var/envois")
+
+
+class DemoSettings(Section):
+    feeds_port: Annotated[int, Field(ge=1, le=65535)] = 8765
