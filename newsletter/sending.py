@@ -197,7 +197,7 @@ def _personal(
             email=task.email,
             name=task.name,
             unsubscribe_url=values.unsubscribe_url,
-            unsubscribe_mailto=f"mailto:{envelope}?subject=desabonnement",
+            unsubscribe_mailto=f"mailto:{envelope}?subject=desabonnement%20{list_key}",
             envelope_sender=envelope,
         )
         return Personal(recipient, values)

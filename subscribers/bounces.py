@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from email.header import decode_header, make_header
 
 import sqlalchemy as sa
 
@@ -23,6 +24,8 @@ from subscribers.mailboxes import Incoming
 from subscribers.models import BounceEvent, Subscriber
 from subscribers.store import SubscriberStore
 from subscribers.tokens import Tokens
+
+UNSUBSCRIBE_WORDS = ("desabonnement", "désabonnement", "unsubscribe")
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,26 @@ class BounceHandler:
                         subscriber.email if subscriber else None, matched_by, effect)
             )  # fmt: skip
         return outcomes
+
+    def unsubscribe_by_mail(
+        self, name: str, report: DeliveryReport, subject: str, now: datetime, dry_run: bool
+    ) -> Outcome | None:
+        """A message to a subscriber's signed VERP address whose subject asks to unsubscribe
+        (the List-Unsubscribe ``mailto:`` of every newsletter): that person leaves the list
+        named in the subject, or every list. None when the message is not such a request."""
+        words = subject.lower().split()
+        if not words or words[0] not in UNSUBSCRIBE_WORDS:
+            return None
+        subscriber = self._verp_subscriber(report)
+        if subscriber is None:
+            return Outcome(name, report.message_id, "unsubscribe", effect="adresse non signée")
+        lists = [key for key in words[1:2] if key in self.store.lists]
+        effect = f"désabonné de {', '.join(lists) if lists else 'toutes les listes'}"
+        if not dry_run:
+            for key in lists or [None]:
+                self.store.unsubscribe(subscriber, key, now)
+        return Outcome(name, report.message_id, "unsubscribe", subscriber.email,
+                       subscriber=subscriber.email, matched_by="verp", effect=effect)  # fmt: skip
 
     def refused(
         self, subscriber_id: int, code: int | None, reply: str, message_id: str, now: datetime
@@ -141,8 +164,13 @@ def process_messages(
     outcomes: list[Outcome] = []
     handled: list[Incoming] = []
     for incoming in messages:
-        report = read_report(email.message_from_bytes(incoming.raw), incoming.raw)
-        outcomes += handler.handle(incoming.name, report, now, dry_run)
+        message = email.message_from_bytes(incoming.raw)
+        report = read_report(message, incoming.raw)
+        request = None
+        if report.kind == "ignored":
+            subject = str(make_header(decode_header(message.get("Subject", ""))))
+            request = handler.unsubscribe_by_mail(incoming.name, report, subject, now, dry_run)
+        outcomes += [request] if request else handler.handle(incoming.name, report, now, dry_run)
         handled.append(incoming)
     return outcomes, handled
 

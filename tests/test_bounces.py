@@ -204,3 +204,23 @@ def test_person_with_verp_but_erased_is_matched_to_nobody(app: App, people: dict
         store.create(parse_address("autre@exemple.fr"), Details(), NOW)
     [outcome] = run(app, sample("orange_550_user_unknown.eml", verp))
     assert outcome.subscriber is None
+
+
+def unsubscribe_mail(to: str, subject: str) -> bytes:
+    return (f"From: jean.martin@orange.fr\r\nTo: {to}\r\nSubject: {subject}\r\n"
+            "Message-ID: <u1@orange.fr>\r\n\r\n\r\n").encode()  # fmt: skip
+
+
+def test_list_unsubscribe_mailto_unsubscribes(app: App, people: dict[str, str]) -> None:
+    """A mail to the signed VERP address with the List-Unsubscribe subject leaves the list;
+    the same subject to an unsigned address changes nothing."""
+    verp = people["jean.martin@orange.fr"]
+    [forged] = run(app, unsubscribe_mail("bounces+1-aaaaaaaaaaaaaaaa@lettre.professionbanlieue.org",
+                                         "desabonnement lettre"))  # fmt: skip
+    assert forged.effect == "adresse non signée"
+    with app.database.session() as session:
+        assert count_audience(session, "lettre") == 4
+    [outcome] = run(app, unsubscribe_mail(verp, "desabonnement lettre"))
+    assert (outcome.kind, outcome.subscriber) == ("unsubscribe", "jean.martin@orange.fr")
+    with app.database.session() as session:
+        assert count_audience(session, "lettre") == 3
