@@ -21,8 +21,6 @@ from newsletter.dispatch.message import (
     MessageFactory,
     Recipient,
     feedback_id,
-    parse_verp,
-    verp_address,
 )
 from newsletter.errors import ConfigError
 from newsletter.settings import DkimSettings
@@ -56,7 +54,7 @@ def recipient(key: str = "r7", **changes: str) -> Recipient:
         "name": "Hélène Dupont",
         "unsubscribe_url": f"https://lettre.professionbanlieue.org/u/TOKEN{key}",
         "unsubscribe_mailto": f"mailto:desabonnement+TOKEN{key}@professionbanlieue.org",
-        "envelope_sender": verp_address(f"TOKEN{key}", "professionbanlieue.org"),
+        "envelope_sender": f"bounces+{key}-signature@professionbanlieue.org",
     }
     return Recipient(key, **{**values, **changes})
 
@@ -224,50 +222,6 @@ def test_boundary_inside_content_cannot_break_the_structure() -> None:
     parts = list(parse(made.build(recipient(), html, TEXT)).iter_parts())
     assert len(parts) == 2
     assert content(parts[1]) == html
-
-
-def test_verp_address_round_trip() -> None:
-    """The envelope sender bounces+TOKEN@domain gives TOKEN back; other addresses give None;
-    a token that would make the local part exceed 64 octets is refused."""
-    address = verp_address("AbC-12_x.y=", "bounces.example.org")
-    assert address == "bounces+AbC-12_x.y=@bounces.example.org"
-    assert parse_verp(f"<{address}>") == "AbC-12_x.y="
-    assert parse_verp("Bounces+tok@example.org") == "tok"
-    assert parse_verp("lettre@example.org") is None
-    assert parse_verp("bounces+@example.org") is None
-    with pytest.raises(ValueError):
-        verp_address("x" * 57, "example.org")
-    with pytest.raises(ValueError):
-        verp_address("a@b", "example.org")
-
-
-@pytest.mark.parametrize(
-    "changes",
-    [
-        {"email": "a@example.org\r\nBcc: victim@example.org"},
-        {"email": "not-an-address"},
-        {"unsubscribe_url": "http://lettre.example.org/u/T"},
-        {"unsubscribe_mailto": "https://x.example.org/"},
-    ],
-)
-def test_recipient_values_cannot_inject_headers(changes: dict[str, str]) -> None:
-    """A recipient value with CR/LF, no @, or a non-https one-click URL is refused."""
-    with pytest.raises(ValueError):
-        recipient(**changes)
-
-
-@pytest.mark.parametrize(
-    "changes",
-    [
-        {"reply_to": "a@example.org\r\nBcc: victim@example.org"},
-        {"list_id": "lettre example"},
-        {"sender_address": "lettre"},
-    ],
-)
-def test_edition_values_cannot_inject_headers(changes: dict[str, str]) -> None:
-    """Edition-level addresses and ids with line breaks, spaces or no @ are refused."""
-    with pytest.raises(ValueError):
-        factory(**changes)
 
 
 def _rsa_key() -> tuple[bytes, bytes]:

@@ -18,6 +18,7 @@ from subscribers.mailer import MailError
 from subscribers.models import ConsentRecord
 from subscribers.optin import Request
 from subscribers.tokens import InvalidToken
+from tests.dispatching import relay
 from tests.smtp_server import SmtpTestServer, free_port
 
 NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
@@ -27,12 +28,6 @@ MARIE = Request(
     Details(first_name="Marie", last_name="Dupont", profile="elu", commune="Bobigny",
             department="93", themes=("education",)),
 )  # fmt: skip
-
-
-def relay(port: int, timeout: float = 5) -> dict[str, object]:
-    """Transport settings handing messages to a local SMTP server."""
-    smtp = {"host": "127.0.0.1", "port": port, "security": "none", "timeout": timeout}
-    return {"kind": "smtp", "smtp": smtp}
 
 
 class Sink:

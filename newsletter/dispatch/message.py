@@ -8,7 +8,8 @@ MIME part headers once. ``build(recipient, html, text)`` then only encodes what 
 
 The result is an RFC 5322 message with CRLF line endings; the HTML and text bodies are UTF-8,
 sent as ``8bit`` when every line fits in 998 octets and as quoted-printable otherwise. The
-envelope sender is a VERP address (``verp_address``) so that a bounce names its recipient.
+envelope sender (``Recipient.envelope_sender``) is the subscriber's signed VERP address
+(``subscribers.tokens``), so that a bounce names its recipient.
 """
 
 from __future__ import annotations
@@ -26,9 +27,7 @@ from newsletter.db import utcnow
 from newsletter.dispatch.headers import field, mailbox, phrase, unstructured
 
 MAX_OCTETS = 998  # RFC 5322 §2.1.1: a line MUST be at most 998 octets, CRLF excluded
-VERP_PREFIX = "bounces+"
 _KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_VERP_TOKEN = re.compile(r"[A-Za-z0-9_=-]+(?:\.[A-Za-z0-9_=-]+)*")
 _MAX_URL = 900
 # RFC 8058: the one-click unsubscribe URL is HTTPS; plain HTTP only on this machine (trials).
 _LOOPBACK = ("http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/")
@@ -120,22 +119,6 @@ def _check_single_token(owner: str, *values: str) -> None:
 def feedback_id(edition_id: int, list_key: str, sender: str) -> str:
     """``campaign:list:type:sender`` (the order mailbox providers read); nothing personal."""
     return f"e{edition_id}:{list_key}:newsletter:{sender}"
-
-
-def verp_address(token: str, domain: str) -> str:
-    """The envelope sender ``bounces+TOKEN@DOMAIN`` that brings a bounce back with TOKEN."""
-    if not _VERP_TOKEN.fullmatch(token) or len(VERP_PREFIX) + len(token) > 64:
-        raise ValueError(f"VERP token {token!r}: at most 56 characters among A-Z a-z 0-9 _ = - .")
-    return f"{VERP_PREFIX}{token}@{domain}"
-
-
-def parse_verp(address: str) -> str | None:
-    """The token of a VERP address (``<bounces+TOKEN@domain>``), or None for any other."""
-    local, at, _domain = address.strip().strip("<>").rpartition("@")
-    if not at or local[: len(VERP_PREFIX)].lower() != VERP_PREFIX:
-        return None
-    token = local[len(VERP_PREFIX) :]
-    return token if _VERP_TOKEN.fullmatch(token) else None
 
 
 class MessageFactory:
