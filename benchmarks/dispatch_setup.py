@@ -7,13 +7,19 @@ from contextlib import ExitStack
 from datetime import date, timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from newsletter.app import App, build
+from newsletter.archive.links import sample_values
 from newsletter.content.editorial import import_file
 from newsletter.db import utcnow
 from newsletter.demo.feed_server import serve_samples
+from newsletter.dispatch.ledger import Delivery
+from newsletter.dispatch.message import MessageFactory, Recipient
 from newsletter.editions.assembly import assemble
 from newsletter.editions.store import EditionStore
 from newsletter.editions.views import edition_view
+from newsletter.sending import headers, preview
 from newsletter.settings import validate_settings
 from newsletter.sources.pipeline import gather
 from subscribers.addresses import parse_address
@@ -23,12 +29,14 @@ from subscribers.details import Details
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_HTML = 40_000
 THEMES = ((), ("education",), ("habitat", "emploi"), ("participation",))
+SAMPLE_VERP = "bounces+1-0123456789abcdef0123@lettre.exemple.fr"  # as long as a real one
+SAMPLE_MAILTO = f"mailto:{SAMPLE_VERP}?subject=desabonnement%20lettre"
 
 
 def prepare(
     stack: ExitStack, recipients: int, url: str, port: int, processes: int, connections: int
-) -> tuple[App, int, int]:
-    """The wired app, an approved edition of about 40 KB of HTML, and its message size."""
+) -> tuple[App, int]:
+    """The wired app and an approved edition of about 40 KB of HTML (the full variant)."""
     today = date.today()
     server = stack.enter_context(serve_samples(today))
     data = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
@@ -45,7 +53,7 @@ def prepare(
     gather(app.settings, app.database)
     import_file(app.database, app.settings, ROOT / "newsletter/demo/data/editorial.csv")
     _subscribe(app, recipients)
-    return app, *_edition(app, today + timedelta(days=1))
+    return app, _edition(app, today + timedelta(days=1))
 
 
 def _subscribe(app: App, count: int) -> None:
@@ -65,7 +73,7 @@ def _subscribe(app: App, count: int) -> None:
             store.bulk_create(people, hashes, "lettre", consent, now)
 
 
-def _edition(app: App, day: date) -> tuple[int, int]:
+def _edition(app: App, day: date) -> int:
     """Assemble the Lettre, drop items until its HTML is about 40 KB, approve it."""
     newsletter = app.settings.newsletter("lettre")
     with app.database.session() as session:
@@ -79,5 +87,28 @@ def _edition(app: App, day: date) -> tuple[int, int]:
             store.drop_item(made, made.entries[-1].item_id)
             session.flush()
         store.approve(made)
-        size = len(rendered.html.encode()) + len(rendered.text.encode()) + 1500  # + headers
-        return made.id, size
+        return made.id
+
+
+def mean_message_size(app: App, edition_id: int) -> int:
+    """Octets of the messages the edition's recipients get, on average: each (variant,
+    format) built once through the send path's factory, weighted by its recipients."""
+    with app.database.session() as session:
+        edition = EditionStore(session).get(edition_id)
+        groups = session.execute(
+            sa.select(Delivery.variant, Delivery.format, sa.func.count())
+            .where(Delivery.edition_id == edition_id)
+            .group_by(Delivery.variant, Delivery.format)
+        ).all()
+        total = octets = 0
+        for variant, format_, count in groups:
+            sample = preview(app, session, edition, frozenset(filter(None, variant.split(","))))
+            factory = MessageFactory(headers(app, edition, sample.rendered), b"benchmark")
+            values = sample_values(app.settings.organisation.public_url, edition.newsletter,
+                                   edition.number)  # fmt: skip
+            person = Recipient("r1", "lecteur000001@commune1.exemple.fr", "Dominique Lecteur 1",
+                               values.unsubscribe_url, SAMPLE_MAILTO, SAMPLE_VERP)  # fmt: skip
+            bodies = factory.bodies(sample.rendered, text_only=format_ == "text")
+            octets += count * len(factory.compose(person, bodies, values))
+            total += count
+        return octets // max(total, 1)

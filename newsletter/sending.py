@@ -158,7 +158,10 @@ def _job(app: App, edition: Edition, renderings: dict[tuple[str, str], Rendered]
     )
     return Job(
         factory=factory,
-        renderings=renderings,
+        bodies={
+            (variant, format_): factory.bodies(rendered, text_only=format_ == "text")
+            for (variant, format_), rendered in renderings.items()
+        },
         personal=_personal(
             app.tokens(),
             settings.organisation.public_url,

@@ -1,10 +1,12 @@
 """Per-recipient messages as bytes, assembled from parts prepared once per edition.
 
-``MessageFactory`` is built once per (edition, variant) from the edition's values; it
-encodes the header fields that are the same for everyone (From, Subject, List-Id…) and the
-MIME part headers once. ``build(recipient, html, text)`` then only encodes what is personal
-(Message-ID, Date, To, List-Unsubscribe, the personalised bodies) and joins byte strings: no
-``email.message`` object is built or serialised per recipient (see benchmarks/bench_message.py).
+``MessageFactory`` is built once per edition from the edition's values; it encodes the
+header fields that are the same for everyone (From, Subject, List-Id…) once. The send path
+prepares each variant's bodies once (``bodies()``, see dispatch.bodies); ``compose(recipient,
+bodies, values)`` then only encodes what is personal (Message-ID, Date, To, List-Unsubscribe,
+the personal values in the bodies) and joins byte strings: no ``email.message`` object is
+built or serialised per recipient (see benchmarks/bench_message.py). ``build(recipient,
+html, text)`` does the same from finished texts (test sends, preview files).
 
 The result is an RFC 5322 message with CRLF line endings; the HTML and text bodies are UTF-8,
 sent as ``8bit`` when every line fits in 998 octets and as quoted-printable otherwise. The
@@ -14,7 +16,6 @@ envelope sender (``Recipient.envelope_sender``) is the subscriber's signed VERP 
 
 from __future__ import annotations
 
-import binascii
 import hashlib
 import hmac
 import re
@@ -24,9 +25,11 @@ from datetime import datetime
 from email.utils import format_datetime
 
 from newsletter.db import utcnow
+from newsletter.dispatch.bodies import Bodies, Part, encode_part
 from newsletter.dispatch.headers import field, mailbox, phrase, unstructured
+from newsletter.rendering.personalise import PersonalValues
+from newsletter.rendering.renderer import Rendered
 
-MAX_OCTETS = 998  # RFC 5322 §2.1.1: a line MUST be at most 998 octets, CRLF excluded
 _KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _MAX_URL = 900
 # RFC 8058: the one-click unsubscribe URL is HTTPS; plain HTTP only on this machine (trials).
@@ -174,7 +177,24 @@ class MessageFactory:
         return f"<e{self.edition.id}.{recipient.key}.{mac}{self._id_suffix}"
 
     def build(self, recipient: Recipient, html: str | None, text: str) -> bytes:
-        """The complete message; ``html=None`` gives a text/plain-only message."""
+        """The complete message from finished texts; ``html=None`` gives text/plain only."""
+        boundary = self._boundary_bytes
+        return self._assemble(
+            recipient,
+            encode_part("plain", text, boundary),
+            None if html is None else encode_part("html", html, boundary),
+        )
+
+    def bodies(self, rendered: Rendered, text_only: bool) -> Bodies:
+        """A variant's parts prepared for ``compose`` (once per variant and format)."""
+        return Bodies.of(rendered, text_only, self._boundary_bytes)
+
+    def compose(self, recipient: Recipient, bodies: Bodies, values: PersonalValues) -> bytes:
+        """The complete message of the send path: prepared parts filled with ``values``."""
+        html = None if bodies.html is None else bodies.html.fill(values)
+        return self._assemble(recipient, bodies.text.fill(values), html)
+
+    def _assemble(self, recipient: Recipient, text: Part, html: Part | None) -> bytes:
         head = [
             self._date_field(),
             b"Message-ID: " + self.message_id(recipient).encode("ascii") + b"\r\n",
@@ -190,19 +210,9 @@ class MessageFactory:
             head.append(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
         head.append(self._list_fields)
         if html is None:
-            part_head, body = self._part("plain", text)
-            ending = b"" if body.endswith(b"\r\n") else b"\r\n"
-            return b"".join([*head, part_head, body, ending])
-        return b"".join(
-            [
-                *head,
-                self._alternative,
-                *self._part("plain", text),
-                self._between,
-                *self._part("html", html),
-                self._end,
-            ]
-        )
+            ending = b"" if text[1].endswith(b"\r\n") else b"\r\n"
+            return b"".join([*head, *text, ending])
+        return b"".join([*head, self._alternative, *text, self._between, *html, self._end])
 
     def _date_field(self) -> bytes:
         now = self._clock().replace(microsecond=0)
@@ -211,34 +221,3 @@ class MessageFactory:
             cached = (now, f"Date: {format_datetime(now)}\r\n".encode("ascii"))
             self._date = cached
         return cached[1]
-
-    def _part(self, subtype: str, content: str) -> tuple[bytes, bytes]:
-        """Part header and body: 8bit when every line fits, quoted-printable otherwise."""
-        data = content.encode("utf-8")
-        if b"\r" in data:
-            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        data = data.replace(b"\n", b"\r\n")
-        if _lines_fit(data) and self._boundary_bytes not in data:
-            encoding = b"8bit"
-        else:  # "=" is always escaped in quoted-printable: the boundary cannot appear
-            encoding = b"quoted-printable"
-            single_line = b"\n" not in data
-            data = binascii.b2a_qp(data, istext=True)
-            if single_line:  # b2a_qp breaks with the data's line ending, LF when it has none
-                data = data.replace(b"\n", b"\r\n")
-        header = (
-            b"Content-Type: text/" + subtype.encode("ascii") + b"; charset=utf-8\r\n"
-            b"Content-Transfer-Encoding: " + encoding + b"\r\n\r\n"
-        )
-        return header, data
-
-
-def _lines_fit(data: bytes) -> bool:
-    """Every CRLF-terminated line is at most 998 octets (checked ~1 KB at a time)."""
-    start, size = 0, len(data)
-    while size - start > MAX_OCTETS:
-        newline = data.rfind(b"\n", start, start + MAX_OCTETS + 2)
-        if newline < 0:
-            return False
-        start = newline + 1
-    return True

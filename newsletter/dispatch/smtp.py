@@ -228,8 +228,9 @@ class SmtpConnection:
 
 def _content(smtp: smtplib.SMTP, message: bytes) -> tuple[int, bytes]:
     """The message after DATA's 354, dot-stuffed with ``bytes.replace`` (its lines already
-    end in CRLF): smtplib's regular expressions cost more than building the message."""
-    stuffed = message.replace(b"\r\n.", b"\r\n..")
+    end in CRLF): smtplib's regular expressions cost more than building the message, and a
+    plain search (most messages need no stuffing) costs less than a replacing one."""
+    stuffed = message.replace(b"\r\n.", b"\r\n..") if b"\n." in message else message
     if stuffed.startswith(b"."):
         stuffed = b"." + stuffed
     if stuffed and not stuffed.endswith(b"\r\n"):

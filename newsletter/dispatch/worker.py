@@ -2,8 +2,8 @@
 
 A worker process never touches the database. It receives batches of tasks from the parent,
 keeps ``connections`` SMTP sessions open (one thread each), and reports an outcome per task.
-It is forked by the parent once the edition is rendered, so it inherits the renderings and
-the message factory without copying them; it exits at once if the parent dies (no orphan
+It is forked by the parent once the edition is rendered, so it inherits the prepared bodies
+and the message factory without copying them; it exits at once if the parent dies (no orphan
 keeps sending after a ``kill -9``).
 """
 
@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.queues import Queue
 
+from newsletter.dispatch.bodies import Bodies
 from newsletter.dispatch.dkim import DkimSigner
 from newsletter.dispatch.errors import (
     ConnectionLost,
@@ -28,7 +29,6 @@ from newsletter.dispatch.ratelimit import RateLimiter
 from newsletter.dispatch.store import Outcome, Task
 from newsletter.dispatch.transports import Connection, Transport
 from newsletter.rendering.personalise import PersonalValues
-from newsletter.rendering.renderer import Rendered
 
 STOP = None
 
@@ -46,7 +46,7 @@ class Job:
     """Everything a worker needs for one edition; built once by the parent."""
 
     factory: MessageFactory
-    renderings: dict[tuple[str, str], Rendered]  # (variant, format) -> rendering
+    bodies: dict[tuple[str, str], Bodies]  # (variant, format) -> parts prepared once
     personal: Callable[[Task], Personal]
     transport: Transport
     connections: int
@@ -64,10 +64,9 @@ class Fatal:
 
 def deliver(job: Job, connection: Connection, limiter: RateLimiter, task: Task) -> Outcome:
     """Build one message from the rendering and send it; map the reply to an outcome."""
-    rendered = job.renderings[(task.variant, task.format)]
     personal = job.personal(task)
-    html, text = rendered.personalise(personal.values)
-    message = job.factory.build(personal.recipient, None if task.format == "text" else html, text)
+    bodies = job.bodies[(task.variant, task.format)]
+    message = job.factory.compose(personal.recipient, bodies, personal.values)
     if job.signer is not None:
         message = job.signer.sign(message)
     limiter.acquire()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 
 from markupsafe import Markup
@@ -41,6 +42,14 @@ _MARKERS = re.compile("|".join(re.escape(marker(name)) for name in FIELDS))
 _NAMES = {marker(name): name for name in FIELDS}
 
 
+VALUE_OCTETS = 250  # the most a personal value is expected to take (a link and its token)
+
+
+def filled_octets(text: str) -> int:
+    """Octets of ``text`` once each marker is filled with a value of ``VALUE_OCTETS``."""
+    return len(text.encode()) + sum(VALUE_OCTETS - len(found) for found in _MARKERS.findall(text))
+
+
 def defuse(text: str) -> str:
     """Content that happens to contain ``%%`` can never be taken for a marker."""
     return text.replace("%%", "%\u200b%") if "%%" in text else text
@@ -67,6 +76,13 @@ class Fillable:
     @property
     def markers(self) -> frozenset[str]:
         return frozenset(name for _, name in self._slots)
+
+    def segments(self) -> Iterator[tuple[str, str | None]]:
+        """The text between markers, each with the name of the marker that follows it
+        (None after the last piece): what a byte-level filler prepares itself from."""
+        names = dict(self._slots)
+        for index in range(0, len(self._parts), 2):
+            yield self._parts[index], names.get(index + 1)
 
     def fill(self, values: dict[str, str]) -> str:
         parts = self._parts.copy()

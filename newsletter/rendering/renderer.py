@@ -23,6 +23,7 @@ from newsletter.rendering.personalise import (
     Fillable,
     PersonalValues,
     defuse,
+    filled_octets,
     html_values,
     text_values,
 )
@@ -72,22 +73,22 @@ class Rendered:
         return (message,)
 
 
-LINE = 800  # octets: with a recipient's links filled in, still under SMTP's 998
+LINE = 800  # octets, markers counted as filled: a recipient's line stays under SMTP's 998
 
 
 def fold_lines(html: str) -> str:
-    """Break lines longer than ``LINE`` octets so that each message can go as 8bit instead
-    of being re-encoded per recipient. Breaks go between two quoted attributes (``" ``
-    inside a tag, invisible), or failing that at a space (the same whitespace to HTML).
-    Linear in the size of the page."""
+    """Break lines longer than ``LINE`` octets, once personal values are filled in, so that
+    each message can go as 8bit instead of being re-encoded per recipient. Breaks go between
+    two quoted attributes (``" `` inside a tag, invisible), or failing that at a space (the
+    same whitespace to HTML). Linear in the size of the page."""
     folded = []
     for line in html.split("\n"):
-        start, remaining = 0, len(line.encode())
+        start, remaining = 0, filled_octets(line)
         while remaining > LINE:
             cut = _cut(line, start)
             if cut <= start:
                 break  # no space to break at: left as it is (the 8bit check falls back)
-            remaining -= len(line[start : cut + 1].encode())
+            remaining -= filled_octets(line[start : cut + 1])
             folded.append(line[start:cut])
             start = cut + 1
         folded.append(line[start:])
@@ -100,7 +101,7 @@ def _cut(line: str, start: int) -> int:
     while window >= LINE // 4:
         end = start + window
         cut = line.rfind('" ', start, end) + 1 or line.rfind(" ", start, end)
-        if cut > start and len(line[start:cut].encode()) <= LINE:
+        if cut > start and filled_octets(line[start:cut]) <= LINE:
             return cut
         window //= 2
     return start
