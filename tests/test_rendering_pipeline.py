@@ -233,3 +233,10 @@ def test_no_html_line_is_too_long_for_8bit(rendered: Rendered) -> None:
     """Rendered HTML lines stay under 800 octets even once each marker holds a long link,
     so messages go as 8bit, not re-encoded per recipient."""
     assert max(filled_octets(line) for line in rendered.html.split("\n")) <= 800
+
+
+def test_no_html_line_starts_with_a_dot(rendered: Rendered) -> None:
+    """No rendered HTML line starts with a dot (the CSS rules are indented), so messages
+    need no SMTP dot-stuffing pass; the styles are unchanged."""
+    assert not any(line.startswith(".") for line in rendered.html.split("\n"))
+    assert "\n ." in rendered.html

@@ -73,6 +73,7 @@ class Rendered:
         return (message,)
 
 
+_LEADING_DOT = re.compile(r"^\.", re.MULTILINE)
 LINE = 800  # octets, markers counted as filled: a recipient's line stays under SMTP's 998
 
 
@@ -93,6 +94,13 @@ def fold_lines(html: str) -> str:
             start = cut + 1
         folded.append(line[start:])
     return "\n".join(folded)
+
+
+def shield_dots(html: str) -> str:
+    """Indent the lines that start with a dot (CSS rules, mostly) by one space, invisible in
+    HTML and CSS: then most messages need no SMTP dot-stuffing, which costs a pass over each
+    one (RFC 5321 §4.5.2)."""
+    return _LEADING_DOT.sub(" .", html)
 
 
 def _cut(line: str, start: int) -> int:
@@ -155,6 +163,7 @@ class Renderer:
         }
         mjml = self._fill(view.template, "mjml", context)
         html, sizes = _measure(fold_lines(self._compiler(mjml, view.template)))
+        html = shield_dots(html)
         text = wrap(self._fill(view.template, "txt", context), self.settings.text_width)
         return Rendered(
             subject=shown.subject,
