@@ -1,24 +1,38 @@
 """Signed tokens for the links in emails (confirm, preferences, unsubscribe) and VERP tags.
 
-A link token is an itsdangerous timed token (HMAC-SHA256) carrying its purpose (as salt),
-the subscriber id and a binding to that subscriber's address hash, plus the time it was
-issued: a token for A never acts on B, even if A's id is later reused. Keys come from
-``NEWSLETTER_SECRET_KEYS``, newest first: the first signs, all verify, so adding a key in
-front rotates without breaking links already sent. Every refusal is the same neutral
-error, whatever the cause (tampered, expired, foreign, person erased).
+A link token is dot-separated text, URL-safe as it is::
+
+    1.<id>.<issued>.<binding>[.<list>…].<mac>
+    1.12345.1795255200.0123456789abcdef.lettre.Xq3…(24 characters)
+
+``1`` is the format's version; ``<id>`` the subscriber id and ``<issued>`` the time of issue
+(Unix seconds), both decimal; ``<binding>`` the first 16 hex characters of the subscriber's
+address hash, so a token for A never acts on B, even if A's id is later reused; then the
+lists it concerns, none or several (list keys are ``[a-z0-9_-]``, never a dot); ``<mac>`` is
+HMAC-SHA256 of everything before it, cut to 144 bits, in base64url (24 characters, no
+padding), under a key derived from the secret key and the purpose: a token made for one
+purpose is worthless for another. Confirmation tokens expire after ``confirm_token_days``,
+the others after ``link_token_days``.
+
+Keys come from ``NEWSLETTER_SECRET_KEYS``, newest first: the first signs, all verify, so
+adding a key in front rotates without breaking links already sent. Every refusal is the
+same neutral error, whatever the cause (malformed, tampered, expired, foreign, unknown key,
+person erased).
+
+A VERP address is ``bounces+<id>-<tag>@domain``: the tag is HMAC-SHA256 of the id and the
+address hash under a key of its own, cut to 80 bits, in lowercase hex (20 characters).
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
-from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from newsletter.db import utcnow
@@ -27,8 +41,18 @@ from newsletter.settings import SubscriberSettings
 from subscribers.models import Subscriber
 
 PURPOSES = ("confirm", "preferences", "unsubscribe")
+VERSION = "1"
 BINDING = 16  # hex characters of the address hash carried by a token
-VERP_TAG = 16  # base32 characters of the VERP signature (80 bits)
+MAC = 18  # bytes of the link token's HMAC kept (144 bits: 24 base64url characters)
+MAX_LENGTH = 1000  # characters: longer input is refused before any parsing
+VERP_TAG = 20  # hex characters of the VERP signature (80 bits)
+
+_TOKEN = re.compile(  # BINDING hex characters, MAC bytes as 24 base64url characters
+    re.escape(VERSION)
+    + r"\.(?P<id>[1-9][0-9]{0,17})\.(?P<issued>[1-9][0-9]{0,11})\.(?P<binding>[0-9a-f]{16})"
+    + r"(?P<lists>(?:\.[a-z0-9][a-z0-9_-]*)*)\.[A-Za-z0-9_-]{24}"
+)
+_HEX = frozenset("0123456789abcdef")
 
 
 class InvalidToken(NewsletterError):
@@ -46,17 +70,6 @@ class Claims:
     subscriber_id: int
     lists: tuple[str, ...]
     issued_at: datetime
-
-
-class _ClockedSigner(TimestampSigner):
-    """itsdangerous' timestamp signer reading an injectable clock (tests, batch jobs)."""
-
-    def __init__(self, *args: Any, clock: Callable[[], datetime], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.clock = clock
-
-    def get_timestamp(self) -> int:
-        return int(self.clock().timestamp())
 
 
 class Identified(Protocol):
@@ -80,7 +93,13 @@ class Tokens:
         self.keys = tuple(keys)
         self.settings = settings
         self.clock = clock
-        self._serializers: dict[str, URLSafeTimedSerializer] = {}
+        # one key per use, derived from each secret key (newest first)
+        self._link_keys = {
+            purpose: tuple(_derive(key, f"lettre.{purpose}") for key in self.keys)
+            for purpose in PURPOSES
+        }
+        self._verp_keys = tuple(_derive(key, "lettre.verp") for key in self.keys)
+        self._bounce_local, self._bounce_domain = settings.bounce_address.lower().split("@")
 
     # -- link tokens ----------------------------------------------------------------------
 
@@ -91,19 +110,29 @@ class Tokens:
         lists: Sequence[str] = (),
         now: datetime | None = None,
     ) -> str:
-        payload = {"s": subscriber.id, "b": subscriber.email_hash[:BINDING], "l": list(lists)}
-        return self._serializer(purpose, now).dumps(payload)
+        keys = self._link_keys.get(purpose)
+        if keys is None:
+            raise ValueError(f"unknown token purpose {purpose!r}")
+        issued = int((now or self.clock()).timestamp())
+        fields = (VERSION, str(subscriber.id), str(issued), subscriber.email_hash[:BINDING])
+        signed = ".".join((*fields, *lists))
+        return f"{signed}.{_mac(keys[0], signed)}"
 
     def verify(self, purpose: str, token: str, now: datetime | None = None) -> tuple[Claims, str]:
-        """The claims and the address binding of a well-signed, unexpired token."""
-        try:
-            payload, issued = self._serializer(purpose, now).loads(
-                token, max_age=self._max_age(purpose), return_timestamp=True
-            )
-            claims = Claims(purpose, int(payload["s"]), tuple(payload["l"]), issued)
-            return claims, str(payload["b"])
-        except (BadData, KeyError, TypeError, ValueError):
-            raise InvalidToken() from None
+        """The claims and the address binding of a well-formed, well-signed, unexpired token."""
+        keys = self._link_keys.get(purpose)
+        found = _TOKEN.fullmatch(token) if len(token) <= MAX_LENGTH else None
+        if keys is None or found is None:
+            raise InvalidToken()
+        signed, _, mac = token.rpartition(".")
+        if not any(hmac.compare_digest(mac, _mac(key, signed)) for key in keys):
+            raise InvalidToken()
+        issued = int(found["issued"])
+        if not 0 <= int((now or self.clock()).timestamp()) - issued <= self._max_age(purpose):
+            raise InvalidToken()
+        lists = tuple(found["lists"].split(".")[1:])
+        claims = Claims(purpose, int(found["id"]), lists, datetime.fromtimestamp(issued, UTC))
+        return claims, found["binding"]
 
     def resolve(
         self, session: Session, purpose: str, token: str, now: datetime | None = None
@@ -114,27 +143,6 @@ class Tokens:
         if subscriber is None or not hmac.compare_digest(subscriber.email_hash[:BINDING], binding):
             raise InvalidToken()
         return subscriber, claims
-
-    def _serializer(self, purpose: str, now: datetime | None) -> URLSafeTimedSerializer:
-        if now is None:  # the common case (a send signs thousands): built once per purpose
-            cached = self._serializers.get(purpose)
-            if cached is None:
-                cached = self._serializers[purpose] = self._build_serializer(purpose, None)
-            return cached
-        return self._build_serializer(purpose, now)
-
-    def _build_serializer(self, purpose: str, now: datetime | None) -> URLSafeTimedSerializer:
-        if purpose not in PURPOSES:
-            raise ValueError(f"unknown token purpose {purpose!r}")
-        return URLSafeTimedSerializer(
-            list(reversed(self.keys)),  # itsdangerous signs with the last key
-            salt=f"lettre.{purpose}",
-            signer=_ClockedSigner,
-            signer_kwargs={
-                "clock": self.clock if now is None else lambda: now,
-                "digest_method": hashlib.sha256,
-            },
-        )
 
     def _max_age(self, purpose: str) -> int:
         days = (
@@ -148,31 +156,40 @@ class Tokens:
 
     def verp_address(self, subscriber: Identified) -> str:
         """``bounces+<id>-<signature>@domain``: short, lowercase, survives MTAs."""
-        local, domain = self.settings.bounce_address.split("@")
-        tag = f"{subscriber.id}-{self._verp_signature(self.keys[0], subscriber)}"
-        return f"{local}+{tag}@{domain}"
+        tag = _verp_tag(self._verp_keys[0], subscriber)
+        return f"{self._bounce_local}+{subscriber.id}-{tag}@{self._bounce_domain}"
 
     def verp_subscriber_id(self, address: str) -> int | None:
         """The id a VERP address claims (still to be checked with ``verp_matches``)."""
-        local, _, domain = address.strip().strip("<>").lower().rpartition("@")
-        base_local, base_domain = self.settings.bounce_address.lower().split("@")
-        prefix = f"{base_local}+"
-        if domain != base_domain or not local.startswith(prefix):
-            return None
-        number, _, signature = local.removeprefix(prefix).partition("-")
-        if not number.isdigit() or len(signature) != VERP_TAG:
-            return None
-        return int(number)
+        claimed = self._verp_claim(address)
+        return None if claimed is None else int(claimed[0])
 
     def verp_matches(self, address: str, subscriber: Identified) -> bool:
-        signature = address.strip().strip("<>").lower().rpartition("@")[0].rpartition("-")[2]
-        return any(
-            hmac.compare_digest(signature, self._verp_signature(key, subscriber))
-            for key in self.keys
+        claimed = self._verp_claim(address)
+        return claimed is not None and any(
+            hmac.compare_digest(claimed[1], _verp_tag(key, subscriber)) for key in self._verp_keys
         )
 
-    @staticmethod
-    def _verp_signature(key: bytes, subscriber: Identified) -> str:
-        message = f"verp:{subscriber.id}:{subscriber.email_hash}".encode()
-        digest = hmac.new(key, message, hashlib.sha256).digest()
-        return base64.b32encode(digest).decode().lower()[:VERP_TAG]
+    def _verp_claim(self, address: str) -> tuple[str, str] | None:
+        """The id and the tag of a well-formed VERP address on our bounce address."""
+        local, _, domain = address.strip().strip("<>").lower().rpartition("@")
+        prefix = f"{self._bounce_local}+"
+        if domain != self._bounce_domain or not local.startswith(prefix):
+            return None
+        number, _, tag = local.removeprefix(prefix).partition("-")
+        if not (number.isascii() and number.isdigit()) or len(tag) != VERP_TAG:
+            return None
+        return (number, tag) if _HEX.issuperset(tag) else None
+
+
+def _derive(key: bytes, use: str) -> bytes:
+    return hmac.digest(key, use.encode(), "sha256")
+
+
+def _mac(key: bytes, signed: str) -> str:
+    return base64.urlsafe_b64encode(hmac.digest(key, signed.encode(), "sha256")[:MAC]).decode()
+
+
+def _verp_tag(key: bytes, subscriber: Identified) -> str:
+    message = f"{subscriber.id}:{subscriber.email_hash}".encode()
+    return hmac.digest(key, message, "sha256")[: VERP_TAG // 2].hex()
