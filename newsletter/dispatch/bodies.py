@@ -93,12 +93,15 @@ class Body:
         return encode_part(self._subtype, self._fillable.fill(mapping), self._boundary)
 
     def _fit(self, encoded: dict[str, bytes]) -> bool:
-        if any(b"\n" in value or b"\r" in value for value in encoded.values()):
-            return False
-        return all(
-            width + sum(len(encoded[name]) for name in names) <= MAX_OCTETS
-            for width, names in self._marked
-        )
+        for value in encoded.values():
+            if b"\n" in value or b"\r" in value:
+                return False
+        for width, names in self._marked:
+            for name in names:
+                width += len(encoded[name])
+            if width > MAX_OCTETS:
+                return False
+        return True
 
 
 @dataclass(frozen=True)
