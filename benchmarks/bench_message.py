@@ -160,8 +160,10 @@ def main() -> None:
     args = parser.parse_args()
     factory = MessageFactory(EDITION, id_key=b"bench-key")
     boundary = factory.boundary.encode()
-    bodies = Bodies(Body("plain", Fillable(TEXT.format(**MARKERS)), text_values, boundary),
-                    Body("html", Fillable(HTML.format(**MARKERS)), html_values, boundary))  # fmt: skip
+    bodies = Bodies(
+        Body("plain", Fillable(TEXT.format(**MARKERS)), text_values, boundary),
+        Body("html", Fillable(HTML.format(**MARKERS)), html_values, boundary),
+    )
     person, values = personalised(0)
     html, text = texts(values)
     sample = factory.compose(person, bodies, values)
