@@ -29,7 +29,8 @@ from newsletter.dispatch.message import (
     one_click_url,
 )
 from newsletter.dispatch.sender import Report, Sender
-from newsletter.dispatch.store import LedgerStore, Outcome, Task
+from newsletter.dispatch.store import LedgerStore
+from newsletter.dispatch.tasks import Outcome, Task
 from newsletter.dispatch.worker import Job, Personal
 from newsletter.editions.models import Edition
 from newsletter.editions.store import EditionStore
@@ -39,7 +40,6 @@ from newsletter.leases import new_holder
 from newsletter.rendering.context import ALL_THEMES, Variant
 from newsletter.rendering.renderer import Rendered
 from subscribers.addresses import parse_address
-from subscribers.audience import audience
 from subscribers.bounces import BounceHandler
 from subscribers.tokens import Tokens
 
@@ -101,7 +101,7 @@ def _prepare(app: App, edition_id: int, now: datetime, exclusive: bool) -> Job:
         newsletter = settings.newsletter(edition.newsletter)
         if not ledger.frozen(edition_id):
             segment = app.segments(session).get(newsletter.segment) if newsletter.segment else None
-            ledger.freeze(edition_id, audience(session, newsletter.list, segment))
+            ledger.freeze(edition_id, newsletter.list, segment)
         if edition.state != "sending":
             editions.start_sending(edition)
         stale_before = (
@@ -119,12 +119,17 @@ def _renderings(
     newsletter = settings.newsletter(edition.newsletter)
     view = edition_view(edition, newsletter, settings.organisation,
                         EditionStore(session).credits(edition))  # fmt: skip
-    done: dict[str, Rendered] = {}
+    done: dict[frozenset[str], Rendered] = {}
     for variant, _format in variants:
-        if variant not in done:
-            themes = frozenset(variant.split(",")) if variant else frozenset()
-            done[variant] = app.renderer.render(view, themes)
-    return {(variant, format_): done[variant] for variant, format_ in variants}
+        themes = _themes(variant)
+        if themes not in done:
+            done[themes] = app.renderer.render(view, themes)
+    return {(variant, format_): done[_themes(variant)] for variant, format_ in variants}
+
+
+def _themes(variant: str) -> frozenset[str]:
+    """The themes of a ledger variant: their keys joined by commas, in no set order."""
+    return frozenset(variant.split(",")) if variant else frozenset()
 
 
 def headers(app: App, edition: Edition, rendered: Rendered) -> EditionHeaders:

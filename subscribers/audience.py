@@ -42,7 +42,12 @@ def _receives(list_key: str | None) -> sa.ColumnElement[bool]:
         sa.exists()
         .where(
             SuppressionEntry.hash == Subscriber.email_hash,
-            SuppressionEntry.list_key.in_([subscription_list, ALL_LISTS]),
+            # Two equalities rather than IN: no list parameter to expand on every
+            # execution, so statements built on this condition are compiled once.
+            sa.or_(
+                SuppressionEntry.list_key == subscription_list,
+                SuppressionEntry.list_key == ALL_LISTS,
+            ),
         )
         .correlate_except(SuppressionEntry)
     )

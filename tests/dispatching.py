@@ -104,6 +104,8 @@ def crashable(
     secrets: Secrets = app.secrets
     env = {"PATH": os.environ["PATH"], "NEWSLETTER_CONFIG": str(config),
            ENV_SECRET_KEYS: ",".join(secrets.raw_keys), ENV_PEPPER: secrets.raw_pepper}  # fmt: skip
+    if "PYTHONPATH" in os.environ:  # the sender must run the code under test, not the install
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     return config, edition_id, env
 
 

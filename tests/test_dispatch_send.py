@@ -4,22 +4,26 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from newsletter import sending
 from newsletter.app import App
 from newsletter.db import utcnow
+from newsletter.dispatch.edition_ledger import EditionLedger
 from newsletter.dispatch.ledger import Delivery
+from newsletter.dispatch.sender import UNIT, in_flight_limit
 from newsletter.dispatch.store import LedgerStore
+from newsletter.dispatch.tasks import Outcome, Task, TaskRow
 from newsletter.editions.store import EditionStore
 from newsletter.errors import InputError
 from newsletter.leases import acquire
 from newsletter.sending import send_edition, send_test, status
 from newsletter.settings import Settings
-from subscribers.audience import audience
 from subscribers.models import Subscriber
 from tests.dispatching import address, configured, populate
 from tests.smtp_server import SmtpTestServer
@@ -133,14 +137,40 @@ def test_recipient_who_leaves_before_their_turn_is_skipped(
     app = wired()
     edition_id = populate(app, tmp_path, 5)
     with app.database.session() as session:
-        LedgerStore(session).freeze(edition_id, audience(session, "lettre"))
+        LedgerStore(session).freeze(edition_id, "lettre", None)
         store = app.subscriber_store(session)
         store.unsubscribe(store.get(address(2)), None, utcnow())
-    with app.database.session() as session:
-        tasks = LedgerStore(session).claim(edition_id, "lettre", "me", utcnow(), 10, False)
-    assert {task.email for task in tasks} == {address(n) for n in (0, 1, 3, 4)}
+    ledger = EditionLedger(app.database, edition_id, "lettre", "me", app.settings.dispatch,
+                           lambda *_: None)  # fmt: skip
+    ledger.begin()
+    try:
+        tasks = ledger.exchange([], 10, utcnow())
+    finally:
+        ledger.end()
+    assert {Task._make(task).email for task in tasks} == {address(n) for n in (0, 1, 3, 4)}
     skipped = [row for row in deliveries(app, edition_id).values() if row.status == "skipped"]
     assert len(skipped) == 1 and "plus destinataire" in skipped[0].reason
+
+
+def test_claimed_rows_never_exceed_the_in_flight_limit(
+    wired: Callable[..., App], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At no moment does a sender hold more rows claimed and not yet recorded (``sending``)
+    than in_flight_limit(): all that a crash could send twice."""
+    app = wired(processes=1, concurrency=1, batch_size=1000)
+    limit = in_flight_limit(1, 1)
+    edition_id = populate(app, tmp_path, limit + UNIT // 2)
+    held: list[int] = []
+
+    class Watched(EditionLedger):
+        def exchange(self, outcomes: list[Outcome], claim: int, now: datetime) -> list[TaskRow]:
+            claimed = super().exchange(outcomes, claim, now)
+            held.append(self.counts()["sending"])
+            return claimed
+
+    monkeypatch.setattr(sending, "EditionLedger", Watched)
+    assert send_edition(app, edition_id).state == "sent"
+    assert limit - UNIT < max(held) <= limit  # the sender does fill its room, and no more
 
 
 def test_high_error_rate_pauses_the_edition(

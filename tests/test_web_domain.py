@@ -17,7 +17,6 @@ from newsletter.editions.lifecycle import DONE, UPCOMING
 from newsletter.editions.store import EditionStore
 from newsletter.errors import InputError
 from subscribers import preferences
-from subscribers.audience import audience
 from subscribers.consent import Consent
 from subscribers.details import Details
 from subscribers.models import ConsentRecord
@@ -56,7 +55,7 @@ def test_counts_of_several_editions(app: App, tmp_path: Path) -> None:
     lettre = populate(app, tmp_path, 4)
     with app.database.session() as session:
         ledger = LedgerStore(session)
-        ledger.freeze(lettre, audience(session, "lettre", None))
+        ledger.freeze(lettre, "lettre", None)
         counts = ledger.counts_for([lettre, 999])
         assert counts[lettre] == ledger.counts(lettre)
     assert counts[lettre]["queued"] == 4 and sum(counts[lettre].values()) == 4

@@ -1,17 +1,28 @@
 """The ledger of one edition as a send sees it: each call a short transaction, the claim
-renewed while sending, outcomes recorded in bulk (see sender.Ledger)."""
+renewed while sending, outcomes recorded in bulk (see sender.Ledger).
+
+The frequent calls (exchange, paused, release) go through one DBAPI connection held from
+``begin`` to ``end``, with statements compiled once (see claims): a send makes hundreds.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import PoolProxiedConnection
 
 from newsletter.db import Database, utcnow
+from newsletter.dispatch.claims import Claims
 from newsletter.dispatch.ledger import Delivery
-from newsletter.dispatch.store import LedgerStore, Outcome, Task, among
+from newsletter.dispatch.prepared import Prepared
+from newsletter.dispatch.store import LedgerStore
+from newsletter.dispatch.tasks import Outcome, TaskRow
+from newsletter.editions.models import Edition
 from newsletter.editions.store import EditionStore
 from newsletter.errors import InputError
 from newsletter.leases import acquire, release
@@ -20,6 +31,8 @@ from newsletter.settings import DispatchSettings
 
 class EditionLedger:
     """The ledger of one edition, each call its own short transaction (see sender.Ledger)."""
+
+    driver: PoolProxiedConnection  # held between begin() and end()
 
     def __init__(
         self,
@@ -32,21 +45,32 @@ class EditionLedger:
     ) -> None:
         self.database = database
         self.edition_id = edition_id
-        self.list_key = list_key
         self.holder = holder
         self.settings = settings
         self.on_refused = on_refused  # a 5xx on the recipient counts as a hard bounce
         # PostgreSQL senders share the rows (SKIP LOCKED); on SQLite one sender at a time.
         self.skip_locked = database.dialect == "postgresql"
         self.lease = f"edition:{edition_id}"
+        dialect = database.engine.dialect
+        self.claims = Claims(dialect, edition_id, list_key, holder)
+        self.state = Prepared(sa.select(Edition.state).where(Edition.id == edition_id), dialect)
 
     def begin(self) -> None:
-        """On SQLite, take the edition's lease (a second sender is refused)."""
+        """On SQLite, take the edition's lease (a second sender is refused); open the
+        connection of the frequent calls."""
         if not self.skip_locked and not self.heartbeat():
             raise InputError(
                 f"l’édition {self.edition_id} est déjà en cours d’envoi par un autre processus",
                 "suivez-la avec `newsletter edition status ID`",
             )
+        self.driver = self.database.engine.raw_connection()
+        if self.skip_locked:
+            # PostgreSQL: do not wait for the WAL flush on each of the exchanges' small
+            # commits. They stay atomic and survive a crash of this process; only a crash of
+            # the database server itself could forget their last instants, whose messages
+            # would then be sent again, like those in flight.
+            with self._transaction() as cursor:
+                cursor.execute("SET synchronous_commit TO OFF")
 
     def heartbeat(self) -> bool:
         """Renew the claim while sending: the lease on SQLite, the claimed rows' time on
@@ -69,42 +93,48 @@ class EditionLedger:
             LedgerStore(session).release_stale(self.edition_id, stale)
 
     def end(self) -> None:
-        if not self.skip_locked:
-            release(self.database, self.lease, self.holder)
+        try:
+            if self.skip_locked:
+                with self._transaction() as cursor:
+                    cursor.execute("RESET synchronous_commit")  # before going back to the pool
+        finally:
+            self.driver.close()
+            if not self.skip_locked:
+                release(self.database, self.lease, self.holder)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[DBAPICursor]:
+        """A transaction on the held connection: committed, or rolled back on any error."""
+        cursor = self.driver.cursor()
+        try:
+            yield cursor
+            self.driver.commit()
+        except BaseException:
+            self.driver.rollback()
+            raise
+        finally:
+            cursor.close()
 
     def backoff(self, attempts: int) -> float:
         """Seconds before retry n° ``attempts``: doubling from the base, capped."""
         base, cap = self.settings.retry_base_seconds, self.settings.retry_max_seconds
         return float(min(cap, base * 2 ** (attempts - 1)))
 
-    def claim(self, limit: int, now: datetime) -> list[Task]:
-        with self.database.engine.begin() as connection:
-            return LedgerStore(connection).claim(
-                self.edition_id, self.list_key, self.holder, now, limit, self.skip_locked
-            )
-
-    def record(self, outcomes: list[Outcome], now: datetime) -> None:
-        with self.database.engine.begin() as connection:
-            if self.skip_locked:
-                # PostgreSQL: do not wait for the WAL flush on each of these small commits.
-                # They stay atomic and survive a crash of this process; only a crash of the
-                # database server itself could forget the last instants of outcomes, whose
-                # messages would then be sent again, like those in flight.
-                connection.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
-            LedgerStore(connection).record(outcomes, now, self.backoff, self.settings.max_attempts)
+    def exchange(self, outcomes: list[Outcome], limit: int, now: datetime) -> list[TaskRow]:
+        """Record ``outcomes``, then claim up to ``limit`` due rows: one short transaction."""
+        with self._transaction() as cursor:
+            self.claims.record(cursor, outcomes, now, self.backoff, self.settings.max_attempts)
+            claimed = self.claims.claim(cursor, limit, now) if limit else []
         refused = [o for o in outcomes if o.status == "failed" and o.recipient_refused]
         if refused:
             with self.database.session() as session:
                 for outcome in refused:
                     self.on_refused(session, outcome, now)
+        return claimed
 
     def release(self, delivery_ids: list[int]) -> None:
-        with self.database.session() as session:
-            session.execute(
-                sa.update(Delivery)
-                .where(among(Delivery.id, delivery_ids, session), Delivery.status == "sending")
-                .values(status="queued", claimed_by="")
-            )
+        with self._transaction() as cursor:
+            self.claims.requeue(cursor, delivery_ids)
 
     def counts(self) -> dict[str, int]:
         with self.database.session() as session:
@@ -115,8 +145,9 @@ class EditionLedger:
             return LedgerStore(session).next_due(self.edition_id)
 
     def paused(self) -> bool:
-        with self.database.session() as session:
-            return EditionStore(session).get(self.edition_id).state == "paused"
+        with self._transaction() as cursor:
+            (state,) = self.state.run(cursor).fetchone()
+        return bool(state == "paused")
 
     def pause(self, reason: str) -> None:
         with self.database.session() as session:

@@ -39,7 +39,7 @@ class Delivery(Base):
     subscriber_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("subscribers.id", ondelete="SET NULL")
     )
-    variant: Mapped[str] = mapped_column(sa.String(200), default="")  # sorted theme keys
+    variant: Mapped[str] = mapped_column(sa.String(200), default="")  # theme keys, comma-joined
     format: Mapped[str] = mapped_column(sa.String(10), default="html")
     status: Mapped[str] = mapped_column(sa.String(10), default="queued")
     attempts: Mapped[int] = mapped_column(default=0)

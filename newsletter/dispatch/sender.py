@@ -15,27 +15,26 @@ import queue
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from newsletter.db import utcnow
 from newsletter.dispatch import worker
 from newsletter.dispatch.ledger import STATUSES
-from newsletter.dispatch.store import Outcome, Task
+from newsletter.dispatch.tasks import Outcome, TaskRow
 from newsletter.settings import DispatchSettings
 
-UNIT = 20  # tasks handed to a connection at a time
-DEPTH = 3  # units claimed ahead per connection: workers never wait for the database
+UNIT = 80  # tasks handed to a connection at a time, and reported back at once
 CHECK = 0.5  # seconds between checks that an editor has not paused the edition
 POLL = 0.25  # seconds between checks of the edition's state while waiting
+PROGRESS = 0.5  # seconds between progress reports (each counts the ledger's rows)
 
 
 class Ledger(Protocol):
     """The recipient store a send works on (one edition): dispatch.edition_ledger."""
 
-    def claim(self, limit: int, now: datetime) -> list[Task]: ...
-    def record(self, outcomes: list[Outcome], now: datetime) -> None: ...
+    def exchange(self, outcomes: list[Outcome], limit: int, now: datetime) -> list[TaskRow]: ...
     def release(self, delivery_ids: list[int]) -> None: ...
     def counts(self) -> dict[str, int]: ...
     def next_due(self) -> datetime | None: ...
@@ -68,23 +67,25 @@ def counts_text(counts: dict[str, int]) -> str:
 
 
 def in_flight_limit(processes: int, connections: int) -> int:
-    """Rows a sender holds claimed at most: all that a crash can cause to be sent twice."""
-    return processes * connections * UNIT * DEPTH
+    """Rows a sender holds claimed at most: all that a crash can cause to be sent twice.
+
+    A unit for each connection, and one more ready in the queue, so that a connection
+    that finishes its unit goes on at once while the parent records it and claims the next.
+    """
+    return (processes * connections + 1) * UNIT
 
 
-@dataclass
 class _Window:
     """Outcomes of the last ``size`` messages, for the error rate."""
 
-    size: int
-    outcomes: deque[bool] = field(default_factory=deque)
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.failures: deque[bool] = deque(maxlen=size)
 
-    def add(self, failed: bool) -> float:
-        self.outcomes.append(failed)
-        if len(self.outcomes) > self.size:
-            self.outcomes.popleft()
-        full = len(self.outcomes) == self.size
-        return sum(self.outcomes) / self.size if full else 0.0
+    def add(self, outcomes: list[Outcome]) -> float:
+        """Count these outcomes; the share of failures once ``size`` are known, else 0."""
+        self.failures.extend(outcome.status in ("failed", "deferred") for outcome in outcomes)
+        return sum(self.failures) / self.size if len(self.failures) == self.size else 0.0
 
 
 class Sender:
@@ -111,7 +112,7 @@ class Sender:
         within ``wait_deferred`` seconds."""
         context = multiprocessing.get_context("fork")
         tasks, results = context.Queue(), context.Queue()
-        self._queue = tasks
+        self._tasks = tasks
         workers = [
             context.Process(
                 target=worker.run, args=(self.job, tasks, results, os.getpid()), daemon=True
@@ -120,42 +121,59 @@ class Sender:
         ]
         for process in workers:
             process.start()
-        in_flight: dict[int, Task] = {}
+        in_flight: set[int] = set()  # ids of the rows claimed and not yet recorded
+        received: list[Outcome] = []  # reported, recorded at the next exchange
         window = _Window(self.settings.error_window)
-        capacity = in_flight_limit(self.processes, self.job.connections)
         report: Report | None = None
-        beat = checked = time.monotonic()
+        beat = checked = progressed = time.monotonic()
         try:
             while report is None:
                 if time.monotonic() - beat > self.settings.lease_seconds / 3:
                     self.ledger.heartbeat()
                     beat = time.monotonic()
+                paused = False
                 if time.monotonic() - checked > CHECK:
                     checked = time.monotonic()
-                    if self.ledger.paused():
-                        report = Report("paused", {})
-                        break
-                if len(in_flight) <= capacity * 2 // 3:  # claim in large bites: fewer queries
-                    for task in self._claim(capacity - len(in_flight)):
-                        in_flight[task.delivery_id] = task
+                    paused = self.ledger.paused()
+                self._exchange(received, in_flight, claim=not paused)
+                if paused:
+                    report = Report("paused", {})
+                    break
+                if on_progress and received and time.monotonic() - progressed > PROGRESS:
+                    on_progress(self.ledger.counts())
+                    progressed = time.monotonic()
+                received = []
                 if not in_flight:
                     report = self._idle(wait_deferred)
                     continue
-                report = self._collect(results, in_flight, window, on_progress)
+                received, problem = self._collect(results, window)
+                if problem:  # record what came back, claim nothing more
+                    self._exchange(received, in_flight, claim=False)
+                    self.ledger.pause(problem)
+                    report = Report("paused", {}, problem)
         finally:
             for _ in range(self.processes * self.job.connections):
                 tasks.put(worker.STOP)
             self._drain(results, in_flight, workers)
             if in_flight:
                 self.ledger.release(list(in_flight))
-        report.counts = self.ledger.counts()
+        report.counts = report.counts or self.ledger.counts()
         return report
 
-    def _claim(self, room: int) -> list[Task]:
-        claimed = self.ledger.claim(min(room, self.settings.batch_size), self.clock())
+    def _exchange(self, outcomes: list[Outcome], in_flight: set[int], claim: bool) -> None:
+        """Record ``outcomes`` and, in the same transaction, claim rows into the room they
+        leave, by whole units: claimed and unrecorded rows never exceed the in-flight limit."""
+        room = in_flight_limit(self.processes, self.job.connections) - len(in_flight)
+        room += len(outcomes)
+        least = min(UNIT, self.settings.batch_size)
+        limit = min(room, self.settings.batch_size) if claim and room >= least else 0
+        if not outcomes and not limit:
+            return
+        claimed = self.ledger.exchange(outcomes, limit, self.clock())
+        in_flight.difference_update(outcome.delivery_id for outcome in outcomes)
+        in_flight.update(task[0] for task in claimed)
         for start in range(0, len(claimed), UNIT):
-            self._queue.put(claimed[start : start + UNIT])
-        return claimed
+            self._tasks.put(claimed[start : start + UNIT])
 
     def _idle(self, wait_deferred: float) -> Report | None:
         """Nothing claimable now: finished, rows held by another (or a dead) sender, or
@@ -163,7 +181,7 @@ class Sender:
         counts = self.ledger.counts()
         if not any(counts[status] for status in ("queued", "sending", "deferred")):
             self.ledger.finish()
-            return Report("sent", {})
+            return Report("sent", counts)
         if counts["sending"] or counts["queued"]:
             self.ledger.release_stale(self.clock())  # a dead sender's rows come back
             time.sleep(POLL)
@@ -179,44 +197,35 @@ class Sender:
     def _collect(
         self,
         results: multiprocessing.Queue,  # type: ignore[type-arg]
-        in_flight: dict[int, Task],
         window: _Window,
-        on_progress: Callable[[dict[str, int]], None] | None,
-    ) -> Report | None:
+    ) -> tuple[list[Outcome], str]:
+        """What the workers reported (waiting up to POLL for it), and why the send must
+        pause now ("" when it may go on): a worker gave up, or too many errors."""
         try:
             received = [results.get(timeout=POLL)]
         except queue.Empty:
-            return None
+            return [], ""
         while True:  # whatever else has arrived is recorded in the same transaction
             try:
                 received.append(results.get_nowait())
             except queue.Empty:
                 break
-        fatal = [message for message in received if isinstance(message, worker.Fatal)]
         outcomes = [o for message in received if isinstance(message, list) for o in message]
-        self.ledger.record(outcomes, self.clock())
+        fatal = [message for message in received if isinstance(message, worker.Fatal)]
         if fatal:
-            self.ledger.pause(fatal[0].message)
-            return Report("paused", {}, fatal[0].message)
-        rate = 0.0
-        for outcome in outcomes:
-            in_flight.pop(outcome.delivery_id, None)
-            rate = window.add(outcome.status in ("failed", "deferred"))
-        if on_progress:
-            on_progress(self.ledger.counts())
+            return outcomes, fatal[0].message
+        rate = window.add(outcomes)
         if rate > self.settings.error_rate_threshold:
-            reason = (
+            return outcomes, (
                 f"taux d'erreur de {rate:.0%} sur les {window.size} derniers messages "
                 f"(seuil {self.settings.error_rate_threshold:.0%}) : envoi mis en pause"
             )
-            self.ledger.pause(reason)
-            return Report("paused", {}, reason)
-        return None
+        return outcomes, ""
 
     def _drain(
         self,
         results: multiprocessing.Queue,  # type: ignore[type-arg]
-        in_flight: dict[int, Task],
+        in_flight: set[int],
         workers: list[multiprocessing.process.BaseProcess],
     ) -> None:
         """Record what the workers still report while they finish their batches."""
@@ -226,8 +235,6 @@ class Sender:
             except queue.Empty:
                 continue
             if isinstance(received, list):
-                self.ledger.record(received, self.clock())
-                for outcome in received:
-                    in_flight.pop(outcome.delivery_id, None)
+                self._exchange(received, in_flight, claim=False)
         for process in workers:
             process.join()

@@ -40,7 +40,9 @@ class SmtpTransport:
     ) -> None:
         self.settings = settings
         self._password = password
-        self._ssl_context = ssl_context or ssl.create_default_context()
+        if ssl_context is None and settings.security != "none":
+            ssl_context = ssl.create_default_context()  # loading the CAs takes a while
+        self._ssl_context = ssl_context
 
     def connect(self) -> SmtpConnection:
         """A connection with its session already open (connection errors surface here)."""

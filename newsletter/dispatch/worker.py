@@ -26,7 +26,7 @@ from newsletter.dispatch.errors import (
 )
 from newsletter.dispatch.message import MessageFactory, Recipient
 from newsletter.dispatch.ratelimit import RateLimiter
-from newsletter.dispatch.store import Outcome, Task
+from newsletter.dispatch.tasks import Outcome, Task, TaskRow
 from newsletter.dispatch.transports import Connection, Transport
 from newsletter.rendering.personalise import PersonalValues
 
@@ -117,7 +117,9 @@ def _next(tasks: Queue, parent: int) -> list[Task] | None:
     """The next batch; while waiting, check now and then that the parent is alive."""
     while True:
         try:
-            return tasks.get(timeout=1.0)
+            batch: list[TaskRow] | None = tasks.get(timeout=1.0)
         except queue.Empty:
             if os.getppid() != parent:
                 os._exit(1)
+            continue
+        return None if batch is STOP else [Task._make(row) for row in batch]
