@@ -10,12 +10,6 @@ _LIGATURES = (("œ", "oe"), ("æ", "ae"), ("ß", "ss"))
 _NOT_WORD = re.compile(r"[^a-z0-9\u0300-\u036f]+")
 
 
-def fold(text: str) -> str:
-    """Lowercase, accents removed, ligatures expanded (``Œuvre`` → ``oeuvre``)."""
-    decomposed = unicodedata.normalize("NFKD", _expand(text.lower()))
-    return decomposed.encode("ascii", "ignore").decode("ascii")
-
-
 def words(text: str) -> str:
     """Folded text reduced to words separated by single spaces (``l’École`` → ``l ecole``)."""
     decomposed = unicodedata.normalize("NFKD", _expand(text.lower()))

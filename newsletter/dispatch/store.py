@@ -85,16 +85,6 @@ class LedgerStore:
             )
         )
 
-    def remaining(self, edition_id: int) -> int:
-        return (
-            self.session.scalar(
-                sa.select(sa.func.count()).where(
-                    Delivery.edition_id == edition_id, Delivery.status.in_(OPEN)
-                )
-            )
-            or 0
-        )
-
     def variants(self, edition_id: int) -> list[tuple[str, str]]:
         """The (variant, format) pairs still to send, to render each once up front."""
         rows = self.session.execute(
