@@ -11,7 +11,6 @@ import sqlalchemy as sa
 
 from newsletter.app import App, build
 from newsletter.archive.links import sample_values
-from newsletter.content.editorial import import_file
 from newsletter.db import utcnow
 from newsletter.demo.feed_server import serve_samples
 from newsletter.dispatch.ledger import Delivery
@@ -21,6 +20,7 @@ from newsletter.editions.store import EditionStore
 from newsletter.editions.views import edition_view
 from newsletter.sending import headers, preview
 from newsletter.settings import validate_settings
+from newsletter.sources.editorial import import_file
 from newsletter.sources.pipeline import gather
 from subscribers.addresses import parse_address
 from subscribers.consent import Consent

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from newsletter.db import Database, resolve_url
 from newsletter.dispatch.transports import Transport, configured_transport
 from newsletter.rendering.renderer import Renderer
+from newsletter.secrets import Secrets
 from newsletter.settings import Settings
 from subscribers.bounces import BounceHandler
 from subscribers.mailer import Mailer, TransportMailer
 from subscribers.optin import OptIn
-from subscribers.secrets import Secrets
 from subscribers.segments import Segments
 from subscribers.store import SubscriberStore
 from subscribers.tokens import Tokens

@@ -81,11 +81,10 @@ class BounceHandler:
         subscriber = self._verp_subscriber(report)
         if subscriber is None:
             return Outcome(name, report.message_id, "unsubscribe", effect="adresse non signée")
-        lists = [key for key in words[1:2] if key in self.store.lists]
-        effect = f"désabonné de {', '.join(lists) if lists else 'toutes les listes'}"
+        named = [key for key in words[1:2] if key in self.store.lists]
+        effect = f"désabonné de {', '.join(named) if named else 'toutes les listes'}"
         if not dry_run:
-            for key in lists or [None]:
-                self.store.unsubscribe(subscriber, key, now)
+            self.store.leave(subscriber, words[1:2], now)
         return Outcome(name, report.message_id, "unsubscribe", subscriber.email,
                        subscriber=subscriber.email, matched_by="verp", effect=effect)  # fmt: skip
 

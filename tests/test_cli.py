@@ -15,7 +15,7 @@ import pytest
 import tomli_w
 
 from newsletter.demo.secrets import GENERATED, demo_environ
-from subscribers.secrets import ENV_PEPPER
+from newsletter.secrets import ENV_PEPPER
 from tests.conftest import merged
 from tests.smtp_server import free_port
 from tests.web.client import login

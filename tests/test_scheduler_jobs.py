@@ -22,10 +22,10 @@ from newsletter.db import Database
 from newsletter.editions.assembly import assemble
 from newsletter.editions.models import Edition
 from newsletter.editions.store import EditionStore
+from newsletter.secrets import Secrets
 from subscribers.addresses import parse_address
 from subscribers.consent import Consent
 from subscribers.details import Details
-from subscribers.secrets import Secrets
 from tests.conftest import merged
 from tests.smtp_server import SmtpTestServer
 

@@ -12,12 +12,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from newsletter.cli.context import Context, pass_context
-from newsletter.content.editorial import import_file
-from newsletter.content.kinds import ITEM_KINDS
 from newsletter.content.models import Item
 from newsletter.content.sanitise import plain_text
 from newsletter.content.store import ItemStore
 from newsletter.errors import InputError
+from newsletter.settings.vocabulary import ITEM_KINDS
+from newsletter.sources.editorial import import_file
 from newsletter.sources.pipeline import SourceReport, gather
 from newsletter.sources.store import SourceStore
 
@@ -236,29 +236,20 @@ def items_set(
 ) -> None:
     """Corrige un élément à la main ; les mises à jour des flux ne l'écraseront pas."""
     app = ctx.ready_app()
-    classification = app.settings.classification
     values: dict[str, object] = {}
     if kind:
         values["kind"] = kind
     if themes is not None:
-        values["themes"] = _keys(themes, classification.themes, "thème")
+        values["themes"] = themes.split(",")
     if networks is not None:
-        values["networks"] = _keys(networks, classification.networks, "réseau")
+        values["networks"] = networks.split(",")
     if cancelled is not None:
         values["cancelled"] = cancelled
     if not values:
         raise InputError("rien à modifier", "indiquez --kind, --themes, --networks ou --cancelled")
     with app.database.session() as session:
-        item = ItemStore(session).override(item_id, **values)
+        item = ItemStore(session).override(item_id, app.settings.classification, **values)
         click.echo(f"Élément {item.id} corrigé : {', '.join(values)}.")
-
-
-def _keys(text: str, known: dict[str, object], label: str) -> list[str]:
-    keys = [key.strip() for key in text.split(",") if key.strip()]
-    unknown = [key for key in keys if key not in known]
-    if unknown:
-        raise InputError(f"{label} inconnu : {', '.join(unknown)}", f"connus : {', '.join(known)}")
-    return keys
 
 
 COMMANDS = [init, fetch, sources, items]

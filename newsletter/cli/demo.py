@@ -24,8 +24,6 @@ from newsletter.cli.editions import edition_folder, print_written, write_rendere
 from newsletter.cli.scheduler import accelerated
 from newsletter.cli.sending import send_with_progress
 from newsletter.cli.web import run_server
-from newsletter.content.editorial import import_file
-from newsletter.content.kinds import ITEM_KINDS
 from newsletter.content.models import Item
 from newsletter.demo.audience import import_sample_audience
 from newsletter.demo.feed_server import serve_samples
@@ -35,6 +33,8 @@ from newsletter.editions.assembly import assemble
 from newsletter.editions.store import EditionStore
 from newsletter.errors import NewsletterError
 from newsletter.settings import ENV_PUBLIC_URL, load_settings
+from newsletter.settings.vocabulary import ITEM_KINDS
+from newsletter.sources.editorial import import_file
 
 EDITORIAL_SAMPLE = Path(__file__).resolve().parent.parent / "demo" / "data" / "editorial.csv"
 
@@ -92,7 +92,7 @@ def demo(ctx: Context, seconds: int, then_serve: bool) -> None:
     if then_serve:
         web = settings.web
         console.rule(f"Site de démonstration : {settings.organisation.public_url}/ (Ctrl-C)")
-        run_server(ctx.app, web.host, web.port, ctx.environ)
+        run_server(ctx.app, web.host, web.port)
 
 
 def _demo_settings(ctx: Context) -> None:

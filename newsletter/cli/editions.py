@@ -16,7 +16,6 @@ from newsletter.app import App
 from newsletter.archive.feed import published_feed
 from newsletter.archive.files import Publication, Written, write_edition
 from newsletter.cli.context import Context, pass_context
-from newsletter.content.kinds import ITEM_KINDS
 from newsletter.editions.assembly import assemble as assemble_edition
 from newsletter.editions.lifecycle import STATES
 from newsletter.editions.models import Edition
@@ -25,6 +24,7 @@ from newsletter.editions.views import edition_view
 from newsletter.errors import InputError
 from newsletter.rendering.context import Variant
 from newsletter.rendering.renderer import Rendered
+from newsletter.settings.vocabulary import ITEM_KINDS
 
 
 @click.group()

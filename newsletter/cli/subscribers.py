@@ -14,12 +14,13 @@ from newsletter.cli.context import Context, pass_context
 from newsletter.db import utcnow
 from newsletter.errors import InputError
 from newsletter.settings import Segment
+from newsletter.settings.vocabulary import PROFILES
 from subscribers.audience import count_audience
 from subscribers.consent import Consent
 from subscribers.details import Details
 from subscribers.exporting import export_csv
 from subscribers.importing import import_csv
-from subscribers.profiles import FORMATS, PROFILES
+from subscribers.profiles import FORMATS
 from subscribers.retention import purge as purge_records
 from subscribers.rgpd import access, erase
 

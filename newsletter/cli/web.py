@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import click
 
 from newsletter.app import App
@@ -28,13 +26,13 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
     run_server(app, host, port)
 
 
-def run_server(app: App, host: str, port: int, environ: Mapping[str, str] | None = None) -> None:
+def run_server(app: App, host: str, port: int) -> None:
     """The web app in the foreground, until Ctrl-C."""
     import uvicorn
 
     from newsletter.web.app import create_app
 
-    web = create_app(app, environ)
+    web = create_app(app)
     uvicorn.run(web, host=host, port=port, proxy_headers=True, log_level="info")
 
 

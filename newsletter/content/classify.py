@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 
 from newsletter.content.entries import Entry
-from newsletter.content.text import words
 from newsletter.settings import Category, ClassificationSettings
+from newsletter.text import words
 
 _TAG = re.compile(r"<[^>]*>")
 

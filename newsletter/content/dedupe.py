@@ -6,7 +6,7 @@ from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from newsletter.content.text import words
+from newsletter.text import words
 
 TRACKING_PARAMS = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "xtor")
 DEFAULT_PORTS = {"http": 80, "https": 443}

@@ -11,11 +11,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from newsletter.content.entries import Entry
-from newsletter.content.kinds import ITEM_KINDS
 from newsletter.content.models import Item, ItemChange, ItemSource
 from newsletter.content.prepare import TRACKED, jsonable, tracked_fields
+from newsletter.content.rules import checked_overrides
 from newsletter.db import utcnow
-from newsletter.errors import InputError, NotFoundError
+from newsletter.errors import NotFoundError
+from newsletter.settings import ClassificationSettings
 
 OVERRIDABLE = (*TRACKED, "themes", "networks", "published_at")
 CHUNK = 500
@@ -221,15 +222,12 @@ class ItemStore:
                 break
         return found
 
-    def override(self, item_id: int, **values: Any) -> Item:
+    def override(self, item_id: int, classification: ClassificationSettings, **values: Any) -> Item:
         """An editor fixes fields by hand; later feed updates and classification keep them."""
         item = self.get(item_id)
-        for name, value in values.items():
-            if name not in OVERRIDABLE:
-                raise InputError(f"champ inconnu : {name}", f"champs : {', '.join(OVERRIDABLE)}")
-            if name == "kind" and value not in ITEM_KINDS:
-                raise InputError(f"type inconnu : {value}", f"types : {', '.join(ITEM_KINDS)}")
-            setattr(item, name, list(value) if name in ("themes", "networks") else value)
+        current = {name: getattr(item, name) for name in ("kind", "starts_at", "ends_at")}
+        for name, value in checked_overrides(current, values, OVERRIDABLE, classification).items():
+            setattr(item, name, value)
             item.overrides = {**item.overrides, name: jsonable(value)}
         item.last_changed_at = utcnow()
         # A correction is a new revision: an edition that announced the item shows the update.

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 
-from newsletter.content.kinds import ITEM_KINDS
 from newsletter.settings.base import Key, Section, require_address
+from newsletter.settings.vocabulary import ITEM_KINDS
 
 
 class OrganisationSettings(Section):

@@ -24,7 +24,6 @@ from newsletter.errors import AuthenticationError, PermissionDenied
 
 LOGIN_PATH = "/editeurs/connexion"
 HOME_PATH = "/editeurs/"
-ENV_WEB_SECRET = "NEWSLETTER_WEB_SECRET"
 
 
 class LoginRequired(Exception):

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from newsletter.accounts.models import ROLES
-from newsletter.content.kinds import ITEM_KINDS
+from newsletter.settings.vocabulary import ITEM_KINDS
 from newsletter.web.csrf import FIELD, csrf_token
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "web"

@@ -8,10 +8,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from newsletter.archive.links import edition_url
-from newsletter.content.kinds import ITEM_KINDS
 from newsletter.content.models import Item
 from newsletter.editions.lifecycle import PUBLISHED, STATES
 from newsletter.editions.models import Edition
+from newsletter.settings.vocabulary import ITEM_KINDS
 
 Kind = Literal[tuple(ITEM_KINDS)]  # type: ignore[valid-type]
 DATE_HELP = "ISO 8601 (2026-12-08T18:30, heure de Paris si sans fuseau) ou en français"
