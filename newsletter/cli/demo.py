@@ -20,7 +20,7 @@ from rich.table import Table
 from newsletter.accounts.store import AccountStore
 from newsletter.cli.content import fetch_with_progress, print_fetch_summary
 from newsletter.cli.context import Context, pass_context
-from newsletter.cli.editions import edition_folder, print_written, write_rendered
+from newsletter.cli.editions import edition_folder, print_written
 from newsletter.cli.scheduler import accelerated
 from newsletter.cli.sending import send_with_progress
 from newsletter.cli.web import run_server
@@ -134,7 +134,7 @@ def _editions(ctx: Context, today: date) -> list[int]:
             store = EditionStore(session)
             made = assemble(store, name, newsletter, zone, day=today, replace=True)
             store.set_texts(made, **{key: load_sample_text(text) for key, text in texts.items()})
-            rendered, written = write_rendered(app, session, made, edition_folder(app, made))
+            rendered, written = app.publishing.write_files(session, made, edition_folder(app, made))
             sections = len(rendered.section_sizes)
             summary = f"édition {made.id} : {len(made.entries)} éléments en {sections} rubriques"
             made_ids.append(made.id)

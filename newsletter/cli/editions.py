@@ -10,20 +10,17 @@ from zoneinfo import ZoneInfo
 import click
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy.orm import Session
 
 from newsletter.app import App
 from newsletter.archive.feed import published_feed
-from newsletter.archive.files import Publication, Written, write_edition
 from newsletter.cli.context import Context, pass_context
 from newsletter.editions.assembly import assemble as assemble_edition
 from newsletter.editions.lifecycle import STATES
 from newsletter.editions.models import Edition
 from newsletter.editions.store import EditionStore
-from newsletter.editions.views import edition_view
 from newsletter.errors import InputError
-from newsletter.rendering.context import Variant
 from newsletter.rendering.renderer import Rendered
+from newsletter.services.publishing import Written
 from newsletter.settings.vocabulary import ITEM_KINDS
 
 
@@ -197,7 +194,7 @@ def render(ctx: Context, edition_id: int, out: Path | None, themes: str) -> None
     with app.database.session() as session:
         found = EditionStore(session).get(edition_id)
         folder = out or edition_folder(app, found)
-        rendered, written = write_rendered(app, session, found, folder, variant)
+        rendered, written = app.publishing.write_files(session, found, folder, variant)
     print_written(ctx, rendered, written)
 
 
@@ -249,27 +246,6 @@ def edition_folder(app: App, found: Edition) -> Path:
     """Default output folder of an edition: ``rendering.output/NAME-NUMBER``."""
     output = app.settings.base_dir / app.settings.rendering.output
     return output / f"{found.newsletter}-{found.number}"
-
-
-def write_rendered(
-    app: App, session: Session, found: Edition, folder: Path, variant: Variant = frozenset()
-) -> tuple[Rendered, Written]:
-    """Render an edition and write its archive page, text and preview message."""
-    settings = app.settings
-    newsletter = settings.newsletter(found.newsletter)
-    credits = EditionStore(session).credits(found)
-    rendered = app.renderer.render(
-        edition_view(found, newsletter, settings.organisation, credits), variant
-    )
-    where = Publication(
-        public_url=settings.organisation.public_url,
-        newsletter=found.newsletter,
-        number=found.number,
-        sender=newsletter.sender,
-        reply_to=newsletter.reply_to,
-        send_at=found.send_at.astimezone(ZoneInfo(settings.organisation.timezone)),
-    )
-    return rendered, write_edition(folder, rendered, where)
 
 
 def print_written(ctx: Context, rendered: Rendered, written: Written) -> None:

@@ -13,12 +13,12 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from newsletter import sending
 from newsletter.cli.context import Context, pass_context
 from newsletter.cli.editions import edition
 from newsletter.dispatch.ledger import STATUSES
 from newsletter.dispatch.sender import Report, counts_text
 from newsletter.editions.lifecycle import STATES
+from newsletter.services import sending
 
 
 @edition.command()
@@ -49,10 +49,11 @@ def send(
     """
     app = ctx.ready_app()
     if test_to:
-        sent = sending.send_test(app, edition_id, list(test_to))
+        sent = app.sending.send_test(edition_id, list(test_to))
         click.echo(f"Envoi d'essai de l'édition {edition_id} à : {', '.join(sent)}.")
         return
-    found, _ = sending.status(app, edition_id)
+    app.check_sending()
+    found, _ = sending.status(app.database, edition_id)
     if found.state == "paused" and not resume:
         raise click.UsageError(f"l'édition {edition_id} est en pause : ajoutez --resume")
     report = send_with_progress(ctx, edition_id, workers, 0.0 if no_wait else None)
@@ -66,7 +67,7 @@ def send_with_progress(
 ) -> Report:
     """Send an edition with a progress bar: sent / deferred / failed / skipped, rate, ETA."""
     app = ctx.ready_app()
-    _, counts = sending.status(app, edition_id)
+    _, counts = sending.status(app.database, edition_id)
     columns = (
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[detail]}"),
         MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
@@ -80,8 +81,8 @@ def send_with_progress(
             progress.update(task, completed=done, total=sum(now_counts.values()),
                             detail=counts_text(now_counts))  # fmt: skip
 
-        report = sending.send_edition(app, edition_id, processes=workers, on_progress=show,
-                                      wait_deferred=wait)  # fmt: skip
+        report = app.sending.send(edition_id, processes=workers, on_progress=show,
+                                  wait_deferred=wait)  # fmt: skip
         show(report.counts)
     return report
 
@@ -91,7 +92,7 @@ def send_with_progress(
 @pass_context
 def pause(ctx: Context, edition_id: int) -> None:
     """Met un envoi en cours en pause (reprise : `edition send ID --resume`)."""
-    sending.pause(ctx.ready_app(), edition_id)
+    sending.pause(ctx.ready_app().database, edition_id)
     click.echo(f"Édition {edition_id} mise en pause.")
 
 
@@ -100,7 +101,7 @@ def pause(ctx: Context, edition_id: int) -> None:
 @pass_context
 def status(ctx: Context, edition_id: int) -> None:
     """État d'un envoi : envoyés, différés, en échec, écartés."""
-    found, counts = sending.status(ctx.ready_app(), edition_id)
+    found, counts = sending.status(ctx.ready_app().database, edition_id)
     table = Table(title=f"Édition {edition_id} — {STATES[found.state]}", title_justify="left")
     table.add_column("statut")
     table.add_column("destinataires", justify="right")

@@ -30,7 +30,6 @@ from newsletter.web.routes import (
     subscribe,
     unsubscribe,
 )
-from newsletter.web.sends import Sends
 
 ROUTERS = (
     login.router, dashboard.router, items.router, editions.router, edition_actions.router,
@@ -62,7 +61,6 @@ def create_app(app: App) -> FastAPI:
     web.state.lettre = app
     web.state.secret = secret
     web.state.pages = Pages(app.settings.fetch.timezone)
-    web.state.sends = Sends(app.settings, app.environ)
     errors.install(web)
     web.add_middleware(
         SessionMiddleware,
