@@ -114,9 +114,7 @@ class Database:
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
         except OperationalError as exc:
-            raise DatabaseError(
-                f"cannot reach the database: {exc.orig}", "check database.url in config.toml"
-            ) from None
+            raise unreachable(exc) from None
         return self.revision()
 
     def revision(self) -> str:
@@ -130,17 +128,27 @@ class Database:
         try:
             current = self.revision()
         except OperationalError as exc:
+            raise unreachable(exc) from None
+        if not current:
             raise DatabaseError(
-                f"cannot reach the database: {exc.orig}", "check database.url in config.toml"
-            ) from None
+                "la base de données n’est pas initialisée", "lancez `newsletter init`"
+            )
         if current != head_revision():
             raise DatabaseError(
-                "the database schema is missing or out of date",
-                "run `newsletter init` to create or upgrade it",
+                "la base de données n’est pas à jour pour cette version de Lettre",
+                "lancez `newsletter init` pour la mettre à jour",
             )
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def unreachable(exc: OperationalError) -> DatabaseError:
+    """The database server refused or could not be reached: one French line."""
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+    return DatabaseError(
+        f"base de données injoignable ({reason})", "vérifiez database.url dans config.toml"
+    )
 
 
 @contextmanager

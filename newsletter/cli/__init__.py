@@ -9,12 +9,32 @@ from typing import Any
 
 import click
 
+from newsletter.cli import french
 from newsletter.cli.context import Context
 from newsletter.errors import NewsletterError
 
 
 class Lettre(click.Group):
-    """Turns expected errors into one line with a hint and a non-zero exit code."""
+    """Turns expected errors, and Click's usage errors, into one French line with a hint
+    and a non-zero exit code."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **extra)
+        try:
+            result = super().main(*args, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx else "newsletter"
+            click.secho(f"Erreur : {exc.format_message()} (voir `{command} --help`)",
+                        fg="red", err=True)  # fmt: skip
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.secho(f"Erreur : {exc.format_message()}", fg="red", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo(french.gettext("Aborted!"), err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -66,6 +86,7 @@ def _register() -> None:
             cli.add_command(command)
 
 
+french.install()
 _register()
 
 

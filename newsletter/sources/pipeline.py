@@ -30,7 +30,7 @@ from newsletter.sources.ical import parse_ical
 from newsletter.sources.parsed import Parsed
 from newsletter.sources.store import SourceStore
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("lettre.sources")
 
 
 @dataclass
