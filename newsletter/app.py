@@ -3,9 +3,10 @@ and the application services, built here and nowhere else. The CLI, the web app 
 scheduler get an ``App`` and take what they need from it; domain code never sees it: each
 part is handed its collaborators.
 
-Parts that need secrets (tokens, the send) are built on first use, so commands that never
-sign a link run without them; ``check_sending`` validates them, with the transport, when a
-command that will send starts (``serve``, ``scheduler``, ``edition send``).
+Each part is built (and its modules imported) on first use: a command loads what it uses
+and no more, and commands that never sign a link run without the secrets; ``check_sending``
+validates them, with the transport, when a command that will send starts (``serve``,
+``scheduler``, ``edition send``).
 """
 
 from __future__ import annotations
@@ -15,26 +16,27 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
-
-from newsletter.archive.links import confirm_url
 from newsletter.db import Database, resolve_url
-from newsletter.dispatch.dkim import DkimSigner, dkim_signer
-from newsletter.dispatch.mailer import TransportMailer
-from newsletter.dispatch.transports import Transport, configured_transport
-from newsletter.rendering.renderer import Renderer
 from newsletter.secrets import Secrets
-from newsletter.services.background import BackgroundSends
-from newsletter.services.publishing import Publishing
-from newsletter.services.sending import Sending, Throughput
 from newsletter.settings import Settings
-from subscribers.bounces import BounceHandler
-from subscribers.mailer import Mailer
-from subscribers.optin import OptIn
-from subscribers.segments import Segments
-from subscribers.store import SubscriberStore
-from subscribers.tokens import Tokens
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from newsletter.dispatch.dkim import DkimSigner
+    from newsletter.dispatch.transports import Transport
+    from newsletter.rendering.renderer import Renderer
+    from newsletter.services.background import BackgroundSends
+    from newsletter.services.publishing import Publishing
+    from newsletter.services.sending import Sending, Throughput
+    from subscribers.bounces import BounceHandler
+    from subscribers.mailer import Mailer
+    from subscribers.optin import OptIn
+    from subscribers.segments import Segments
+    from subscribers.store import SubscriberStore
+    from subscribers.tokens import Tokens
 
 
 @dataclass
@@ -49,15 +51,21 @@ class App:
     @cached_property
     def renderer(self) -> Renderer:
         """Templates compiled on first use, then kept for the life of the process."""
+        from newsletter.rendering.renderer import Renderer
+
         settings = self.settings
         return Renderer(settings.base_dir / settings.rendering.templates, settings.rendering)
 
     @cached_property
     def publishing(self) -> Publishing:
+        from newsletter.services.publishing import Publishing
+
         return Publishing(self.settings, self.renderer)
 
     @cached_property
     def sending(self) -> Sending:
+        from newsletter.services.sending import Sending
+
         settings = self.settings
         return Sending(settings, self.database, self.publishing, self.tokens(), self.transport(),
                        self.signer(), self.throughput, self.segments,
@@ -65,18 +73,26 @@ class App:
 
     @cached_property
     def background_sends(self) -> BackgroundSends:
+        from newsletter.services.background import BackgroundSends
+
         return BackgroundSends(self.settings, self.environ)
 
     # -- built at each call ---------------------------------------------------------------
 
     def transport(self) -> Transport:
+        from newsletter.dispatch.transports import configured_transport
+
         return configured_transport(self.settings.transport, self.settings.base_dir, self.environ)
 
     def signer(self) -> DkimSigner | None:
+        from newsletter.dispatch.dkim import dkim_signer
+
         return dkim_signer(self.settings.dispatch.dkim, self.environ)
 
     def throughput(self, processes: int | None = None) -> Throughput:
         """The share of the configured concurrency and rates each sending process takes."""
+        from newsletter.services.sending import Throughput
+
         dispatch = self.settings.dispatch
         count = processes or dispatch.processes
         return Throughput(
@@ -87,24 +103,37 @@ class App:
         )
 
     def tokens(self) -> Tokens:
+        from subscribers.tokens import Tokens
+
         return Tokens(self.secrets.signing_keys, self.settings.subscribers)
 
     def subscriber_store(self, session: Session) -> SubscriberStore:
+        from subscribers.store import SubscriberStore
+
         return SubscriberStore(session, self.secrets.pepper, self.settings.subscribers.lists)
 
     def segments(self, session: Session) -> Segments:
+        from subscribers.segments import Segments
+
         settings = self.settings
         return Segments(session, settings.segments, settings.subscribers.lists,
                         settings.classification.themes)  # fmt: skip
 
     def bounce_handler(self, session: Session) -> BounceHandler:
+        from subscribers.bounces import BounceHandler
+
         return BounceHandler(self.subscriber_store(session), self.tokens(),
                              self.settings.subscribers)  # fmt: skip
 
     def mailer(self) -> Mailer:
+        from newsletter.dispatch.mailer import TransportMailer
+
         return TransportMailer(self.transport(), self.settings.subscribers.bounce_address)
 
     def optin(self, session: Session, mailer: Mailer | None = None) -> OptIn:
+        from newsletter.archive.links import confirm_url
+        from subscribers.optin import OptIn
+
         settings = self.settings
         public_url = settings.organisation.public_url
         return OptIn(self.subscriber_store(session), self.tokens(), mailer or self.mailer(),
@@ -125,6 +154,8 @@ class App:
 
 
 def build(settings: Settings, environ: Mapping[str, str] | None = None) -> App:
+    import newsletter.schema  # noqa: F401  (every table known: foreign keys cross domains)
+
     env = os.environ if environ is None else environ
     url = resolve_url(settings.database.url, settings.base_dir)
     return App(settings, Database(url, echo=settings.database.echo), Secrets.from_environ(env), env)

@@ -9,8 +9,8 @@ from functools import lru_cache
 from typing import Any
 
 from newsletter.errors import InputError
-from newsletter.settings.vocabulary import PROFILES
 from newsletter.text import words
+from newsletter.vocabulary import PROFILES
 from subscribers.profiles import FORMATS
 
 DEPARTMENT = re.compile(r"^(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])$")

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from newsletter.settings import SegmentRule
-from newsletter.settings.vocabulary import PROFILES
+from newsletter.vocabulary import PROFILES
 from subscribers.audience import audience_condition
 from subscribers.csvfile import COLUMNS
 from subscribers.models import Subscriber

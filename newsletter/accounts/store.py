@@ -11,10 +11,11 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
-from newsletter.accounts.models import ROLES, ApiToken, User
+from newsletter.accounts.models import ApiToken, User
 from newsletter.accounts.passwords import hash_password
 from newsletter.db import utcnow
 from newsletter.errors import InputError, NotFoundError
+from newsletter.vocabulary import ROLES
 
 TOKEN_PREFIX = "lettre_"
 NEWSLETTER_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*$")

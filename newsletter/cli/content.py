@@ -5,21 +5,18 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from newsletter.cli.context import Context, pass_context
-from newsletter.content.models import Item
-from newsletter.content.sanitise import plain_text
-from newsletter.content.store import ItemStore
 from newsletter.errors import InputError
-from newsletter.settings.vocabulary import ITEM_KINDS
-from newsletter.sources.editorial import import_file
-from newsletter.sources.pipeline import SourceReport, gather
-from newsletter.sources.store import SourceStore
+from newsletter.vocabulary import ITEM_KINDS
+
+if TYPE_CHECKING:
+    from newsletter.content.models import Item
+    from newsletter.sources.pipeline import SourceReport
 
 
 def _local(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
@@ -49,6 +46,16 @@ def fetch(ctx: Context, keys: tuple[str, ...]) -> None:
 
 
 def fetch_with_progress(ctx: Context, keys: tuple[str, ...] = ()) -> list[SourceReport]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from newsletter.sources.pipeline import gather
+
     app = ctx.ready_app()
     known = {source.key for source in app.settings.sources}
     unknown = sorted(set(keys) - known)
@@ -68,6 +75,8 @@ def fetch_with_progress(ctx: Context, keys: tuple[str, ...] = ()) -> list[Source
 
 
 def print_fetch_summary(ctx: Context, reports: list[SourceReport]) -> None:
+    from rich.table import Table
+
     table = Table(title="Sources récupérées", title_justify="left")
     for column in ("source", "état", "nouveaux", "mis à jour", "inchangés", "fusionnés", "durée"):
         table.add_column(column, justify="right" if column != "source" else "left")
@@ -93,6 +102,10 @@ def print_fetch_summary(ctx: Context, reports: list[SourceReport]) -> None:
 @pass_context
 def sources(ctx: Context) -> None:
     """Liste les sources : dernier succès, dernière erreur, échecs consécutifs."""
+    from rich.table import Table
+
+    from newsletter.sources.store import SourceStore
+
     app = ctx.ready_app()
     alert = app.settings.fetch.failure_alert_streak
     table = Table(title="Sources")
@@ -134,6 +147,10 @@ def items_list(
     as_json: bool,
 ) -> None:
     """Liste les éléments les plus récents."""
+    from rich.table import Table
+
+    from newsletter.content.store import ItemStore
+
     app = ctx.ready_app()
     after = since.replace(tzinfo=ZoneInfo(app.settings.fetch.timezone)) if since else None
     with app.database.session() as session:
@@ -178,6 +195,8 @@ def items_import(ctx: Context, file: Path) -> None:
     inscription, annulé, thèmes, réseaux, territoire, id. Si une ligne est fausse,
     rien n'est importé et chaque erreur est indiquée avec son numéro de ligne.
     """
+    from newsletter.sources.editorial import import_file
+
     app = ctx.ready_app()
     saved, errors = import_file(app.database, app.settings, file)
     if errors:
@@ -195,6 +214,9 @@ def items_import(ctx: Context, file: Path) -> None:
 @pass_context
 def items_show(ctx: Context, item_id: int) -> None:
     """Affiche un élément, ses sources et l'historique de ses mises à jour."""
+    from newsletter.content.sanitise import plain_text
+    from newsletter.content.store import ItemStore
+
     app = ctx.ready_app()
     with app.database.session() as session:
         item = ItemStore(session).get(item_id)
@@ -235,6 +257,8 @@ def items_set(
     cancelled: bool | None,
 ) -> None:
     """Corrige un élément à la main ; les mises à jour des flux ne l'écraseront pas."""
+    from newsletter.content.store import ItemStore
+
     app = ctx.ready_app()
     values: dict[str, object] = {}
     if kind:

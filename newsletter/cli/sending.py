@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table
 
 from newsletter.cli.context import Context, pass_context
 from newsletter.cli.editions import edition
-from newsletter.dispatch.ledger import STATUSES
-from newsletter.dispatch.sender import Report, counts_text
-from newsletter.editions.lifecycle import STATES
-from newsletter.services import sending
+
+if TYPE_CHECKING:
+    from newsletter.dispatch.sender import Report
 
 
 @edition.command()
@@ -47,6 +39,8 @@ def send(
     L'audience est figée au premier lancement ; relancer la commande après une panne ou une
     pause reprend là où l'envoi s'était arrêté, sans doublon ni oubli.
     """
+    from newsletter.services import sending
+
     app = ctx.ready_app()
     if test_to:
         sent = app.sending.send_test(edition_id, list(test_to))
@@ -66,6 +60,18 @@ def send_with_progress(
     ctx: Context, edition_id: int, workers: int | None = None, wait: float | None = None
 ) -> Report:
     """Send an edition with a progress bar: sent / deferred / failed / skipped, rate, ETA."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from newsletter.dispatch.sender import counts_text
+    from newsletter.services import sending
+
     app = ctx.ready_app()
     _, counts = sending.status(app.database, edition_id)
     columns = (
@@ -92,6 +98,8 @@ def send_with_progress(
 @pass_context
 def pause(ctx: Context, edition_id: int) -> None:
     """Met un envoi en cours en pause (reprise : `edition send ID --resume`)."""
+    from newsletter.services import sending
+
     sending.pause(ctx.ready_app().database, edition_id)
     click.echo(f"Édition {edition_id} mise en pause.")
 
@@ -101,6 +109,12 @@ def pause(ctx: Context, edition_id: int) -> None:
 @pass_context
 def status(ctx: Context, edition_id: int) -> None:
     """État d'un envoi : envoyés, différés, en échec, écartés."""
+    from rich.table import Table
+
+    from newsletter.dispatch.ledger import STATUSES
+    from newsletter.editions.lifecycle import STATES
+    from newsletter.services import sending
+
     found, counts = sending.status(ctx.ready_app().database, edition_id)
     table = Table(title=f"Édition {edition_id} — {STATES[found.state]}", title_justify="left")
     table.add_column("statut")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from newsletter.app import App
 from newsletter.cli.context import Context, pass_context
+
+if TYPE_CHECKING:
+    from newsletter.app import App
 
 
 @click.command()

@@ -13,7 +13,7 @@ from typing import Any
 
 from newsletter.errors import InputError
 from newsletter.settings import ClassificationSettings
-from newsletter.settings.vocabulary import ITEM_KINDS
+from newsletter.vocabulary import ITEM_KINDS
 
 
 def check_kind(kind: str) -> str:

@@ -16,7 +16,7 @@ from newsletter.editions.models import Edition, EditionItem
 from newsletter.rendering.context import EditionView, ItemView, OrganisationView, SectionView
 from newsletter.rendering.text import html_to_text
 from newsletter.settings import NewsletterSettings, OrganisationSettings
-from newsletter.settings.vocabulary import ITEM_KINDS
+from newsletter.vocabulary import ITEM_KINDS
 
 Credits = Mapping[int, tuple[str, ...]]
 """Item id → names of the sources that announced it."""

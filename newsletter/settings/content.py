@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from newsletter.settings.base import Section
-from newsletter.settings.vocabulary import ITEM_KINDS
+from newsletter.vocabulary import ITEM_KINDS
 
 
 class DatabaseSettings(Section):

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator
 
 from newsletter.settings.base import Key, Section, require_address
-from newsletter.settings.vocabulary import ITEM_KINDS
+from newsletter.vocabulary import ITEM_KINDS
 
 
 class OrganisationSettings(Section):

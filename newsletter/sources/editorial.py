@@ -24,11 +24,11 @@ from newsletter.content.store import ItemStore, SaveOutcome
 from newsletter.db import Database
 from newsletter.errors import InputError
 from newsletter.settings import ClassificationSettings, Settings
-from newsletter.settings.vocabulary import ITEM_KINDS
 from newsletter.sources.dates import parse_french_date
 from newsletter.sources.store import SourceStore
 from newsletter.tabular import Row, read_table
 from newsletter.text import words
+from newsletter.vocabulary import ITEM_KINDS
 
 EDITORIAL_SOURCE = "editorial"
 COLUMNS: dict[str, tuple[str, ...]] = {

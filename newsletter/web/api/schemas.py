@@ -11,7 +11,7 @@ from newsletter.archive.links import edition_url
 from newsletter.content.models import Item
 from newsletter.editions.lifecycle import PUBLISHED, STATES
 from newsletter.editions.models import Edition
-from newsletter.settings.vocabulary import ITEM_KINDS
+from newsletter.vocabulary import ITEM_KINDS
 
 Kind = Literal[tuple(ITEM_KINDS)]  # type: ignore[valid-type]
 DATE_HELP = "ISO 8601 (2026-12-08T18:30, heure de Paris si sans fuseau) ou en français"

@@ -17,9 +17,9 @@ from newsletter.content.models import Item
 from newsletter.content.store import ItemStore
 from newsletter.errors import InputError
 from newsletter.settings import Settings
-from newsletter.settings.vocabulary import ITEM_KINDS
 from newsletter.sources.editorial import parse_date, parse_record, save_editorial
 from newsletter.sources.store import SourceStore
+from newsletter.vocabulary import ITEM_KINDS
 from newsletter.web.auth import current_user, lettre
 from newsletter.web.pages import Pages, flash
 

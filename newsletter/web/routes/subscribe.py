@@ -16,7 +16,7 @@ from newsletter.app import App
 from newsletter.archive.links import CONFIRM_PATH, PREFERENCES_PATH, SUBSCRIBE_PATH
 from newsletter.errors import InputError, MailError
 from newsletter.settings import Settings
-from newsletter.settings.vocabulary import PROFILES
+from newsletter.vocabulary import PROFILES
 from newsletter.web.auth import lettre
 from newsletter.web.pages import Pages, flash, sentence
 from subscribers.details import Details

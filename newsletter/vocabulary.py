@@ -1,4 +1,4 @@
-"""The settings' own vocabulary: the kinds of item and the subscriber profiles, with their
+"""The product's vocabulary: kinds of item, subscriber profiles and editors' roles, with their
 French labels. Settings validate against these; the domain packages use them as they are."""
 
 from __future__ import annotations
@@ -18,4 +18,9 @@ PROFILES: dict[str, str] = {
     "partenaire": "Partenaire",
     "adherent": "Adhérent·e",
     "autre": "Autre",
+}
+ROLES: dict[str, str] = {
+    "admin": "Administrateur",
+    "editor": "Rédacteur",
+    "coordinator": "Coordinateur de réseau",
 }
