@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -24,6 +24,13 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 class Base(DeclarativeBase):
     """Declarative base shared by every domain's models."""
+
+    __table__: ClassVar[sa.Table]  # every model is a table (for Core statements on it)
+
+
+def changed_rows(result: sa.Result[Any]) -> int:
+    """Rows an INSERT, UPDATE or DELETE touched (its result is a cursor's)."""
+    return cast(sa.CursorResult[Any], result).rowcount
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -178,7 +185,8 @@ _REVISION = re.compile(r"""^(down_)?revision\s*=\s*['"]?(\w+)""", re.MULTILINE)
 def head_revision() -> str:
     """The newest migration: the revision no other names as its parent. Read from the files
     without loading Alembic, since every command checks it (tests compare with Alembic)."""
-    revisions, parents = set(), set()
+    revisions: set[str] = set()
+    parents: set[str] = set()
     for path in (MIGRATIONS / "versions").glob("*.py"):
         for down, value in _REVISION.findall(path.read_text(encoding="utf-8")):
             (parents if down else revisions).add(value)

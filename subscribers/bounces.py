@@ -152,7 +152,9 @@ class BounceHandler:
         if subscriber.bounce_scored_at is None:
             return subscriber.bounce_score
         days = max((now - subscriber.bounce_scored_at).total_seconds() / 86400, 0)
-        return subscriber.bounce_score * 0.5 ** (days / self.settings.soft_bounce_half_life_days)
+        return float(
+            subscriber.bounce_score * 0.5 ** (days / self.settings.soft_bounce_half_life_days)
+        )
 
 
 def process_messages(

@@ -69,7 +69,7 @@ def classify_status(code: str) -> str:
 def _is_feedback_report(message: Message) -> bool:
     return (
         message.get_content_type() == "multipart/report"
-        and (message.get_param("report-type") or "").lower() == "feedback-report"
+        and str(message.get_param("report-type") or "").lower() == "feedback-report"
     )
 
 
@@ -146,7 +146,8 @@ def _fields(part: Message | None) -> dict[str, str]:
         return {}
     payload = part.get_payload()
     if isinstance(payload, list):  # message/* parts hold parsed messages
-        return {k.lower(): str(v) for block in payload for k, v in block.items()}
+        blocks = [block for block in payload if isinstance(block, Message)]
+        return {k.lower(): str(v) for block in blocks for k, v in block.items()}
     text = payload if isinstance(payload, str) else ""
     fields: dict[str, str] = {}
     for line in text.splitlines():

@@ -203,7 +203,8 @@ class SubscriberStore:
         that were known (empty: all) and the subscriptions actually ended."""
         known = [key for key in lists if key in self.lists]
         left: list[str] = []
-        for key in known or [None]:
+        targets: list[str | None] = [*known] or [None]
+        for key in targets:
             left += self.unsubscribe(subscriber, key, now)
         return known, left
 

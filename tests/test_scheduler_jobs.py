@@ -72,7 +72,7 @@ def lettre(outcome: str) -> str:
 
 def editions(app: App, newsletter: str) -> list[Edition]:
     with app.database.session() as session:
-        return EditionStore(session).list(newsletter)
+        return EditionStore(session).listing(newsletter)
 
 
 def draft(app: App, newsletter: str, send_at: datetime, state: str = "draft") -> int:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from newsletter.accounts.models import ApiToken, User
 from newsletter.accounts.passwords import hash_password
-from newsletter.db import utcnow
+from newsletter.db import changed_rows, utcnow
 from newsletter.errors import InputError, NotFoundError
 from newsletter.vocabulary import ROLES
 
@@ -102,7 +102,7 @@ class AccountStore:
     def revoke_tokens(self, email: str) -> int:
         user = self.by_email(email)
         result = self.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
-        return int(result.rowcount or 0)
+        return changed_rows(result)
 
     def count_tokens(self) -> dict[int, int]:
         rows = self.session.execute(

@@ -77,7 +77,7 @@ def list_editions(ctx: Context, name: str | None) -> None:
     for column in ("id", "lettre", "n°", "période", "état", "envoi", "éléments"):
         table.add_column(column)
     with app.database.session() as session:
-        for found in EditionStore(session).list(name):
+        for found in EditionStore(session).listing(name):
             table.add_row(
                 str(found.id),
                 found.newsletter,

@@ -102,4 +102,4 @@ def install() -> None:
         if hasattr(module, "_"):
             module._ = gettext  # type: ignore[attr-defined]  # Click's own translation hook
         if hasattr(module, "ngettext"):
-            module.ngettext = ngettext  # type: ignore[attr-defined]  # (same)
+            module.ngettext = ngettext  # type: ignore[attr-defined]  # Click's hook too

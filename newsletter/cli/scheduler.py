@@ -33,10 +33,12 @@ def scheduler(ctx: Context, job: str | None, list_jobs: bool) -> None:
             click.echo(f"{name:18} {definition.description}")
         return
     logging.getLogger("lettre").setLevel(logging.INFO)
-    runner = Runner(ctx.ready_app())
+    app = ctx.ready_app()
+    runner = Runner(app)
     if job:
         click.echo(runner.once(job))
         return
+    app.check_sending()  # secrets and transport, before any job runs
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:

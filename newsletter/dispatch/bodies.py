@@ -55,7 +55,7 @@ class Body:
         slots: list[tuple[int, str]] = []
         marked: list[tuple[int, tuple[str, ...]]] = []  # (static octets, markers) per line
         fits = True
-        width, names = 0, ()
+        width, names = 0, tuple[str, ...]()
         for text, name in fillable.segments():
             data = _crlf(text.encode("utf-8"))
             first, *others = data.split(b"\r\n")
