@@ -10,6 +10,7 @@ from functools import cached_property
 from sqlalchemy.orm import Session
 
 from newsletter.db import Database, resolve_url
+from newsletter.dispatch.sent import SentMessages
 from newsletter.dispatch.transports import Transport, configured_transport
 from newsletter.rendering.renderer import Renderer
 from newsletter.settings import Settings
@@ -51,7 +52,8 @@ class App:
 
     def bounce_handler(self, session: Session) -> BounceHandler:
         return BounceHandler(self.subscriber_store(session), self.tokens(),
-                             self.settings.subscribers)  # fmt: skip
+                             self.settings.subscribers,
+                             SentMessages(session, self.secrets.signing_keys))  # fmt: skip
 
     def mailer(self) -> Mailer:
         return TransportMailer(self.transport(), self.settings.subscribers.bounce_address)

@@ -19,7 +19,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from email.header import decode_header, make_header
+from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses
 
@@ -74,7 +74,7 @@ class DeliveryReport:
 
 
 def read_report(message: Message, raw: bytes = b"") -> DeliveryReport:
-    message_id = (message.get("Message-ID") or "").strip() or (
+    message_id = _text(message.get("Message-ID")).strip() or (
         "sha256:" + hashlib.sha256(raw or message.as_bytes()).hexdigest()
     )
     verp = _verp_candidates(message)
@@ -129,14 +129,24 @@ def _dsn_recipients(message: Message) -> tuple[Failure, ...] | None:
             action = str(block.get("Action") or "failed").strip().lower()
             if not action.startswith(FAILED_ACTIONS):
                 continue  # delivered, relayed, expanded, delayed
-            diagnostic = " ".join(str(block.get("Diagnostic-Code") or "").split())
+            diagnostic = " ".join(_text(block.get("Diagnostic-Code")).split())
             diagnostic = diagnostic.partition(";")[2].strip() or diagnostic
-            status = str(block.get("Status") or "")
+            status = _text(block.get("Status"))
             words = diagnostic or " ".join(_notification_text(message).split())
             kind = classify(status.strip(), f"{status} {words}")
             failure = Failure(address, kind, precise_status(status, diagnostic), words[:500])
             found.setdefault(address.lower(), failure)
     return tuple(found[key] for key in sorted(found)) if named else None
+
+
+def _text(value: object) -> str:
+    """A report field as text, its raw 8-bit bytes (if any) read as UTF-8."""
+    if not isinstance(value, Header):
+        return str(value or "")
+    return "".join(
+        chunk.decode("utf-8", "replace") if isinstance(chunk, bytes) else chunk
+        for chunk, _charset in decode_header(value)
+    )
 
 
 def _notification_text(message: Message) -> str:
@@ -178,7 +188,7 @@ def _is_auto_reply(message: Message) -> bool:
         return False
     if any(message.get(name) for name in AUTO_REPLY_HEADERS):
         return True
-    if (message.get("Precedence") or "").strip().lower() == "auto_reply":
+    if _text(message.get("Precedence")).strip().lower() == "auto_reply":
         return True
     subject = str(make_header(decode_header(str(message.get("Subject") or ""))))
     return bool(AUTO_REPLY_SUBJECT.search(subject))

@@ -48,7 +48,8 @@ HARD = re.compile(
     # French, German, Spanish, Italian, Portuguese
     r"utilisateur\s+(inconnu|non\s+recens|introuvable)|(adresse|destinataire|compte|bo[iî]te"
     r"(\s+aux\s+lettres)?)\s+(inconnu|inexistant|introuvable)|n'existe\s+(pas|plus)|"
-    r"compte\s+(d[ée]sactiv|supprim|ferm)|domaine\s+(inconnu|inexistant)|unbekannt|"
+    r"(compte|bo[iî]te|adresse)\b[^.;]{0,40}?\b(d[ée]sactiv|supprim|ferm)|"
+    r"domaine\s+(inconnu|inexistant)|unbekannt|"
     r"existiert\s+nicht|usuario\s+(desconocido|inexistente)|no\s+existe|utente\s+"
     r"(sconosciuto|inesistente)|non\s+esiste|usu[aá]rio\s+desconhecido|n[aã]o\s+existe",
     re.IGNORECASE,
