@@ -120,10 +120,12 @@ class App:
                         settings.classification.themes)  # fmt: skip
 
     def bounce_handler(self, session: Session) -> BounceHandler:
+        from newsletter.dispatch.sent import SentMessages
         from subscribers.bounces import BounceHandler
 
         return BounceHandler(self.subscriber_store(session), self.tokens(),
-                             self.settings.subscribers)  # fmt: skip
+                             self.settings.subscribers,
+                             SentMessages(session, self.secrets.signing_keys))  # fmt: skip
 
     def mailer(self) -> Mailer:
         from newsletter.dispatch.mailer import TransportMailer

@@ -105,12 +105,13 @@ def test_headers_follow_the_standards(
 def test_replies_decide_each_row(
     wired: Callable[..., App], smtp_server: SmtpTestServer, tmp_path: Path
 ) -> None:
-    """4xx is retried until accepted; 5xx on RCPT fails and bounces; a dropped connection
-    is reopened; nobody is missed or sent twice outside the dropped message."""
+    """4xx is retried until accepted; 5xx "user unknown" on RCPT fails and bounces; a dropped
+    connection is reopened; nobody is missed or sent twice outside the dropped message."""
     app = wired()
     edition_id = populate(app, tmp_path, RECIPIENTS)
     smtp_server.faults.add("RCPT", code=450, times=2, match=address(3))
-    smtp_server.faults.add("RCPT", code=550, times=None, match=address(5))
+    unknown = "5.1.1 Recipient address rejected: User unknown"
+    smtp_server.faults.add("RCPT", code=550, text=unknown, times=None, match=address(5))
     smtp_server.faults.add("MAIL", code=421, close=True, after=10)
     smtp_server.faults.add("DATA", drop=True, after=20)
     report = app.sending.send(edition_id)

@@ -20,6 +20,15 @@ class LedgerStore:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def sent_to(self, edition_id: int, subscriber_id: int) -> bool:
+        """Whether the edition's message to that subscriber was accepted by the relay."""
+        query = sa.select(Delivery.id).where(
+            Delivery.edition_id == edition_id,
+            Delivery.subscriber_id == subscriber_id,
+            Delivery.status == "sent",
+        )
+        return self.session.scalar(query) is not None
+
     def frozen(self, edition_id: int) -> bool:
         query = sa.select(Delivery.id).where(Delivery.edition_id == edition_id).limit(1)
         return self.session.scalar(query) is not None
