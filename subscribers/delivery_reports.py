@@ -170,7 +170,8 @@ def _own_parts(message: Message) -> list[Message]:
         return []
     if not message.is_multipart():
         return [message]
-    return [leaf for part in message.get_payload() for leaf in _own_parts(part)]
+    parts = [part for part in message.get_payload() if isinstance(part, Message)]
+    return [leaf for part in parts for leaf in _own_parts(part)]
 
 
 def _known(charset: str) -> bool:
@@ -222,7 +223,8 @@ def _complaint(report: Message, message_id: str, verp: tuple[str, ...]) -> Deliv
     redacted; the returned message's Return-Path (our VERP address), Message-ID and
     Feedback-ID to match it by."""
     fields_part = _part(report, "message/feedback-report")
-    block = (fields_part.get_payload() or [None])[0] if fields_part else None
+    payload = fields_part.get_payload() if fields_part else None
+    block = payload[0] if isinstance(payload, list) and payload else None
     fields = block if isinstance(block, Message) else Message()
     feedback_type = str(fields.get("Feedback-Type") or "abuse").strip().lower()
     if feedback_type not in COMPLAINT_TYPES:
@@ -256,7 +258,8 @@ def _fields(part: Message | None) -> dict[str, str]:
         return {}
     payload = part.get_payload()
     if isinstance(payload, list):  # message/rfc822 parts hold the parsed message
-        return {k.lower(): str(v).strip() for block in payload[:1] for k, v in block.items()}
+        blocks = [block for block in payload[:1] if isinstance(block, Message)]
+        return {k.lower(): str(v).strip() for block in blocks for k, v in block.items()}
     text = payload if isinstance(payload, str) else ""
     fields: dict[str, str] = {}
     for line in text.splitlines():

@@ -126,6 +126,20 @@ def feedback_id(edition_id: int, list_key: str, sender: str) -> str:
     return f"e{edition_id}:{list_key}:newsletter:{sender}"
 
 
+_SUBSCRIBER_KEY = re.compile(r"r(\d{1,18})")
+
+
+def subscriber_key(subscriber_id: int) -> str:
+    """The recipient key of a newsletter send to a subscriber (test sends use others)."""
+    return f"r{subscriber_id}"
+
+
+def key_subscriber(key: str) -> int | None:
+    """The subscriber a recipient key names, or None (a test send, a preview)."""
+    found = _SUBSCRIBER_KEY.fullmatch(key)
+    return int(found[1]) if found else None
+
+
 def parse_message_id(value: str, id_keys: Sequence[bytes]) -> tuple[int, str] | None:
     """The edition and recipient key of a Message-ID we made (its MAC checked against every
     key, so that a forged one names nobody); None for any other Message-ID."""

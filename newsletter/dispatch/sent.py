@@ -8,17 +8,12 @@ only (nothing personal). The composition root hands this to the bounce handler.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from newsletter.dispatch.message import feedback_edition, parse_message_id
+from newsletter.dispatch.message import feedback_edition, key_subscriber, parse_message_id
 from newsletter.dispatch.store import LedgerStore
-
-# The recipient key of a newsletter send ("r" + subscriber id, newsletter.sending); test
-# sends and previews use other keys and name nobody.
-_SUBSCRIBER_KEY = re.compile(r"r(\d{1,18})")
 
 
 class SentMessages:
@@ -29,10 +24,9 @@ class SentMessages:
     def recipient(self, message_id: str) -> int | None:
         """The subscriber one of our sends with this Message-ID went to, or None."""
         parsed = parse_message_id(message_id, self.id_keys)
-        key = _SUBSCRIBER_KEY.fullmatch(parsed[1]) if parsed else None
-        if parsed is None or key is None:
+        subscriber_id = key_subscriber(parsed[1]) if parsed else None
+        if parsed is None or subscriber_id is None:
             return None
-        subscriber_id = int(key[1])
         return subscriber_id if self.ledger.sent_to(parsed[0], subscriber_id) else None
 
     def edition(self, feedback_id: str) -> int | None:

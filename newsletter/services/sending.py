@@ -21,7 +21,12 @@ from newsletter.db import Database, utcnow
 from newsletter.dispatch.bodies import finished_texts
 from newsletter.dispatch.dkim import DkimSigner
 from newsletter.dispatch.edition_ledger import EditionLedger
-from newsletter.dispatch.message import MessageFactory, Recipient, one_click_url
+from newsletter.dispatch.message import (
+    MessageFactory,
+    Recipient,
+    one_click_url,
+    subscriber_key,
+)
 from newsletter.dispatch.sender import Report, Sender
 from newsletter.dispatch.store import LedgerStore
 from newsletter.dispatch.tasks import Outcome, Task
@@ -169,7 +174,7 @@ class Sending:
                                        task.name, unsubscribe, preferences)  # fmt: skip
             envelope = tokens.verp_address(ref)
             recipient = Recipient(
-                key=f"r{task.subscriber_id}",
+                key=subscriber_key(task.subscriber_id),
                 email=task.email,
                 name=task.name,
                 unsubscribe_url=values.unsubscribe_url,
