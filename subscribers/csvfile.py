@@ -2,6 +2,8 @@
 
 ``;`` or ``,`` separated, UTF-8 with or without BOM or Windows-1252, headers in French or
 English. Every row is checked; rejected rows and duplicates are reported with their line.
+Cells the export neutralised (a ``'`` before ``= + - @``…) are read back as they were, so an
+exported file imports again unchanged.
 """
 
 from __future__ import annotations
@@ -45,6 +47,22 @@ PROFILE_WORDS = {
 FORMAT_WORDS = {"html": ("html", ""), "text": ("text", "texte", "texte seul", "texte brut", "txt")}
 ALIASES = {words(alias): name for name, (_, names) in COLUMNS.items() for alias in names}
 THEME_SEPARATORS = re.compile(r"[,|/]")
+# A cell starting with one of these would run as a formula in a spreadsheet.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: str) -> str:
+    """A cell that a spreadsheet would run as a formula is turned into plain text by a
+    leading quote; so is one that only looks neutralised (``'=…``), so that ``restore``,
+    which takes one quote off both, gives back every cell as it was."""
+    return f"'{cell}" if cell.lstrip("'").startswith(FORMULA_STARTS) else cell
+
+
+def restore(cell: str) -> str:
+    """The cell before ``neutralise``: an exported file imports again unchanged."""
+    if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell
 
 
 @dataclass(frozen=True)
@@ -85,9 +103,9 @@ def read_csv(data: bytes, themes: Mapping[str, Category]) -> ParsedFile:
     labels = {key: words(theme.label) for key, theme in themes.items()}
     by_key: dict[str, Row] = {}
     for found in table.rows:
+        values = {name: restore(cell) for name, cell in found.values.items()}
         try:
-            row = Row(found.line, parse_address(found.values["email"]),
-                      _details(found.values, labels))  # fmt: skip
+            row = Row(found.line, parse_address(values["email"]), _details(values, labels))
         except InputError as exc:
             parsed.rejected.append(Notice(found.line, exc.message))
             continue
