@@ -187,7 +187,6 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
 
-
     def retrying(self, work: Callable[[Session], T], attempts: int = 3) -> T:
         """``work`` in a transaction (``session()``), run again when the database was locked
         by another writer past the busy timeout; the last failure is a ``DatabaseError``."""
