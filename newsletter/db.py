@@ -198,7 +198,7 @@ class Database:
                 if not is_locked(exc) or attempt == attempts:
                     raise database_error(exc) from None
                 log.warning("database locked, attempt %d of %d: retrying", attempt, attempts)
-                time.sleep(attempt)
+                time.sleep(attempt / 2)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
 
