@@ -102,6 +102,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA cache_size=-65536")  # up to 64 MiB: big imports touch big indexes
     cursor.close()
 
 
@@ -200,6 +201,32 @@ class Database:
                 log.warning("database locked, attempt %d of %d: retrying", attempt, attempts)
                 time.sleep(attempt / 2)
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+@contextmanager
+def stage_then_lock(session: Session, table: sa.Table) -> Iterator[None]:
+    """Run the body, which writes temporary tables only (an import's staged rows), without
+    holding the database's write lock; then hold it until the transaction ends, so that
+    what is read next is what gets written over, and the lock lasts only that long.
+
+    SQLite: the body's transaction is committed (it holds temporary rows only) and
+    ``BEGIN IMMEDIATE`` waits its turn (busy timeout) — a deferred transaction that read
+    before writing could not wait and would fail at once with "database is locked". When
+    the session had already written before (its transaction holds the lock), the body runs
+    inside it. PostgreSQL: ``table`` is locked against other writers (readers go on)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        yield
+        name = connection.dialect.identifier_preparer.format_table(table)
+        connection.exec_driver_sql(f"LOCK TABLE {name} IN SHARE ROW EXCLUSIVE MODE")
+        return
+    driver = connection.connection.dbapi_connection
+    assert driver is not None
+    writing = driver.in_transaction
+    yield
+    if not writing:
+        driver.commit()
+        driver.execute("BEGIN IMMEDIATE")
 
 
 def is_locked(exc: BaseException) -> bool:

@@ -8,8 +8,9 @@ exported file imports again unchanged.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from newsletter.errors import InputError
@@ -101,11 +102,15 @@ def read_csv(data: bytes, themes: Mapping[str, Category]) -> ParsedFile:
         )
     parsed = ParsedFile(table.encoding, table.delimiter, ignored_columns=table.ignored_columns)
     labels = {key: words(theme.label) for key, theme in themes.items()}
+    read_themes = functools.lru_cache(maxsize=4096)(lambda text: _themes(text, labels))
     by_key: dict[str, Row] = {}
     for found in table.rows:
-        values = {name: restore(cell) for name, cell in found.values.items()}
+        values = found.values
+        if any(cell[:1] == "'" for cell in values.values()):
+            values = {name: restore(cell) for name, cell in values.items()}
         try:
-            row = Row(found.line, parse_address(values["email"]), _details(values, labels))
+            address = parse_address(values["email"])
+            row = Row(found.line, address, _details(values, labels, read_themes))
         except InputError as exc:
             parsed.rejected.append(Notice(found.line, exc.message))
             continue
@@ -124,7 +129,11 @@ def read_csv(data: bytes, themes: Mapping[str, Category]) -> ParsedFile:
     return parsed
 
 
-def _details(values: Mapping[str, str], labels: Mapping[str, str]) -> Details:
+def _details(
+    values: Mapping[str, str],
+    labels: Mapping[str, str],
+    read_themes: Callable[[str], tuple[str, ...]],
+) -> Details:
     department = values.get("department", "") or department_from_postcode(
         values.get("postcode", "")
     )
@@ -138,7 +147,7 @@ def _details(values: Mapping[str, str], labels: Mapping[str, str]) -> Details:
         commune=values.get("commune", ""),
         department=department,
         format=_choice(values.get("format", ""), FORMAT_WORDS),
-        themes=_themes(values.get("themes", ""), labels),
+        themes=read_themes(values.get("themes", "")),
     ).checked(labels)
 
 
