@@ -89,7 +89,6 @@ def import_csv(
                 on_progress(start + len(chunk), total)
     excluded = _sort(staging.known(list_key), report)
     if dry_run:
-        staging.drop()
         return report
     staging.discard(excluded)
     staging.apply(list_key, consent, utcnow())

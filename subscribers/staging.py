@@ -30,7 +30,7 @@ from subscribers.models import (
 )
 
 STAGED_COLUMNS = ("email", "email_key", "email_hash", *TEXT_FIELDS, "commune_key")
-_temporary = sa.MetaData()  # never part of the schema: created and dropped by each import
+_temporary = sa.MetaData()  # never part of the schema: made anew by each import
 PEOPLE = sa.Table(
     "import_people", _temporary,
     sa.Column("line", sa.Integer, primary_key=True, autoincrement=False),
@@ -67,7 +67,9 @@ class Staging:
         self.connection = session.connection()
 
     def create(self) -> None:
-        """Empty staging tables (SQLite keeps temporary tables with the connection)."""
+        """Empty staging tables. PostgreSQL drops them at the end of the transaction; SQLite
+        keeps them with the connection until it closes or the next import starts (dropping
+        them at the end would take seconds under the write lock)."""
         for table in (PEOPLE, THEMES):
             table.drop(self.connection, checkfirst=True)
             table.create(self.connection)
@@ -139,11 +141,11 @@ class Staging:
         self._link(everyone=False)
         self._add_themes()
         self._subscribe(list_key, consent.row(0, list_key, now), when)
-        self.drop()
-
-    def drop(self) -> None:
-        for table in (THEMES, PEOPLE):
-            table.drop(self.connection)
+        if self.connection.dialect.name == "postgresql":
+            # The planner's statistics would describe the tables before the import until
+            # autovacuum comes by: the first sends and segment reads after it would crawl.
+            for table in (Subscriber, Subscription, SubscriberTheme, ConsentRecord):
+                self.connection.exec_driver_sql(f"ANALYZE {table.__tablename__}")
 
     def _link(self, everyone: bool) -> None:
         """Each staged row's subscriber id (all rows; or those just created, marked so)."""
