@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -28,6 +28,9 @@ from subscribers.models import (
     Subscription,
     SuppressionEntry,
 )
+
+if TYPE_CHECKING:
+    import psycopg
 
 STAGED_COLUMNS = ("email", "email_key", "email_hash", *TEXT_FIELDS, "commune_key")
 _temporary = sa.MetaData()  # never part of the schema: made anew by each import
@@ -63,7 +66,6 @@ class Staging:
     """The staged rows of one import, on the session's connection."""
 
     def __init__(self, session: Session) -> None:
-        self.session = session
         self.connection = session.connection()
 
     def create(self) -> None:
@@ -90,9 +92,12 @@ class Staging:
         if not rows:
             return
         if self.connection.dialect.name == "postgresql":
-            cursor = self.connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            driver = cast("psycopg.Connection[Any]", self.connection.connection.dbapi_connection)
             names = ", ".join(column.name for column in table.columns)
-            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            with (
+                driver.cursor() as cursor,
+                cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
+            ):
                 for row in rows:
                     copy.write_row(row)
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import sqlite3
@@ -187,6 +188,12 @@ def test_concurrent_init_on_postgresql(
         assert newsletter(config, "items", "list").returncode == 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """Processor time a process has used (its load, whatever the machine's)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def test_interrupted_command_is_one_line(write_config: Callable[..., Path]) -> None:
     """Ctrl-C during a command (a big import) prints « Interrompu. » alone, exits 130 and
     writes nothing."""
@@ -198,7 +205,8 @@ def test_interrupted_command_is_one_line(write_config: Callable[..., Path]) -> N
                "--list", "lettre", "--source", "annuaire"]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, env=ENV)  # fmt: skip
-    time.sleep(3)
+    while cpu_seconds(process.pid) < 1.5:  # started, and well into reading the file
+        time.sleep(0.05)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
