@@ -16,8 +16,8 @@ from newsletter.errors import NewsletterError
 
 
 class Lettre(click.Group):
-    """Turns expected errors, and Click's usage errors, into one French line with a hint
-    and a non-zero exit code."""
+    """Turns expected errors, database failures, interruptions and Click's usage errors into
+    one French line with a hint and a non-zero exit code (``--verbose`` adds the trace)."""
 
     def main(  # one signature for both of Click's overloads
         self,
@@ -48,12 +48,28 @@ class Lettre(click.Group):
         try:
             return super().invoke(ctx)
         except NewsletterError as exc:
-            obj = ctx.find_object(Context)
-            if obj is not None and obj.verbose:
-                traceback.print_exc()
-            hint = f" ({exc.hint})" if exc.hint else ""
-            click.secho(f"Erreur : {exc.message}{hint}", fg="red", err=True)
-            ctx.exit(exc.exit_code)
+            self._fail(ctx, exc)
+        except KeyboardInterrupt:  # Ctrl-C during a command: its transaction is rolled back
+            if sys.stderr.isatty():
+                click.echo(err=True)  # end the terminal's ^C line
+            click.echo(french.gettext("Aborted!"), err=True)
+            ctx.exit(130)
+        except Exception as exc:
+            from newsletter.db import translated  # only when something failed: --help stays light
+
+            error = translated(exc)
+            if error is None:
+                raise
+            self._fail(ctx, error)
+
+    @staticmethod
+    def _fail(ctx: click.Context, exc: NewsletterError) -> None:
+        obj = ctx.find_object(Context)
+        if obj is not None and obj.verbose:
+            traceback.print_exc()
+        hint = f" ({exc.hint})" if exc.hint else ""
+        click.secho(f"Erreur : {exc.message}{hint}", fg="red", err=True)
+        ctx.exit(exc.exit_code)
 
 
 @click.group(cls=Lettre, context_settings={"help_option_names": ["-h", "--help"]})
