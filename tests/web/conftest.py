@@ -29,7 +29,7 @@ from subscribers.secrets import ENV_PEPPER, ENV_SECRET_KEYS
 from tests.conftest import PEPPER, ROOT, SIGNING_KEYS, merged
 from tests.web.client import PASSWORD, SECRET, reserve, serve, url_of
 
-ON_SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+ON_SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
 def add_user(app: App, email: str, role: str = "editor", newsletters: tuple[str, ...] = (),
