@@ -23,8 +23,8 @@ from tests.dispatching import (
     crashable,
     populate,
     start_send,
-    wait_until,
 )
+from tests.polling import wait_until
 from tests.smtp_server import SmtpTestServer
 
 __all__ = ["crashable"]  # a fixture
