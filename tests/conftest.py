@@ -49,7 +49,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
-    """The PostgreSQL server, where this session creates and drops its databases."""
+    """The PostgreSQL server, where this session creates and drops its schemas."""
     try:
         server = PostgresServer(POSTGRES_URL)
     except sa.exc.OperationalError as exc:
@@ -66,14 +66,6 @@ def sqlite_migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return sqlite_template(tmp_path_factory.mktemp("template"))
 
 
-@pytest.fixture(scope="session")
-def postgres_migrated(postgres_server: PostgresServer) -> Iterator[str]:
-    """The session's migrated PostgreSQL database, the template of each test's."""
-    name = postgres_server.template()
-    yield name
-    postgres_server.drop(name)
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest) -> str:
     """The database engine: a database test runs once on each."""
@@ -82,23 +74,24 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def empty_db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file, or a PostgreSQL database of its own."""
+    """A fresh, empty database: a SQLite file, or a PostgreSQL schema of its own."""
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
-    with server.database() as url:
+    with server.schema(migrated=False) as url:
         yield url
 
 
 @pytest.fixture
 def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database at the latest revision, its own copy of the session's migrated one."""
+    """A database at the latest revision, a copy of the one migrated once per session
+    (tests/databases.py): a SQLite file, or a PostgreSQL schema of its own."""
     if backend == "sqlite":
         yield sqlite_copy(request.getfixturevalue("sqlite_migrated"), tmp_path)
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
-    with server.database(request.getfixturevalue("postgres_migrated")) as url:
+    with server.schema(migrated=True) as url:
         yield url
 
 
