@@ -58,34 +58,37 @@ class PostgresServer:
     def __init__(self, url: str) -> None:
         self.url = url
         self.prefix = f"t_{secrets.token_hex(4)}"
-        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-        self.admin = admin
-        self.connection = admin.connect()
+        self.admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        self.connection = self.admin.connect()
         # Test schemas need not survive a crash of the server: no waiting for the disk.
         self._execute("SET synchronous_commit TO OFF")
         self.created = 0
-        self.last = ""  # the latest schema's name
         self.migration: list[Statement] = []
-
-    def url_of(self, schema: str) -> str:
-        separator = "&" if "?" in self.url else "?"
-        return f"{self.url}{separator}options=-csearch_path%3D{schema}"
 
     @contextmanager
     def schema(self, migrated: bool) -> Iterator[str]:
         """An empty schema of its own, or one at the latest revision; its URL, dropped
         afterwards."""
-        self.created += 1
-        name = self.last = f"{self.prefix}_{self.created}"
-        self._execute(f'CREATE SCHEMA "{name}"')
+        name = self._create()
         try:
             if migrated:
                 self._replay(name)
-            yield self.url_of(name)
+            yield self._url_of(name)
         finally:
             self._execute(f'DROP SCHEMA "{name}" CASCADE')
 
+    def _create(self) -> str:
+        self.created += 1
+        name = f"{self.prefix}_{self.created}"
+        self._execute(f'CREATE SCHEMA "{name}"')
+        return name
+
+    def _url_of(self, schema: str) -> str:
+        separator = "&" if "?" in self.url else "?"
+        return f"{self.url}{separator}options=-csearch_path%3D{schema}"
+
     def _replay(self, schema: str) -> None:
+        """Send the recorded migration again, in ``schema`` and in one transaction."""
         if not self.migration:
             self.migration = self._record()
         driver = self.connection.connection.driver_connection
@@ -106,14 +109,14 @@ class PostgresServer:
             _connection, _cursor, sql, parameters, _context, many = args
             recorded.append(Statement(sql, parameters or None, many))
 
-        with self.schema(migrated=False) as url:
-            name = self.last
-            database = Database(url)
-            event.listen(database.engine, "before_cursor_execute", record)
-            try:
-                database.migrate()
-            finally:
-                database.dispose()
+        name = self._create()
+        database = Database(self._url_of(name))
+        event.listen(database.engine, "before_cursor_execute", record)
+        try:
+            database.migrate()
+        finally:
+            database.dispose()
+            self._execute(f'DROP SCHEMA "{name}" CASCADE')
         assert recorded and not any(name in f"{s.sql}{s.parameters}" for s in recorded), (
             "the migrations name their schema: they cannot be replayed in another"
         )
