@@ -6,6 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 NODE_STAMP := node_modules/.installed-$(shell cksum package-lock.json | cut -d' ' -f1)
+# Two pytest processes, each test file in one (its module fixtures made once); `-n 0` in
+# PYTEST_ARGS runs in this process alone.
+PYTEST_WORKERS := -n 2 --dist loadfile
 
 .PHONY: demo test lint bench clean
 
@@ -25,7 +28,7 @@ $(NODE_STAMP): package.json package-lock.json
 
 test: $(STAMP) $(NODE_STAMP)
 	scripts/system-deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory lint
 
 lint: $(STAMP)

@@ -11,16 +11,17 @@ import os
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 import sqlalchemy as sa
 import tomli_w
 
 from newsletter.app import App
-from newsletter.db import Database, scratch_schema
+from newsletter.db import Database
 from newsletter.secrets import ENV_PEPPER, ENV_SECRET_KEYS, Secrets
 from newsletter.settings import Settings, validate_settings
+from tests.databases import PostgresServer, sqlite_copy, sqlite_template
 from tests.smtp_server import SmtpTestServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +31,7 @@ POSTGRES_URL = os.environ.get(
 IN_CI = bool(os.environ.get("CI"))
 
 
-def missing(component: str, hint: str) -> None:
+def missing(component: str, hint: str) -> NoReturn:
     """Skip locally, fail in CI: a missing component must never pass CI silently."""
     message = f"{component} unavailable: {hint}"
     if IN_CI:
@@ -47,25 +48,50 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres_server() -> str:
-    engine = sa.create_engine(POSTGRES_URL)
+def postgres_server() -> Iterator[PostgresServer]:
+    """The PostgreSQL server, where this session creates and drops its schemas."""
     try:
-        with engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
+        server = PostgresServer(POSTGRES_URL)
     except sa.exc.OperationalError as exc:
         missing("PostgreSQL", f"{POSTGRES_URL}: {exc.orig}")
+    try:
+        yield server
     finally:
-        engine.dispose()
-    return POSTGRES_URL
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's migrated SQLite file, copied for each test."""
+    return sqlite_template(tmp_path_factory.mktemp("template"))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database engine: a database test runs once on each."""
+    return str(request.param)
+
+
+@pytest.fixture
+def empty_db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database: a SQLite file, or a PostgreSQL schema of its own."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'lettre.db'}"
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    with scratch_schema(request.getfixturevalue("postgres_server")) as url:
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    with server.schema(migrated=False) as url:
+        yield url
+
+
+@pytest.fixture
+def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database at the latest revision, a copy of the one migrated once per session
+    (tests/databases.py): a SQLite file, or a PostgreSQL schema of its own."""
+    if backend == "sqlite":
+        yield sqlite_copy(request.getfixturevalue("sqlite_migrated"), tmp_path)
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    with server.schema(migrated=True) as url:
         yield url
 
 
@@ -73,7 +99,6 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def database(db_url: str) -> Iterator[Database]:
     """A migrated database on each backend."""
     db = Database(db_url)
-    db.migrate()
     yield db
     db.dispose()
 

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
 from newsletter.accounts.login import authenticate
 from newsletter.accounts.models import User
 from newsletter.accounts.permissions import Actor, may_act_on_newsletter
 from newsletter.accounts.store import AccountStore
 from newsletter.accounts.throttle import Throttle, ThrottlePolicy
+from newsletter.cli import cli
 from newsletter.db import Database, utcnow
 from newsletter.errors import InputError, NotFoundError
 
 PASSWORD = "une phrase de passe solide"
 POLICY = ThrottlePolicy(max_failures=5, lockout=timedelta(minutes=15))
-NEWSLETTER = Path(sys.executable).with_name("newsletter")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -120,11 +119,10 @@ def test_api_tokens_are_stored_as_digests(database: Database) -> None:
         assert store.user_for_token(token) is None
 
 
-def run(config: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(NEWSLETTER), "--config", str(config), *args], input=stdin, capture_output=True,
-        text=True, timeout=60, env={"PATH": "/usr/bin:/bin", "COLUMNS": "200"},
-    )  # fmt: skip
+def run(config: Path, *args: str, stdin: str = "") -> Result:
+    """The command run in this process (its output and exit code as in a shell)."""
+    return CliRunner().invoke(cli, ["--config", str(config), *args], input=stdin,
+                              env={"COLUMNS": "200"})  # fmt: skip
 
 
 def test_users_commands(tmp_path: Path) -> None:
@@ -132,23 +130,23 @@ def test_users_commands(tmp_path: Path) -> None:
     a bad role or a short password is one French error line."""
     config = tmp_path / "config.toml"
     config.write_text((ROOT / "config.toml").read_text(encoding="utf-8"), encoding="utf-8")
-    assert run(config, "init").returncode == 0
+    assert run(config, "init").exit_code == 0
     added = run(config, "users", "add", "coord@exemple.fr", "--role", "coordinator",
                 "--newsletter", "reaap", "--name", "Réaap 93", "--password-stdin",
                 stdin=PASSWORD + "\n")  # fmt: skip
-    assert added.returncode == 0 and "Compte créé : coord@exemple.fr" in added.stdout
+    assert added.exit_code == 0 and "Compte créé : coord@exemple.fr" in added.stdout
     listed = run(config, "users", "list")
     assert "coord@exemple.fr" in listed.stdout and "reaap" in listed.stdout
     short = run(config, "users", "passwd", "coord@exemple.fr", "--password-stdin", stdin="court\n")
-    assert short.returncode == 1 and "trop court" in short.stderr
+    assert short.exit_code == 1 and "trop court" in short.stderr
     assert short.stderr.count("\n") == 1
     changed = run(config, "users", "passwd", "coord@exemple.fr", "--password-stdin",
                   stdin="un autre mot de passe solide\n")  # fmt: skip
-    assert changed.returncode == 0
+    assert changed.exit_code == 0
     token = run(config, "users", "token", "coord@exemple.fr", "--label", "site")
-    assert token.returncode == 0 and token.stdout.strip().splitlines()[-1].startswith("lettre_")
+    assert token.exit_code == 0 and token.stdout.strip().splitlines()[-1].startswith("lettre_")
     unknown = run(config, "users", "token", "personne@exemple.fr")
-    assert unknown.returncode == 1 and "introuvable" in unknown.stderr
+    assert unknown.exit_code == 1 and "introuvable" in unknown.stderr
     database = Database(f"sqlite:///{tmp_path / 'var' / 'lettre.db'}")
     try:
         with database.session() as session:

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from newsletter.db import scratch_schema
 from newsletter.demo.people import csv_text, people, row
 from tests.conftest import missing
+from tests.databases import PostgresServer
 from tests.test_cli import NEWSLETTER, run
 
 
@@ -161,10 +161,10 @@ def test_database_file_read_only(write_config: Callable[..., Path]) -> None:
 
 
 def test_database_read_only_on_postgresql(
-    write_config: Callable[..., Path], postgres_server: str
+    write_config: Callable[..., Path], postgres_server: PostgresServer
 ) -> None:
     """A PostgreSQL server that refuses writes (a standby, a read-only role) is one line."""
-    with scratch_schema(postgres_server) as url:
+    with postgres_server.schema(migrated=False) as url:
         assert newsletter(write_config(database={"url": url}), "init").returncode == 0
         read_only = f"{url}%20-cdefault_transaction_read_only%3Don"
         config = write_config(database={"url": read_only})
@@ -174,11 +174,11 @@ def test_database_read_only_on_postgresql(
 
 
 def test_concurrent_init_on_postgresql(
-    write_config: Callable[..., Path], postgres_server: str
+    write_config: Callable[..., Path], postgres_server: PostgresServer
 ) -> None:
     """Two `newsletter init` at once on an empty PostgreSQL database both succeed: the
     second waits for the first's migration, then finds the schema up to date."""
-    with scratch_schema(postgres_server) as url:
+    with postgres_server.schema(migrated=False) as url:
         config = write_config(database={"url": url})
         command = [str(NEWSLETTER), "--config", str(config), "init"]
         runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -11,13 +12,47 @@ from newsletter.db import MIGRATIONS, Database, head_revision, resolve_url
 from newsletter.errors import DatabaseError
 
 
-def test_migrate_creates_every_table(database: Database) -> None:
-    """`init` brings an empty database to the head revision with all model tables."""
+def test_migrate_creates_every_table(empty_db_url: str) -> None:
+    """`init` brings an empty database to the head revision with all model tables (the
+    other tests copy a database migrated once per session)."""
     from newsletter.schema import metadata
 
-    assert database.revision() == head_revision()
-    tables = set(sa.inspect(database.engine).get_table_names())
-    assert set(metadata.tables) <= tables
+    database = Database(empty_db_url)
+    try:
+        assert database.revision() == ""
+        assert database.migrate() == head_revision()
+        tables = set(sa.inspect(database.engine).get_table_names())
+        assert set(metadata.tables) <= tables
+    finally:
+        database.dispose()
+
+
+def described(database: Database) -> dict[str, Any]:
+    """Every table's columns, keys, indexes and constraints, and the revision."""
+    inspector = sa.inspect(database.engine)
+    tables: dict[str, Any] = {"revision": database.revision()}
+    for table in inspector.get_table_names():
+        tables[table] = (
+            [(c["name"], str(c["type"]), c["nullable"], c["default"])
+             for c in inspector.get_columns(table)],
+            inspector.get_pk_constraint(table),
+            inspector.get_foreign_keys(table),
+            inspector.get_indexes(table),
+            inspector.get_unique_constraints(table),
+            inspector.get_check_constraints(table),
+        )  # fmt: skip
+    return tables
+
+
+def test_test_databases_are_migrated_ones(database: Database, empty_db_url: str) -> None:
+    """The copy each test gets (tests/databases.py) is what the migrations make of an
+    empty database, to the last index and constraint."""
+    migrated = Database(empty_db_url)
+    try:
+        migrated.migrate()
+        assert described(database) == described(migrated)
+    finally:
+        migrated.dispose()
 
 
 def test_migrate_is_idempotent(database: Database) -> None:

@@ -13,7 +13,8 @@ from pathlib import Path
 from newsletter.app import App
 from newsletter.services.sending import status
 from newsletter.settings import Settings
-from tests.dispatching import IN_FLIGHT, RECIPIENTS, address, crashable, start_send, wait_until
+from tests.dispatching import IN_FLIGHT, RECIPIENTS, address, crashable, start_send
+from tests.polling import wait_until
 from tests.smtp_server import SmtpTestServer
 
 __all__ = ["crashable"]  # a fixture

@@ -3,9 +3,9 @@ checked against aiosmtpd (with faults) and Postfix's smtp-sink."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from newsletter.dispatch.errors import ConnectionLost, PermanentFailure, Tempora
 from newsletter.dispatch.smtp import SmtpTransport
 from newsletter.settings import SmtpSettings
 from tests.conftest import missing
+from tests.polling import wait_until
 from tests.smtp_server import SmtpTestServer, free_port
 
 SENDER = "bounces+1-abc@lettre.example.org"
@@ -63,6 +64,14 @@ def test_loss_in_a_pipelined_envelope(pipelined: SmtpTestServer) -> None:
     assert len(pipelined.messages) == 1
 
 
+def listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
 def test_postfix_smtp_sink_receives_intact_messages() -> None:
     """Against Postfix's smtp-sink (which pipelines), messages arrive whole, dots intact."""
     if not Path(SINK).exists():
@@ -74,12 +83,12 @@ def test_postfix_smtp_sink_receives_intact_messages() -> None:
     sink = subprocess.Popen([SINK, "-u", "nobody", "-d", str(dump), f"127.0.0.1:{port}", "10"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
-        time.sleep(0.3)
+        wait_until(lambda: listening(port) or sink.poll() is not None, 10)
         connection = transport(port).connect()
         for number in range(3):
             connection.send(SENDER, f"r{number}@example.org", BODY)
         connection.close()
-        time.sleep(0.3)
+        wait_until(lambda: len(list(dump.parent.iterdir())) >= 3, 10)
         dumps = sorted(dump.parent.iterdir())
         assert len(dumps) == 3
         content = dumps[0].read_bytes()

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from newsletter.cli import cli
 from newsletter.secrets import ENV_PEPPER, ENV_SECRET_KEYS
 from tests.conftest import PEPPER, SIGNING_KEYS
 
@@ -28,8 +30,7 @@ def config(write_config: Callable[..., Path], project_config: dict[str, Any]) ->
     path = write_config(
         scheduler={"fetch_every_minutes": 0.0334, "lease_seconds": 3}, sources=unreachable
     )
-    subprocess.run([str(NEWSLETTER), "--config", str(path), "init"], check=True,
-                   capture_output=True)  # fmt: skip
+    assert CliRunner().invoke(cli, ["--config", str(path), "init"]).exit_code == 0
     return path
 
 

@@ -28,7 +28,7 @@ from newsletter.web.app import create_app
 from tests.conftest import PEPPER, ROOT, SIGNING_KEYS, merged
 from tests.web.client import PASSWORD, SECRET, reserve, serve, url_of
 
-ON_SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+ON_SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
 def add_user(app: App, email: str, role: str = "editor", newsletters: tuple[str, ...] = (),

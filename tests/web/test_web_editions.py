@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,6 +23,7 @@ from newsletter.web.routes.editions import PREVIEW_CSP
 from subscribers.consent import Consent
 from subscribers.details import Details
 from tests.dispatching import fast_dispatch, populate, relay
+from tests.polling import wait_until
 from tests.smtp_server import SmtpTestServer
 from tests.web.client import csrf_of, login
 from tests.web.conftest import add_user, public_site
@@ -233,12 +234,12 @@ def test_send_started_from_the_page(
     assert started.status_code == 303 and started.headers["location"] == f"{path}#envoi"
     page = editor.get(path).text
     assert "Envoi lancé." in page and 'http-equiv="refresh"' in page
-    _wait_until(lambda: sending.status(app.database, edition_id)[0].state == "sending")
+    wait_until(lambda: sending.status(app.database, edition_id)[0].state == "sending", 30, 0.1)
     assert "Mettre en pause" in editor.get(path).text
     paused = act(editor, path, "pause", {})
     assert "Envoi mis en pause." in editor.get(paused.headers["location"]).text
     # The button to resume shows once the sending process has stopped.
-    _wait_until(lambda: "Reprendre l'envoi" in editor.get(path).text)
+    wait_until(lambda: "Reprendre l'envoi" in editor.get(path).text, 30, 0.1)
     smtp.faults.clear()
     assert (
         sending.status(app.database, edition_id)[0].state == "paused"
@@ -263,13 +264,6 @@ def test_send_started_from_the_page(
     assert one_click.status_code == 200 and "Désabonnement enregistré" in one_click.text
     dashboard = editor.get("/editeurs/").text
     assert "Derniers envois" in dashboard and f'<td class="num">{RECIPIENTS + 1}</td>' in dashboard
-
-
-def _wait_until(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + 30
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
 
 
 def _wait_for_send(client: httpx.Client, path: str) -> str:
