@@ -109,11 +109,15 @@ def test_french_pub_dates_are_understood(database: Database, sample_settings: Se
 
 
 def test_event_announced_twice_is_one_item(database: Database, sample_settings: Settings) -> None:
-    """The same event in two partners' agendas is stored once, crediting both sources."""
+    """The same event in two partners' agendas is stored once, crediting both sources, with
+    the reason of the merge recorded."""
     reports = by_key(gather(sample_settings, database))
     assert reports["partenaires-agenda"].saved.merged == 1
-    shared = [item for item in items(database) if len(item.sources) == 2]
-    assert len(shared) == 1 and shared[0].kind == "agenda"
+    shared = [item for item in items(database) if item.kind == "agenda" and len(item.sources) == 2]
+    assert len(shared) == 1
+    assert shared[0].sources[1].merge_reason == (
+        "même titre et même début, lieu et organisateur compatibles"
+    )
 
 
 def test_classification_into_networks(database: Database, sample_settings: Settings) -> None:
@@ -213,7 +217,7 @@ def test_failing_sources_are_recorded_and_skipped(
     assert reports["good"].ok and reports["good"].saved.new == 1
     expected = {
         "html": "pas un flux RSS ou Atom",
-        "truncated": "XML mal formé",
+        "truncated": "(document tronqué) : aucune entrée complète",
         "huge": "trop volumineux",
         "500": "HTTP 500",
         "slow": "délai dépassé",
@@ -316,8 +320,10 @@ def test_editor_override_survives_updates(
 def test_duplicate_action_in_one_feed_is_stored_once(
     database: Database, sample_settings: Settings
 ) -> None:
-    """The centres sociaux feed lists "Ateliers parents enfants" twice: one item results."""
+    """The centres sociaux feed lists "Ateliers parents enfants" twice (same title, same
+    text, same day, two addresses): one item results, both announcements credited."""
     reports = by_key(gather(sample_settings, database))
-    assert reports["centres-sociaux"].saved.unchanged == 1
+    assert reports["centres-sociaux"].saved.merged == 1
     ateliers = [i for i in items(database) if "ateliers parents enfants" in i.title.lower()]
     assert len(ateliers) == 1
+    assert ateliers[0].sources[1].merge_reason == "même titre et même texte, publiés le même jour"

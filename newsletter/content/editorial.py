@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -131,7 +131,7 @@ def parse_record(
         guid=f"{EDITORIAL_SOURCE}:{guid}",
         title=title,
         kind=kind,
-        published_at=published or datetime.now(UTC),
+        published_at=published,  # none: dated when first stored
         url=url,
         summary=clean_html(summary if "<" in summary else text_to_html(summary), url),
         themes=parse_keys(values.get("themes", ""), classification.themes, "thème"),

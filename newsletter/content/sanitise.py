@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import urljoin, urlsplit
 
 import nh3
 
@@ -13,12 +14,35 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
 URL_SCHEMES = {"http", "https", "mailto"}
+WEB_SCHEMES = ("http", "https")
 MAX_SUMMARY_CHARS = 6000
+MAX_URL = 2000
 
 _BLOCK_END = re.compile(r"</(p|li|h3|h4|blockquote)>|<br\s*/?>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
+# Browsers drop these inside a URL ("java\tscript:" is "javascript:").
+_URL_DROPPED = re.compile(r"[\t\r\n]")
+
+
+def web_link(raw: str, base: str = "") -> str | None:
+    """The absolute http(s) address ``raw`` names (resolved against ``base``), as
+    published; "" when there is none, None when it is not a web address (``javascript:``,
+    ``data:``, ``file:``…, or unusable) and must be dropped."""
+    text = _URL_DROPPED.sub("", raw).strip()
+    if not text:
+        return ""
+    if base.startswith(WEB_SCHEMES):
+        text = urljoin(base, text)
+    try:
+        parts = urlsplit(text)
+        valid = parts.scheme in WEB_SCHEMES and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a bad port or IPv6 address
+        return None
+    if not valid or len(text) > MAX_URL or any(char < " " for char in text):
+        return None
+    return text.replace(" ", "%20")
 
 
 def clean_html(raw: str, base_url: str = "") -> str:

@@ -17,6 +17,12 @@ def words(text: str) -> str:
     return spaced.encode("ascii", "ignore").decode("ascii").strip()
 
 
+def fold(text: str) -> str:
+    """Lowercase text without accents, punctuation kept (``ANNULÉ :`` → ``annule :``)."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
 def _expand(text: str) -> str:
     for ligature, letters in _LIGATURES:
         if ligature in text:
