@@ -22,6 +22,7 @@ MAX_VALUE = 1000
 MAX_EXPANSION = 1_000_000
 
 _DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_ROOT = re.compile(rb"<[A-Za-z_]")
 # A general internal entity whose value is text and character references only.
 _HARMLESS = re.compile(
     rb"""<!ENTITY\s+(?P<name>[A-Za-z_][\w.-]*)\s+
@@ -37,12 +38,17 @@ _WIDE = (
 )  # fmt: skip
 
 
-def check_entities(body: bytes) -> None:
-    """Raise ``SourceError`` unless every entity declaration of ``body`` is harmless."""
+def check_entities(body: bytes) -> bytes:
+    """``body``, ready for feedparser; ``SourceError`` unless every entity declaration in
+    it is harmless.
+
+    feedparser keeps the declarations of the document's head only when each one, and the
+    DOCTYPE, starts a line: the head is laid out so.
+    """
     text = _narrow(body)
     starts = [match.start() for match in _DECLARATION.finditer(text)]
     if not starts:
-        return
+        return body
     if len(starts) > MAX_DECLARATIONS:
         raise SourceError(f"le flux déclare plus de {MAX_DECLARATIONS} entités XML (refusé)")
     expansion = 0
@@ -59,6 +65,12 @@ def check_entities(body: bytes) -> None:
         expansion += len(value) * text.count(b"&" + match["name"] + b";")
     if expansion > MAX_EXPANSION:
         raise SourceError("les entités XML du flux l'agrandiraient démesurément (refusé)")
+    if text is not body:  # UTF-16 or UTF-32: left as it is
+        return body
+    root = _ROOT.search(body)
+    end = root.start() if root else len(body)
+    head = body[:end].replace(b"<!DOCTYPE", b"\n<!DOCTYPE").replace(b"<!ENTITY", b"\n<!ENTITY")
+    return head + body[end:]
 
 
 def _narrow(body: bytes) -> bytes:

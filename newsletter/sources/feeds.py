@@ -67,9 +67,8 @@ def parse_feed(
 
     Dates without a zone are in ``timezone``.
     """
-    check_entities(body)
     document = feedparser.parse(
-        body,
+        check_entities(body),
         response_headers={"content-type": content_type or "application/xml"},
         resolve_relative_uris=False,  # done by the sanitiser, much faster
         sanitize_html=False,
