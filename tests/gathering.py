@@ -13,6 +13,7 @@ from newsletter.content.models import Item
 from newsletter.db import Database
 from newsletter.demo.feed_server import FeedServer
 from newsletter.settings import Settings
+from newsletter.sources.models import Source
 from newsletter.sources.pipeline import SourceReport, gather
 
 RSS_TYPE = "application/rss+xml; charset=utf-8"
@@ -106,6 +107,15 @@ class Partners:
         """Every stored item, oldest first (their sources loaded)."""
         with self.database.session() as session:
             return list(session.scalars(sa.select(Item).order_by(Item.id)))
+
+    def items_by_source(self) -> dict[str, list[Item]]:
+        """Stored items by the key of their reference source, oldest first."""
+        with self.database.session() as session:
+            keys = {source.id: source.key for source in session.scalars(sa.select(Source))}
+        found: dict[str, list[Item]] = {key: [] for key in self.sources}
+        for stored in self.items():
+            found[keys[stored.sources[0].source_id]].append(stored)
+        return found
 
 
 @contextmanager
