@@ -17,6 +17,7 @@ from newsletter.content.text import fold, words
 from newsletter.settings import Category, ClassificationSettings
 
 _TAG = re.compile(r"<[^>]*>")
+MARKERS_WITHIN = 40  # characters at the start of a title where state words are looked for
 # A word opening a title, alone in brackets or followed by punctuation (folded text).
 _MARKER = re.compile(
     r"\s*(?P<open>[\[(]?)\s*(?P<word>[a-z]+)\s*(?P<close>[\])]?)\s*(?P<punctuation>[:!|/–—-]*)\s*"
@@ -71,6 +72,9 @@ class Classifier:
         """Cancelled or postponed according to the words that open the title, set off by
         punctuation or brackets ("ANNULÉ : …", "[Reporté] …", not "Annule et remplace"),
         which are then left out of its words."""
+        first = _MARKER.match(fold(title[:MARKERS_WITHIN]))
+        if first is None or first["word"] not in (*self.cancelled_words, *self.postponed_words):
+            return TitleState(False, False, words(title))  # the usual case, cheaply
         text = fold(title)
         cancelled = postponed = False
         while (marker := _MARKER.match(text)) and marker.end() < len(text):
@@ -85,13 +89,19 @@ class Classifier:
             text = text[marker.end() :]
         return TitleState(cancelled, postponed, words(text))
 
-    def classify(self, entry: Entry) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """Themes and networks of an entry: its source's defaults plus keyword matches."""
-        summary = html.unescape(_TAG.sub(" ", entry.summary))
-        text = f" {words(' '.join((entry.title, summary, *entry.categories)))} "
+    def classify(self, entry: Entry, summary: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Themes and networks of an entry: its source's defaults plus keyword matches on
+        its title, ``summary`` (its summary's words, see :func:`summary_words`) and
+        categories."""
+        text = f" {words(entry.title)} {summary} {words(' '.join(entry.categories))} "
         return _matches(self.themes, text, entry.themes), _matches(
             self.networks, text, entry.networks
         )
+
+
+def summary_words(summary: str) -> str:
+    """The words of an HTML summary, folded (see ``text.words``)."""
+    return words(html.unescape(_TAG.sub(" ", summary)))
 
 
 def _folded(keywords: tuple[str, ...]) -> tuple[str, ...]:

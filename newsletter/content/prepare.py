@@ -13,11 +13,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from newsletter.content.classify import Classifier
+from newsletter.content.classify import Classifier, summary_words
 from newsletter.content.dedupe import canonical_url, dedup_key
 from newsletter.content.entries import Entry, stable_id
-from newsletter.content.sanitise import plain_text
-from newsletter.content.text import words
 
 # Fields a later announcement by the item's reference source may change.
 TRACKED = (
@@ -57,11 +55,11 @@ def prepare(entries: Iterable[Entry], classifier: Classifier, timezone: str) -> 
             start = entry.starts_at.isoformat() if entry.starts_at else ""
             entry.guid = stable_id("contenu", state.words, start)
         entry.canonical_url = canonical_url(entry.url)
-        text = "" if entry.starts_at else words(plain_text(entry.summary))
+        text = summary_words(entry.summary)
         entry.dedup_key = dedup_key(
             state.words, entry.starts_at, entry.published_at, text, timezone
         )
-        entry.themes, entry.networks = classifier.classify(entry)
+        entry.themes, entry.networks = classifier.classify(entry, text)
         entry.content_hash = fingerprint(tracked_fields(entry))
         prepared.append(entry)
     return prepared

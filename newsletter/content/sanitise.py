@@ -24,6 +24,7 @@ _SPACES = re.compile(r"[ \t\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 # Browsers drop these inside a URL ("java\tscript:" is "javascript:").
 _URL_DROPPED = re.compile(r"[\t\r\n]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def web_link(raw: str, base: str = "") -> str | None:
@@ -33,14 +34,14 @@ def web_link(raw: str, base: str = "") -> str | None:
     text = _URL_DROPPED.sub("", raw).strip()
     if not text:
         return ""
-    if base.startswith(WEB_SCHEMES):
+    if base.startswith(WEB_SCHEMES) and not text.startswith(("https://", "http://")):
         text = urljoin(base, text)
     try:
         parts = urlsplit(text)
         valid = parts.scheme in WEB_SCHEMES and bool(parts.hostname) and parts.port != 0
     except ValueError:  # a bad port or IPv6 address
         return None
-    if not valid or len(text) > MAX_URL or any(char < " " for char in text):
+    if not valid or len(text) > MAX_URL or _CONTROL.search(text):
         return None
     return text.replace(" ", "%20")
 
