@@ -126,11 +126,21 @@ def test_merges_are_shown_and_split(
     database: Database, make_settings: Callable[..., Settings],
     write_config: Callable[..., Path],
 ) -> None:  # fmt: skip
-    """`items show` says why announcements were merged; `items split` makes the merged one
-    an item of its own, as its source described it, and that source's later updates go
-    to it, never back to the first item."""
+    """A merged announcement never changes the item, but what it says is kept: `items show`
+    says why it was merged; `items split` makes it an item of its own, as its source last
+    described it; that source's later updates go to that item, never back to the first."""
     page = "https://crpv.exemple.fr/agenda/rencontre-jeunesse"
     config = write_config(database={"url": database.url})
+
+    def crpv(title: str) -> bytes:
+        return rss(item(title, "crpv-9", page, "Wed, 05 Mar 2025 10:00:00 +0100", "Leur annonce."))
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(cli, ["--config", str(config), *args],
+                                    env={"COLUMNS": "200"})  # fmt: skip
+        assert result.exit_code == 0, result.output
+        return result.output
+
     with partners(database, make_settings) as sources:
         sources.publish(
             "pb",
@@ -144,51 +154,26 @@ def test_merges_are_shown_and_split(
                 )
             ),
         )
-        sources.publish(
-            "crpv",
-            rss(
-                item(
-                    "Rencontres jeunesse du réseau",
-                    "crpv-9",
-                    page,
-                    "Wed, 05 Mar 2025 10:00:00 +0100",
-                    "Leur annonce.",
-                )
-            ),
-        )
+        sources.publish("crpv", crpv("Rencontres jeunesse du réseau"))
         sources.gather()
+        sources.publish("crpv", crpv("Rencontres jeunesse du réseau (nouveau lieu)"))
+        assert sources.gather()["crpv"].saved.updated == 0
         (merged,) = sources.items()
-
-        def run(*args: str) -> str:
-            result = CliRunner().invoke(
-                cli, ["--config", str(config), *args], env={"COLUMNS": "200"}
-            )
-            assert result.exit_code == 0, result.output
-            return result.output
-
         shown = run("items", "show", str(merged.id))
         assert f"crpv (crpv-9) — fusionnée : même adresse ({page})" in shown
         assert "pb (pb-1) — référence" in shown
         assert f"nouveaux éléments n° {merged.id + 1}" in run("items", "split", str(merged.id))
-        sources.publish(
-            "crpv",
-            rss(
-                item(
-                    "Rencontres jeunesse (complet)",
-                    "crpv-9",
-                    page,
-                    "Wed, 05 Mar 2025 10:00:00 +0100",
-                    "Leur annonce.",
-                )
-            ),
-        )
+        _, split_off = sources.items()
+        sources.publish("crpv", crpv("Rencontres jeunesse (complet)"))
         again = sources.gather()
-        first, split_off = sources.items()
-    assert again["crpv"].saved.updated == 1 and again["crpv"].saved.merged == 0
-    assert (first.title, [s.guid for s in first.sources]) == ("Rencontre jeunesse", ["pb-1"])
-    assert split_off.title == "Rencontres jeunesse (complet)"
-    assert split_off.summary == "Leur annonce."
+        first, updated = sources.items()
+    assert merged.title == "Rencontre jeunesse" and merged.revision == 1
+    assert split_off.title == "Rencontres jeunesse du réseau (nouveau lieu)"
+    assert (split_off.summary, split_off.url) == ("Leur annonce.", page)
     assert split_off.published_at == datetime(2025, 3, 5, 9, tzinfo=UTC)
     assert [s.guid for s in split_off.sources] == ["crpv-9"]
+    assert again["crpv"].saved.updated == 1 and again["crpv"].saved.merged == 0
+    assert (first.title, [s.guid for s in first.sources]) == ("Rencontre jeunesse", ["pb-1"])
+    assert updated.title == "Rencontres jeunesse (complet)"
     with database.session() as session, pytest.raises(InputError, match="ne réunit pas"):
         ItemStore(session).split(first.id)

@@ -222,7 +222,6 @@ class ItemStore:
         for credit in merged:
             new = item_from(credit.snapshot or {}, item, credit.guid, credit.url,
                             credit.first_seen_at)  # fmt: skip
-            item.sources.remove(credit)
             credit.merge_reason, credit.snapshot = "", None
             new.sources.append(credit)
             self.session.add(new)
