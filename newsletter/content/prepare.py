@@ -16,6 +16,7 @@ from typing import Any
 from newsletter.content.classify import Classifier, summary_words
 from newsletter.content.dedupe import canonical_url, dedup_key
 from newsletter.content.entries import Entry, stable_id
+from newsletter.content.sanitise import MAX_URL
 
 # Fields a later announcement by the item's reference source may change.
 TRACKED = (
@@ -54,7 +55,8 @@ def prepare(entries: Iterable[Entry], classifier: Classifier, timezone: str) -> 
             # Neither GUID nor link: what it says is what identifies it, never when we saw it.
             start = entry.starts_at.isoformat() if entry.starts_at else ""
             entry.guid = stable_id("contenu", state.words, start)
-        entry.canonical_url = canonical_url(entry.url)
+        # The column's size: the canonical form of a long link may be longer than it.
+        entry.canonical_url = canonical_url(entry.url)[:MAX_URL]
         text = summary_words(entry.summary)
         entry.dedup_key = dedup_key(
             state.words, entry.starts_at, entry.published_at, text, timezone

@@ -91,6 +91,8 @@ _DATE_RE = re.compile(
     """,
     re.VERBOSE,
 )
+# Dates outside these years are mistakes (and some cannot be stored in UTC).
+YEARS = range(1900, 2201)
 _OFFSET_RE = re.compile(r"(?P<sign>[+-])(?P<hours>\d{2}):?(?P<minutes>\d{2})")
 # RFC 822 / RFC 2822 as feeds write it: "Tue, 04 Mar 2025 09:00:00 CET", zone optional.
 _RFC822_RE = re.compile(
@@ -187,9 +189,11 @@ def parse_date(text: str, tz: str) -> datetime | None:
     if not text:
         return None
     try:
-        value = datetime.fromisoformat(text)
+        value: datetime | None = datetime.fromisoformat(text)
     except ValueError:
-        return _rfc822(text.lower(), tz) or parse_french_date(text, tz)
+        value = _rfc822(text.lower(), tz) or parse_french_date(text, tz)
+    if value is None or value.year not in YEARS:
+        return None
     return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(tz))
 
 

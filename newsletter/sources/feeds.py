@@ -89,7 +89,7 @@ def _check(document: Any, body: bytes, content_type: str) -> tuple[list[str], in
         received = content_type.split(";")[0] or "type inconnu"
         raise SourceError(f"ce n'est pas un flux RSS ou Atom (reçu : {received})")
     if isinstance(problem, xml.sax.SAXParseException):
-        text = body.decode(document.get("encoding") or "utf-8", errors="replace")
+        text = _text(body, document.get("encoding"))
         complete = min(complete, len(_ENTRY_END.findall(text)))
         what = _XML_PROBLEMS.get(problem.getMessage(), problem.getMessage())
         where = f"XML mal formé ligne {problem.getLineNumber()} ({what})"
@@ -103,6 +103,13 @@ def _check(document: Any, body: bytes, content_type: str) -> tuple[list[str], in
     if problem is not None and not isinstance(problem, feedparser.NonXMLContentType):
         return [f"flux lu malgré une anomalie ({type(problem).__name__})"], complete
     return [], complete
+
+
+def _text(body: bytes, encoding: str | None) -> str:
+    try:
+        return body.decode(encoding or "utf-8", errors="replace")
+    except LookupError:  # an encoding name Python does not know
+        return body.decode("utf-8", errors="replace")
 
 
 def _entry(raw: Any, reading: _Reading) -> Entry | None:

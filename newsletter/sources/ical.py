@@ -25,6 +25,7 @@ from newsletter.content.entries import Entry
 from newsletter.content.sanitise import clean_html, clean_text, text_to_html, web_link
 from newsletter.errors import SourceError
 from newsletter.settings import SourceSettings
+from newsletter.sources.dates import YEARS
 from newsletter.sources.parsed import DROPPED_LINKS, Parsed, counted
 
 _FOLD = re.compile(rb"\r?\n[ \t]")
@@ -210,11 +211,13 @@ class _Reading:
             place=clean_text(str(event.get("LOCATION", ""))),
             organiser=_organiser(event),
             cancelled=str(event.get("STATUS", "")).upper() == "CANCELLED",
-            series=series,
+            series=series[:2000],
         )
 
     def moment(self, value: date | datetime) -> tuple[datetime, bool]:
         """An aware datetime, and whether it was a whole day (local midnight then)."""
+        if value.year not in YEARS:
+            raise BadEvent(f"date hors limites ({value.isoformat()})")
         if not isinstance(value, datetime):
             return datetime.combine(value, time(0), self.zone), True
         return (value if value.tzinfo else value.replace(tzinfo=self.zone)), False
