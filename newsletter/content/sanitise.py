@@ -27,11 +27,11 @@ _URL_DROPPED = re.compile(r"[\t\r\n]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def web_link(raw: str, base: str = "") -> str | None:
+def web_link(raw: str | None, base: str = "") -> str | None:
     """The absolute http(s) address ``raw`` names (resolved against ``base``), as
     published; "" when there is none, None when it is not a web address (``javascript:``,
     ``data:``, ``file:``…, or unusable) and must be dropped."""
-    text = _URL_DROPPED.sub("", raw).strip()
+    text = _URL_DROPPED.sub("", raw or "").strip()
     if not text:
         return ""
     if base.startswith(WEB_SCHEMES) and not text.startswith(("https://", "http://")):
@@ -39,7 +39,8 @@ def web_link(raw: str, base: str = "") -> str | None:
     try:
         parts = urlsplit(text)
         valid = parts.scheme in WEB_SCHEMES and bool(parts.hostname) and parts.port != 0
-    except ValueError:  # a bad port or IPv6 address
+        (parts.hostname or "").encode("idna")  # a name browsers cannot resolve either
+    except (ValueError, UnicodeError):  # a bad port, IPv6 address or host name
         return None
     if not valid or len(text) > MAX_URL or _CONTROL.search(text):
         return None
@@ -53,16 +54,24 @@ def clean_html(raw: str, base_url: str = "") -> str:
     (a relative link means nothing in an email).
     """
     absolute = base_url.startswith(("http://", "https://"))
-    cleaned = nh3.clean(
+    relative: str | tuple[str, str] = ("rewrite_with_base", base_url) if absolute else "deny"
+    try:
+        cleaned = _clean(raw, relative)
+    except ValueError:  # a base address nh3 cannot parse: relative links are dropped
+        cleaned = _clean(raw, "deny")
+    return cleaned.strip()
+
+
+def _clean(raw: str, relative: str | tuple[str, str]) -> str:
+    return nh3.clean(
         raw[: MAX_SUMMARY_CHARS * 4],
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,
-        url_relative=("rewrite_with_base", base_url) if absolute else "deny",
+        url_relative=relative,
     )
-    return cleaned.strip()
 
 
 def plain_text(fragment: str) -> str:

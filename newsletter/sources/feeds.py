@@ -67,12 +67,17 @@ def parse_feed(
 
     Dates without a zone are in ``timezone``.
     """
-    document = feedparser.parse(
-        check_entities(body),
-        response_headers={"content-type": content_type or "application/xml"},
-        resolve_relative_uris=False,  # done by the sanitiser, much faster
-        sanitize_html=False,
-    )
+    checked = check_entities(body)
+    try:
+        document = feedparser.parse(
+            checked,
+            response_headers={"content-type": content_type or "application/xml"},
+            resolve_relative_uris=False,  # done by the sanitiser, much faster
+            sanitize_html=False,
+        )
+    except Exception as exc:  # feedparser's own bugs on garbled documents
+        kind = type(exc).__name__
+        raise SourceError(f"flux illisible (échec du lecteur de flux : {kind})") from None
     warnings, complete = _check(document, body, content_type)
     channel = web_link(document.feed.get("link", ""), url)
     reading = _Reading(channel or url, source, timezone)
@@ -119,7 +124,7 @@ def _entry(raw: Any, reading: _Reading) -> Entry | None:
         return None
     source = reading.source
     content = raw.get("content") or []
-    raw_summary = content[0].get("value", "") if content else raw.get("summary", "")
+    raw_summary = (content[0].get("value") if content else raw.get("summary")) or ""
     link = _link(raw.get("link", ""), reading)
     updated = _when(raw, "updated", reading)
     entry = Entry(
