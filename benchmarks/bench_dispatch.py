@@ -79,10 +79,9 @@ def child(args: argparse.Namespace) -> None:
     with ExitStack() as stack:
         app, edition_id = prepare(stack, args.recipients, args.database, args.port,
                                   args.processes, args.connections)  # fmt: skip
-        from newsletter.sending import send_edition
 
         started = time.perf_counter()
-        report = send_edition(app, edition_id)
+        report = app.sending.send(edition_id)
         elapsed = time.perf_counter() - started
         size = mean_message_size(app, edition_id)
     assert report.state == "sent", report

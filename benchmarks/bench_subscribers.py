@@ -13,11 +13,11 @@ from pathlib import Path
 
 from newsletter.app import build
 from newsletter.demo.people import csv_text, people, row
+from newsletter.secrets import Secrets
 from newsletter.settings import load_settings, validate_settings
 from subscribers.audience import audience, count_audience
 from subscribers.consent import Consent
 from subscribers.importing import import_csv
-from subscribers.secrets import Secrets
 
 ROOT = Path(__file__).resolve().parent.parent
 SEGMENT = "education-hors-elus"

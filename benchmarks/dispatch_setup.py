@@ -10,8 +10,6 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from newsletter.app import App, build
-from newsletter.archive.links import sample_values
-from newsletter.content.editorial import import_file
 from newsletter.db import utcnow
 from newsletter.demo.feed_server import serve_samples
 from newsletter.dispatch.ledger import Delivery
@@ -19,8 +17,8 @@ from newsletter.dispatch.message import MessageFactory, Recipient
 from newsletter.editions.assembly import assemble
 from newsletter.editions.store import EditionStore
 from newsletter.editions.views import edition_view
-from newsletter.sending import headers, preview
 from newsletter.settings import validate_settings
+from newsletter.sources.editorial import import_file
 from newsletter.sources.pipeline import gather
 from subscribers.addresses import parse_address
 from subscribers.consent import Consent
@@ -102,13 +100,12 @@ def mean_message_size(app: App, edition_id: int) -> int:
         ).all()
         total = octets = 0
         for variant, format_, count in groups:
-            sample = preview(app, session, edition, frozenset(filter(None, variant.split(","))))
-            factory = MessageFactory(headers(app, edition, sample.rendered), b"benchmark")
-            values = sample_values(app.settings.organisation.public_url, edition.newsletter,
-                                   edition.number)  # fmt: skip
+            rendered = app.publishing.renderings(session, edition, [variant])[variant]
+            factory = MessageFactory(app.publishing.headers(edition, rendered.subject), b"bench")
+            values = app.publishing.sample_values(edition)
             person = Recipient("r1", "lecteur000001@commune1.exemple.fr", "Dominique Lecteur 1",
                                values.unsubscribe_url, SAMPLE_MAILTO, SAMPLE_VERP)  # fmt: skip
-            bodies = factory.bodies(sample.rendered, text_only=format_ == "text")
+            bodies = factory.bodies(rendered, text_only=format_ == "text")
             octets += count * len(factory.compose(person, bodies, values))
             total += count
         return octets // max(total, 1)

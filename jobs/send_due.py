@@ -2,7 +2,7 @@
 
 The decisions are :func:`newsletter.editions.due.due`'s; this job records them — a draft of
 an automatic newsletter approved, a late edition held with its reason — each in the same
-transaction, then sends the editions due (``newsletter.sending.send_edition``), oldest
+transaction, then sends the editions due (``newsletter.services.sending``), oldest
 first, interrupted sends first. One edition failing does not stop the others.
 """
 
@@ -15,7 +15,6 @@ from newsletter.app import App
 from newsletter.editions.due import SENDING, Decision, due
 from newsletter.editions.store import EditionStore
 from newsletter.errors import NewsletterError
-from newsletter.sending import send_edition
 
 log = logging.getLogger("lettre.jobs.send_due")
 
@@ -48,7 +47,7 @@ def run(app: App, now: datetime) -> str:
             continue
         try:
             # Deferred messages are not waited for here: the next run resumes the edition.
-            report = send_edition(app, decision.edition_id, now=now, wait_deferred=0)
+            report = app.sending.send(decision.edition_id, now=now, wait_deferred=0)
         except Exception as exc:  # one edition's failure must not stop the others
             log.exception("edition=%s send failed", decision.edition_id)
             failed.append(f"édition {decision.edition_id} : échec ({type(exc).__name__}: {exc})")

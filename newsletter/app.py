@@ -1,25 +1,42 @@
-"""All wiring in one place: settings → database → stores. CLI, web and scheduler call it."""
+"""The composition root: settings → database → stores, tokens, transport, signer, renderer
+and the application services, built here and nowhere else. The CLI, the web app and the
+scheduler get an ``App`` and take what they need from it; domain code never sees it: each
+part is handed its collaborators.
+
+Each part is built (and its modules imported) on first use: a command loads what it uses
+and no more, and commands that never sign a link run without the secrets; ``check_sending``
+validates them, with the transport, when a command that will send starts (``serve``,
+``scheduler``, ``edition send``).
+"""
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from newsletter.db import Database, resolve_url
-from newsletter.dispatch.transports import Transport, configured_transport
-from newsletter.rendering.renderer import Renderer
+from newsletter.secrets import Secrets
 from newsletter.settings import Settings
-from subscribers.bounces import BounceHandler
-from subscribers.mailer import Mailer, TransportMailer
-from subscribers.optin import OptIn
-from subscribers.secrets import Secrets
-from subscribers.segments import Segments
-from subscribers.store import SubscriberStore
-from subscribers.tokens import Tokens
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from newsletter.dispatch.dkim import DkimSigner
+    from newsletter.dispatch.transports import Transport
+    from newsletter.rendering.renderer import Renderer
+    from newsletter.services.background import BackgroundSends
+    from newsletter.services.publishing import Publishing
+    from newsletter.services.sending import Sending, Throughput
+    from subscribers.bounces import BounceHandler
+    from subscribers.mailer import Mailer
+    from subscribers.optin import OptIn
+    from subscribers.segments import Segments
+    from subscribers.store import SubscriberStore
+    from subscribers.tokens import Tokens
 
 
 @dataclass
@@ -29,44 +46,118 @@ class App:
     secrets: Secrets = field(default_factory=Secrets)
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
 
+    # -- built once, on first use ---------------------------------------------------------
+
     @cached_property
     def renderer(self) -> Renderer:
         """Templates compiled on first use, then kept for the life of the process."""
+        from newsletter.rendering.renderer import Renderer
+
         settings = self.settings
         return Renderer(settings.base_dir / settings.rendering.templates, settings.rendering)
 
+    @cached_property
+    def publishing(self) -> Publishing:
+        from newsletter.services.publishing import Publishing
+
+        return Publishing(self.settings, self.renderer)
+
+    @cached_property
+    def sending(self) -> Sending:
+        from newsletter.services.sending import Sending
+
+        settings = self.settings
+        return Sending(settings, self.database, self.publishing, self.tokens(), self.transport(),
+                       self.signer(), self.throughput, self.segments,
+                       self.bounce_handler)  # fmt: skip
+
+    @cached_property
+    def background_sends(self) -> BackgroundSends:
+        from newsletter.services.background import BackgroundSends
+
+        return BackgroundSends(self.settings, self.environ)
+
+    # -- built at each call ---------------------------------------------------------------
+
     def transport(self) -> Transport:
+        from newsletter.dispatch.transports import configured_transport
+
         return configured_transport(self.settings.transport, self.settings.base_dir, self.environ)
 
+    def signer(self) -> DkimSigner | None:
+        from newsletter.dispatch.dkim import dkim_signer
+
+        return dkim_signer(self.settings.dispatch.dkim, self.environ)
+
+    def throughput(self, processes: int | None = None) -> Throughput:
+        """The share of the configured concurrency and rates each sending process takes."""
+        from newsletter.services.sending import Throughput
+
+        dispatch = self.settings.dispatch
+        count = processes or dispatch.processes
+        return Throughput(
+            processes=count,
+            connections=max(1, math.ceil(dispatch.concurrency / count)),
+            per_second=dispatch.rate_per_second / count,
+            per_hour=math.ceil(dispatch.rate_per_hour / count),
+        )
+
+    def tokens(self) -> Tokens:
+        from subscribers.tokens import Tokens
+
+        return Tokens(self.secrets.signing_keys, self.settings.subscribers)
+
     def subscriber_store(self, session: Session) -> SubscriberStore:
+        from subscribers.store import SubscriberStore
+
         return SubscriberStore(session, self.secrets.pepper, self.settings.subscribers.lists)
 
     def segments(self, session: Session) -> Segments:
+        from subscribers.segments import Segments
+
         settings = self.settings
         return Segments(session, settings.segments, settings.subscribers.lists,
                         settings.classification.themes)  # fmt: skip
 
-    def tokens(self) -> Tokens:
-        return Tokens(self.secrets.signing_keys, self.settings.subscribers)
-
     def bounce_handler(self, session: Session) -> BounceHandler:
+        from newsletter.dispatch.sent import SentMessages
+        from subscribers.bounces import BounceHandler
+
         return BounceHandler(self.subscriber_store(session), self.tokens(),
-                             self.settings.subscribers)  # fmt: skip
+                             self.settings.subscribers,
+                             SentMessages(session, self.secrets.signing_keys))  # fmt: skip
 
     def mailer(self) -> Mailer:
+        from newsletter.dispatch.mailer import TransportMailer
+
         return TransportMailer(self.transport(), self.settings.subscribers.bounce_address)
 
     def optin(self, session: Session, mailer: Mailer | None = None) -> OptIn:
+        from newsletter.archive.links import confirm_url
+        from subscribers.optin import OptIn
+
         settings = self.settings
+        public_url = settings.organisation.public_url
         return OptIn(self.subscriber_store(session), self.tokens(), mailer or self.mailer(),
                      settings.subscribers, settings.subscribers.sender,
-                     settings.classification.themes, settings.organisation.public_url)  # fmt: skip
+                     settings.classification.themes,
+                     lambda token: confirm_url(public_url, token))  # fmt: skip
+
+    def check_sending(self) -> None:
+        """Secrets, transport and DKIM key, checked before a long-running command starts:
+        one French line (exit 2) now rather than an error at the first send."""
+        self.secrets.signing_keys  # noqa: B018  (raises ConfigError when missing)
+        self.secrets.pepper  # noqa: B018
+        self.transport()
+        self.signer()
 
     def close(self) -> None:
         self.database.dispose()
 
 
 def build(settings: Settings, environ: Mapping[str, str] | None = None) -> App:
+    import newsletter.schema  # noqa: F401  (every table known: foreign keys cross domains)
+
     env = os.environ if environ is None else environ
     url = resolve_url(settings.database.url, settings.base_dir)
     return App(settings, Database(url, echo=settings.database.echo), Secrets.from_environ(env), env)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -22,6 +24,13 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 class Base(DeclarativeBase):
     """Declarative base shared by every domain's models."""
+
+    __table__: ClassVar[sa.Table]  # every model is a table (for Core statements on it)
+
+
+def changed_rows(result: sa.Result[Any]) -> int:
+    """Rows an INSERT, UPDATE or DELETE touched (its result is a cursor's)."""
+    return cast(sa.CursorResult[Any], result).rowcount
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -114,9 +123,7 @@ class Database:
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
         except OperationalError as exc:
-            raise DatabaseError(
-                f"cannot reach the database: {exc.orig}", "check database.url in config.toml"
-            ) from None
+            raise unreachable(exc) from None
         return self.revision()
 
     def revision(self) -> str:
@@ -130,17 +137,27 @@ class Database:
         try:
             current = self.revision()
         except OperationalError as exc:
+            raise unreachable(exc) from None
+        if not current:
             raise DatabaseError(
-                f"cannot reach the database: {exc.orig}", "check database.url in config.toml"
-            ) from None
+                "la base de données n’est pas initialisée", "lancez `newsletter init`"
+            )
         if current != head_revision():
             raise DatabaseError(
-                "the database schema is missing or out of date",
-                "run `newsletter init` to create or upgrade it",
+                "la base de données n’est pas à jour pour cette version de Lettre",
+                "lancez `newsletter init` pour la mettre à jour",
             )
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def unreachable(exc: OperationalError) -> DatabaseError:
+    """The database server refused or could not be reached: one French line."""
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+    return DatabaseError(
+        f"base de données injoignable ({reason})", "vérifiez database.url dans config.toml"
+    )
 
 
 @contextmanager
@@ -161,10 +178,17 @@ def scratch_schema(server_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-def head_revision() -> str:
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
+_REVISION = re.compile(r"""^(down_)?revision\s*=\s*['"]?(\w+)""", re.MULTILINE)
 
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return ScriptDirectory.from_config(config).get_current_head() or ""
+
+@functools.cache
+def head_revision() -> str:
+    """The newest migration: the revision no other names as its parent. Read from the files
+    without loading Alembic, since every command checks it (tests compare with Alembic)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for down, value in _REVISION.findall(path.read_text(encoding="utf-8")):
+            (parents if down else revisions).add(value)
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else ""

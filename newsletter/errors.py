@@ -49,3 +49,7 @@ class AuthenticationError(NewsletterError):
 
 class PermissionDenied(NewsletterError):
     """The account is known but its role does not allow the action."""
+
+
+class MailError(NewsletterError):
+    """A single email (a confirmation, a notice) could not be handed to the relay."""

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from newsletter.db import Base, Database, UTCDateTime, utcnow
+from newsletter.db import Base, Database, UTCDateTime, changed_rows, utcnow
 
 
 class Lease(Base):
@@ -53,7 +53,7 @@ def acquire(
             .where(sa.or_(table.c.holder.in_([holder, *takeover]), table.c.expires_at < now))
             .values(holder=holder, expires_at=expires)
         )
-        if taken.rowcount == 1:
+        if changed_rows(taken) == 1:
             return True
     try:
         with database.engine.begin() as connection:

@@ -1,7 +1,10 @@
 """Applying bounces and complaints to subscribers.
 
-A report is matched to a subscriber by its signed VERP address (it cannot be forged) or,
-failing that, by the bounced address. A hard bounce or a complaint marks the person bounced
+A report is matched to a subscriber by its signed VERP address (it cannot be forged), then
+by the Message-ID of our message that it returns (signed too, and checked against the
+deliveries ledger: how a complaint with a redacted recipient is matched), then by the
+bounced address. A complaint matched by nothing but its Feedback-ID is reported with its
+edition and changes nobody. A hard bounce or a complaint marks the person bounced
 or complained and suppresses the address at once; a soft bounce adds 1 to a score that
 halves every ``soft_bounce_half_life_days``; at ``soft_bounce_threshold`` the person is
 marked bounced. A message already handled (same Message-ID) is not counted twice.
@@ -15,17 +18,26 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from email.header import decode_header, make_header
+from typing import Protocol
 
 import sqlalchemy as sa
 
 from newsletter.settings import SubscriberSettings
-from subscribers.delivery_reports import DeliveryReport, Failure, read_report
+from subscribers.delivery_reports import DeliveryReport, Failure, read_report, refusal_kind
 from subscribers.mailboxes import Incoming
 from subscribers.models import BounceEvent, Subscriber
 from subscribers.store import SubscriberStore
 from subscribers.tokens import Tokens
 
-UNSUBSCRIBE_WORDS = ("desabonnement", "désabonnement", "unsubscribe")
+UNSUBSCRIBE_WORD = "desabonnement"  # the subject of every List-Unsubscribe mailto: link
+
+
+class OurSends(Protocol):
+    """Our own sends as the deliveries ledger knows them (``dispatch.sent``)."""
+
+    def recipient(self, message_id: str) -> int | None: ...
+
+    def edition(self, feedback_id: str) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -38,7 +50,7 @@ class Outcome:
     address: str = ""
     status: str = ""
     subscriber: str | None = None
-    matched_by: str = ""  # verp, address
+    matched_by: str = ""  # verp, message-id, address
     effect: str = ""
 
     def as_dict(self) -> dict[str, str | None]:
@@ -46,10 +58,14 @@ class Outcome:
 
 
 class BounceHandler:
-    def __init__(self, store: SubscriberStore, tokens: Tokens, settings: SubscriberSettings):
+    def __init__(
+        self, store: SubscriberStore, tokens: Tokens, settings: SubscriberSettings,
+        sends: OurSends | None = None,
+    ) -> None:  # fmt: skip
         self.store = store
         self.tokens = tokens
         self.settings = settings
+        self.sends = sends
 
     def handle(
         self, name: str, report: DeliveryReport, now: datetime, dry_run: bool = False
@@ -57,10 +73,13 @@ class BounceHandler:
         if not report.failures:
             return [Outcome(name, report.message_id, "ignored")]
         outcomes = []
-        verp = self._verp_subscriber(report)
+        single = len(report.failures) == 1
+        sender = (self._verp_subscriber(report), "verp")
+        if sender[0] is None and single:
+            sender = (self._sent_subscriber(report), "message-id")
         for failure in report.failures:
-            subscriber, matched_by = self._match(failure, verp, len(report.failures))
-            effect = "aucun abonné"
+            subscriber, matched_by = self._match(failure, sender, single)
+            effect = self._unmatched(report)
             if subscriber is not None:
                 effect = self._effect(subscriber, failure, report.message_id, now, dry_run)
             outcomes.append(
@@ -72,31 +91,29 @@ class BounceHandler:
     def unsubscribe_by_mail(
         self, name: str, report: DeliveryReport, subject: str, now: datetime, dry_run: bool
     ) -> Outcome | None:
-        """A message to a subscriber's signed VERP address whose subject asks to unsubscribe
-        (the List-Unsubscribe ``mailto:`` of every newsletter): that person leaves the list
-        named in the subject, or every list. None when the message is not such a request."""
+        """The List-Unsubscribe ``mailto:`` of a newsletter: subject ``desabonnement LIST``
+        sent to a subscriber's signed VERP address; that person leaves the list. None for
+        any other message (a plain "unsubscribe" mail is not a request)."""
         words = subject.lower().split()
-        if not words or words[0] not in UNSUBSCRIBE_WORDS:
+        if len(words) != 2 or words[0] != UNSUBSCRIBE_WORD or words[1] not in self.store.lists:
             return None
         subscriber = self._verp_subscriber(report)
         if subscriber is None:
             return Outcome(name, report.message_id, "unsubscribe", effect="adresse non signée")
-        lists = [key for key in words[1:2] if key in self.store.lists]
-        effect = f"désabonné de {', '.join(lists) if lists else 'toutes les listes'}"
+        effect = f"désabonné de {words[1]}"
         if not dry_run:
-            for key in lists or [None]:
-                self.store.unsubscribe(subscriber, key, now)
+            self.store.leave(subscriber, [words[1]], now)
         return Outcome(name, report.message_id, "unsubscribe", subscriber.email,
                        subscriber=subscriber.email, matched_by="verp", effect=effect)  # fmt: skip
 
     def refused(
         self, subscriber_id: int, code: int | None, reply: str, message_id: str, now: datetime
     ) -> str:
-        """The relay refused the recipient at send time (5xx): a hard bounce, at once."""
+        """The relay refused the recipient at send time (5xx): hard or soft by its reply."""
         subscriber = self.store.session.get(Subscriber, subscriber_id)
         if subscriber is None:
             return "aucun abonné"
-        failure = Failure(subscriber.email, "hard", str(code or ""), reply)
+        failure = Failure(subscriber.email, refusal_kind(code, reply), str(code or ""), reply)
         return self._effect(subscriber, failure, message_id, now, dry_run=False)
 
     def _verp_subscriber(self, report: DeliveryReport) -> Subscriber | None:
@@ -109,14 +126,30 @@ class BounceHandler:
                 return subscriber
         return None
 
+    def _sent_subscriber(self, report: DeliveryReport) -> Subscriber | None:
+        """The recipient named by the returned Message-ID of one of our sends."""
+        if self.sends is None or not report.original_message_id:
+            return None
+        subscriber_id = self.sends.recipient(report.original_message_id)
+        return None if subscriber_id is None else self.store.session.get(Subscriber, subscriber_id)
+
     def _match(
-        self, failure: Failure, verp: Subscriber | None, failures: int
+        self, failure: Failure, sender: tuple[Subscriber | None, str], single: bool
     ) -> tuple[Subscriber | None, str]:
-        """The signed VERP address names the recipient of a single-recipient report."""
-        if verp is not None and (failures == 1 or verp.email_key == failure.address.lower()):
-            return verp, "verp"
-        found = self.store.find(failure.address)
+        """A signed VERP address or Message-ID names the recipient of a single-recipient
+        report; otherwise the bounced address (never a redacted one: it is empty)."""
+        known, how = sender
+        if known is not None and (single or known.email_key == failure.address.lower()):
+            return known, how
+        found = self.store.find(failure.address) if failure.address else None
         return found, "address" if found else ""
+
+    def _unmatched(self, report: DeliveryReport) -> str:
+        """What is known of a report that names none of our subscribers."""
+        edition = self.sends.edition(report.feedback_id) if self.sends else None
+        if report.kind == "complaint" and edition is not None:
+            return f"aucun abonné (édition {edition}, destinataire masqué)"
+        return "aucun abonné"
 
     def _effect(
         self, subscriber: Subscriber, failure: Failure, message_id: str, now: datetime,
@@ -153,7 +186,9 @@ class BounceHandler:
         if subscriber.bounce_scored_at is None:
             return subscriber.bounce_score
         days = max((now - subscriber.bounce_scored_at).total_seconds() / 86400, 0)
-        return subscriber.bounce_score * 0.5 ** (days / self.settings.soft_bounce_half_life_days)
+        return float(
+            subscriber.bounce_score * 0.5 ** (days / self.settings.soft_bounce_half_life_days)
+        )
 
 
 def process_messages(

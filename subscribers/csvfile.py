@@ -6,15 +6,14 @@ English. Every row is checked; rejected rows and duplicates are reported with th
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from newsletter.content.text import words
 from newsletter.errors import InputError
 from newsletter.settings import Category
+from newsletter.tabular import read_table
+from newsletter.text import words
 from subscribers.addresses import Address, parse_address
 from subscribers.details import Details, cached_words, department_from_postcode
 
@@ -44,6 +43,7 @@ PROFILE_WORDS = {
     "autre": ("autre", "autres", ""),
 }
 FORMAT_WORDS = {"html": ("html", ""), "text": ("text", "texte", "texte seul", "texte brut", "txt")}
+ALIASES = {words(alias): name for name, (_, names) in COLUMNS.items() for alias in names}
 THEME_SEPARATORS = re.compile(r"[,|/]")
 
 
@@ -74,43 +74,22 @@ class ParsedFile:
     ignored_columns: list[str] = field(default_factory=list)
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """UTF-8 (BOM or not), else Windows-1252: the two encodings offices produce."""
-    try:
-        return data.decode("utf-8-sig"), "UTF-8"
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), "Windows-1252"
-
-
-def sniff_delimiter(header: str) -> str:
-    return max((";", ",", "\t"), key=header.count)
-
-
 def read_csv(data: bytes, themes: Mapping[str, Category]) -> ParsedFile:
-    text, encoding = decode(data)
-    header_line = next((line for line in text.splitlines() if line.strip()), "")
-    if not header_line:
-        raise InputError("le fichier est vide", "exportez à nouveau la liste en CSV")
-    delimiter = sniff_delimiter(header_line)
-    parsed = ParsedFile(encoding, delimiter)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] = []
-    while not header:  # leading empty lines
-        header = next(reader)
-    positions = _map_header(header, parsed)
+    table = read_table(data, ALIASES)
+    if "email" not in table.columns:
+        raise InputError(
+            "colonne de l'adresse électronique introuvable dans l'en-tête",
+            "nommez-la « courriel », « e-mail » ou « adresse électronique »",
+        )
+    parsed = ParsedFile(table.encoding, table.delimiter, ignored_columns=table.ignored_columns)
     labels = {key: words(theme.label) for key, theme in themes.items()}
     by_key: dict[str, Row] = {}
-    line = reader.line_num
-    for cells in reader:
-        start, line = line + 1, reader.line_num
-        if not any(cell.strip() for cell in cells):
-            parsed.empty_lines += 1
-            continue
-        values = {name: cells[index] if index < len(cells) else "" for name, index in positions}
+    for found in table.rows:
         try:
-            row = Row(start, parse_address(values["email"]), _details(values, labels))
+            row = Row(found.line, parse_address(found.values["email"]),
+                      _details(found.values, labels))  # fmt: skip
         except InputError as exc:
-            parsed.rejected.append(Notice(start, exc.message))
+            parsed.rejected.append(Notice(found.line, exc.message))
             continue
         first = by_key.get(row.address.key)
         if first is None:
@@ -119,27 +98,12 @@ def read_csv(data: bytes, themes: Mapping[str, Category]) -> ParsedFile:
         else:
             first.details = first.details.filling(row.details)
             parsed.duplicates.append(
-                Notice(start, f"doublon de la ligne {first.line} ({row.address.email}), fusionné")
+                Notice(
+                    found.line, f"doublon de la ligne {first.line} ({row.address.email}), fusionné"
+                )
             )
+    parsed.empty_lines = table.empty_lines
     return parsed
-
-
-def _map_header(header: list[str], parsed: ParsedFile) -> list[tuple[str, int]]:
-    aliases = {alias: name for name, (_, names) in COLUMNS.items() for alias in names}
-    positions: dict[str, int] = {}
-    for index, title in enumerate(header):
-        name = aliases.get(words(title))
-        if name is None or name in positions:
-            if title.strip():
-                parsed.ignored_columns.append(title.strip())
-            continue
-        positions[name] = index
-    if "email" not in positions:
-        raise InputError(
-            "colonne de l'adresse électronique introuvable dans l'en-tête",
-            "nommez-la « courriel », « e-mail » ou « adresse électronique »",
-        )
-    return list(positions.items())
 
 
 def _details(values: Mapping[str, str], labels: Mapping[str, str]) -> Details:

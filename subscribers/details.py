@@ -8,9 +8,10 @@ from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from typing import Any
 
-from newsletter.content.text import words
 from newsletter.errors import InputError
-from subscribers.profiles import FORMATS, PROFILES
+from newsletter.text import words
+from newsletter.vocabulary import PROFILES
+from subscribers.profiles import FORMATS
 
 DEPARTMENT = re.compile(r"^(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])$")
 # Communes, profiles, themes… repeat on every row of an import: fold each once.

@@ -14,10 +14,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from newsletter.settings import SegmentRule
+from newsletter.vocabulary import PROFILES
 from subscribers.audience import audience_condition
 from subscribers.csvfile import COLUMNS
 from subscribers.models import Subscriber
-from subscribers.profiles import FORMATS, PROFILES
+from subscribers.profiles import FORMATS
 
 PAGE = 2000
 FIELDS = [name for name in COLUMNS if name != "postcode"]

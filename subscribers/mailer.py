@@ -1,47 +1,17 @@
-"""Sending one email: the ``Mailer`` interface, delivered through the configured transport.
+"""Sending one email: the ``Mailer`` interface the subscriber domain sends through.
 
 The dispatch of newsletters has its own ledger and workers; this is for the few messages
-the subscriber domain sends itself (confirmation of a subscription). Both go out through
-the same transport (``[transport]`` in config.toml): one relay to configure.
+the subscriber domain sends itself (confirmation of a subscription). The implementation is
+handed in by the wiring (``newsletter.app``): dispatch's ``TransportMailer``, through the same
+transport as the newsletters (``[transport]`` in config.toml), so there is one relay to
+configure. It raises ``newsletter.errors.MailError`` when the relay fails.
 """
 
 from __future__ import annotations
 
 from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import parseaddr
 from typing import Protocol
-
-from newsletter.dispatch.errors import DeliveryError, TransportError
-from newsletter.dispatch.transports import Transport
-from newsletter.errors import NewsletterError
 
 
 class Mailer(Protocol):
     def send(self, message: EmailMessage) -> None: ...
-
-
-class MailError(NewsletterError):
-    """The relay could not be reached or refused the message."""
-
-
-class TransportMailer:
-    """One connection per message (confirmations are rare)."""
-
-    def __init__(self, transport: Transport, envelope_sender: str) -> None:
-        self.transport = transport
-        self.envelope_sender = envelope_sender
-
-    def send(self, message: EmailMessage) -> None:
-        recipient = parseaddr(str(message["To"]))[1]
-        try:
-            connection = self.transport.connect()
-            try:
-                connection.send(self.envelope_sender, recipient, message.as_bytes(policy=SMTP))
-            finally:
-                connection.close()
-        except (DeliveryError, TransportError) as exc:
-            raise MailError(
-                f"envoi impossible à {recipient} : {exc.message}",
-                "vérifiez la section [transport] de config.toml",
-            ) from None

@@ -8,13 +8,12 @@ any address in a form), and never tells whether the address was known. At most
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from newsletter.archive.links import confirm_url
 from newsletter.db import utcnow
 from newsletter.errors import InputError
 from newsletter.settings import Category, SubscriberSettings
@@ -47,7 +46,7 @@ class OptIn:
         settings: SubscriberSettings,
         sender: str,
         themes: Mapping[str, Category],
-        public_url: str,
+        confirm_url: Callable[[str], str],
     ) -> None:
         self.store = store
         self.tokens = tokens
@@ -55,7 +54,7 @@ class OptIn:
         self.settings = settings
         self.sender = sender
         self.themes = themes
-        self.public_url = public_url
+        self.confirm_url = confirm_url  # the page a confirmation token opens
 
     def request(self, request: Request, now: datetime | None = None) -> bool:
         """Record the wish and send the confirmation; False when nothing was sent."""
@@ -106,7 +105,7 @@ class OptIn:
         self, address: Address, subscriber: Subscriber, lists: list[str], now: datetime
     ) -> EmailMessage:
         labels = "\n".join(f"  – {self.settings.lists[key].label}" for key in lists)
-        link = confirm_url(self.public_url, self.tokens.issue("confirm", subscriber, lists, now))
+        link = self.confirm_url(self.tokens.issue("confirm", subscriber, lists, now))
         days = self.settings.confirm_token_days
         message = EmailMessage()
         message["Subject"] = "Confirmez votre abonnement — Profession Banlieue"

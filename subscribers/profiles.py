@@ -1,15 +1,7 @@
-"""Subscriber profiles, formats and statuses, with their French labels."""
+"""Subscriber formats, statuses and consent methods (profiles are the settings' vocabulary)."""
 
 from __future__ import annotations
 
-PROFILES: dict[str, str] = {
-    "elu": "Élu·e",
-    "etat": "Service de l'État",
-    "professionnel": "Professionnel·le",
-    "partenaire": "Partenaire",
-    "adherent": "Adhérent·e",
-    "autre": "Autre",
-}
 FORMATS: dict[str, str] = {"html": "HTML", "text": "Texte seul"}
 # Global status of a person; per-list status lives on the subscription.
 STATUSES = ("active", "bounced", "complained", "blocked")

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from newsletter.db import changed_rows
 from newsletter.settings import SubscriberSettings
 from subscribers.models import ConfirmationRequest, ConsentRecord, Subscriber, Subscription
 from subscribers.suppression import suppress
@@ -35,26 +36,34 @@ class PurgeCounts:
 
 def purge(session: Session, now: datetime, settings: SubscriberSettings) -> PurgeCounts:
     pending_cutoff = now - timedelta(days=settings.pending_days)
-    pending = session.execute(
-        sa.delete(Subscription).where(
-            Subscription.status == "pending", Subscription.created_at < pending_cutoff
+    pending = changed_rows(
+        session.execute(
+            sa.delete(Subscription).where(
+                Subscription.status == "pending", Subscription.created_at < pending_cutoff
+            )
         )
-    ).rowcount
+    )
     has_subscription = sa.exists().where(Subscription.subscriber_id == Subscriber.id)
     has_consent = sa.exists().where(ConsentRecord.subscriber_id == Subscriber.id)
-    unconfirmed = session.execute(
-        sa.delete(Subscriber).where(
-            Subscriber.created_at < pending_cutoff, ~has_subscription, ~has_consent
+    unconfirmed = changed_rows(
+        session.execute(
+            sa.delete(Subscriber).where(
+                Subscriber.created_at < pending_cutoff, ~has_subscription, ~has_consent
+            )
         )
-    ).rowcount
+    )
     gone = _long_unsubscribed(session, now - timedelta(days=settings.unsubscribed_days))
     for subscriber in gone:
         for subscription in subscriber.subscriptions:
             suppress(session, subscriber.email_hash, "unsubscribed", subscription.list_key)
         session.delete(subscriber)
-    confirmations = session.execute(
-        sa.delete(ConfirmationRequest).where(ConfirmationRequest.sent_at < now - CONFIRMATIONS_KEPT)
-    ).rowcount
+    confirmations = changed_rows(
+        session.execute(
+            sa.delete(ConfirmationRequest).where(
+                ConfirmationRequest.sent_at < now - CONFIRMATIONS_KEPT
+            )
+        )
+    )
     session.flush()
     return PurgeCounts(pending, unconfirmed, len(gone), confirmations)
 

@@ -14,9 +14,9 @@ import pydantic
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from newsletter.content.text import words
 from newsletter.errors import InputError, NotFoundError
 from newsletter.settings import Segment, SegmentRule
+from newsletter.text import words
 from subscribers.models import SavedSegment, Subscriber, SubscriberTheme, Subscription
 
 

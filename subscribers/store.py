@@ -195,6 +195,19 @@ class SubscriberStore:
             suppress(self.session, subscriber.email_hash, "unsubscribed", ALL_LISTS)
         return left
 
+    def leave(
+        self, subscriber: Subscriber, lists: Sequence[str], now: datetime
+    ) -> tuple[list[str], list[str]]:
+        """An unsubscribe request naming lists (a link, a mailto subject): the known ones are
+        left; naming none, or none that is known, leaves every list. Returns the lists named
+        that were known (empty: all) and the subscriptions actually ended."""
+        known = [key for key in lists if key in self.lists]
+        left: list[str] = []
+        targets: list[str | None] = [*known] or [None]
+        for key in targets:
+            left += self.unsubscribe(subscriber, key, now)
+        return known, left
+
     def set_status(self, subscriber: Subscriber, status: str, now: datetime) -> None:
         """Bounced or complained: the address is suppressed for every list at once."""
         if status not in STATUSES:

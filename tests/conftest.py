@@ -19,8 +19,8 @@ import tomli_w
 
 from newsletter.app import App
 from newsletter.db import Database, scratch_schema
+from newsletter.secrets import ENV_PEPPER, ENV_SECRET_KEYS, Secrets
 from newsletter.settings import Settings, validate_settings
-from subscribers.secrets import ENV_PEPPER, ENV_SECRET_KEYS, Secrets
 from tests.smtp_server import SmtpTestServer
 
 ROOT = Path(__file__).resolve().parent.parent

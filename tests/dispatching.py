@@ -14,14 +14,14 @@ from typing import Any
 import pytest
 
 from newsletter.app import App
-from newsletter.content.editorial import import_file
 from newsletter.dispatch.sender import in_flight_limit
 from newsletter.editions.assembly import assemble
 from newsletter.editions.store import EditionStore
+from newsletter.secrets import ENV_PEPPER, ENV_SECRET_KEYS, Secrets
 from newsletter.settings import Settings
+from newsletter.sources.editorial import import_file
 from subscribers.consent import Consent
 from subscribers.details import Details
-from subscribers.secrets import ENV_PEPPER, ENV_SECRET_KEYS, Secrets
 from tests.smtp_server import SmtpTestServer
 
 SEND_DAY = date(2026, 12, 1)

@@ -15,7 +15,7 @@ import pytest
 import tomli_w
 
 from newsletter.demo.secrets import GENERATED, demo_environ
-from subscribers.secrets import ENV_PEPPER
+from newsletter.secrets import ENV_PEPPER
 from tests.conftest import merged
 from tests.smtp_server import free_port
 from tests.web.client import login
@@ -118,14 +118,20 @@ def test_item_override_validates_keys(config: Path) -> None:
 
 
 def test_serve_runs_the_web_app(config: Path) -> None:
-    """`newsletter serve --port P` serves the editors' area; without NEWSLETTER_WEB_SECRET
-    it stops at once with one French line saying how to set it."""
+    """`newsletter serve --port P` serves the editors' area; without NEWSLETTER_WEB_SECRET,
+    or without the link keys, it stops at once with one French line saying how to set
+    them (exit 2), before serving anything."""
     assert run(config, "init").returncode == 0
     refused = run(config, "serve")
     assert refused.returncode == 2 and "NEWSLETTER_WEB_SECRET" in refused.stderr
     assert refused.stderr.count("\n") == 1
-    port = free_port()
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "NEWSLETTER_WEB_SECRET": "s" * 40}
+    without_keys = subprocess.run([str(NEWSLETTER), "--config", str(config), "serve"], env=env,
+                                  capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert without_keys.returncode == 2 and "NEWSLETTER_SECRET_KEYS" in without_keys.stderr
+    assert without_keys.stderr.count("\n") == 1
+    env |= {"NEWSLETTER_SECRET_KEYS": "k" * 40, ENV_PEPPER: "p" * 40}
+    port = free_port()
     command = [str(NEWSLETTER), "--config", str(config), "serve", "--port", str(port)]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)  # fmt: skip

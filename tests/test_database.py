@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from newsletter.db import Database, head_revision, resolve_url
+from newsletter.db import MIGRATIONS, Database, head_revision, resolve_url
 from newsletter.errors import DatabaseError
 
 
@@ -54,3 +54,13 @@ def test_unreachable_database_is_one_clear_error() -> None:
     with pytest.raises(DatabaseError) as caught:
         database.migrate()
     assert "database.url" in caught.value.hint
+
+
+def test_head_revision_is_alembics() -> None:
+    """The head revision read from the migration files is the one Alembic finds."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert head_revision() == ScriptDirectory.from_config(config).get_current_head() != ""

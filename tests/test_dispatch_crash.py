@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from newsletter.app import App
-from newsletter.sending import status
+from newsletter.services.sending import status
 from newsletter.settings import Settings
 from tests.dispatching import IN_FLIGHT, RECIPIENTS, address, crashable, start_send, wait_until
 from tests.smtp_server import SmtpTestServer
@@ -43,7 +43,7 @@ def test_sigkill_at_several_points_loses_no_one(
     twice = sum(count - 1 for count in received.values())
     assert twice <= len(kills) * IN_FLIGHT
     assert max(received.values()) <= 1 + len(kills)
-    edition, counts = status(app, edition_id)
+    edition, counts = status(app.database, edition_id)
     assert edition.state == "sent" and counts["sent"] == RECIPIENTS
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from newsletter import sending
 from newsletter.app import App
 from newsletter.db import utcnow
 from newsletter.dispatch.edition_ledger import EditionLedger
@@ -22,7 +21,8 @@ from newsletter.dispatch.tasks import Outcome, Task, TaskRow
 from newsletter.editions.store import EditionStore
 from newsletter.errors import InputError
 from newsletter.leases import acquire
-from newsletter.sending import send_edition, send_test, status
+from newsletter.services import sending
+from newsletter.services.sending import status
 from newsletter.settings import Settings
 from subscribers.models import Subscriber
 from tests.dispatching import address, configured, populate
@@ -60,14 +60,14 @@ def test_everyone_gets_exactly_one_message(
     """Every recipient of the frozen audience gets one message; the edition ends sent."""
     app = wired()
     edition_id = populate(app, tmp_path, RECIPIENTS)
-    report = send_edition(app, edition_id)
+    report = app.sending.send(edition_id)
     assert report.state == "sent" and report.counts["sent"] == RECIPIENTS
     counts = received_by(smtp_server)
     assert set(counts) == {address(n) for n in range(RECIPIENTS)}
     assert set(counts.values()) == {1}
     ids = [message.parsed()["Message-ID"] for message in smtp_server.messages]
     assert len(set(ids)) == RECIPIENTS
-    edition, _ = status(app, edition_id)
+    edition, _ = status(app.database, edition_id)
     assert edition.state == "sent"
 
 
@@ -76,7 +76,7 @@ def test_headers_follow_the_standards(
 ) -> None:
     """RFC 8058/2369/5322 headers, text before HTML, VERP envelope, text-only subscribers."""
     app = wired()
-    send_edition(app, populate(app, tmp_path, 10))
+    app.sending.send(populate(app, tmp_path, 10))
     by_rcpt = {m.recipients[0]: m for m in smtp_server.messages}
     html_one, text_one = by_rcpt[address(0)], by_rcpt[address(9)]
     message: EmailMessage = html_one.parsed()
@@ -105,15 +105,16 @@ def test_headers_follow_the_standards(
 def test_replies_decide_each_row(
     wired: Callable[..., App], smtp_server: SmtpTestServer, tmp_path: Path
 ) -> None:
-    """4xx is retried until accepted; 5xx on RCPT fails and bounces; a dropped connection
-    is reopened; nobody is missed or sent twice outside the dropped message."""
+    """4xx is retried until accepted; 5xx "user unknown" on RCPT fails and bounces; a dropped
+    connection is reopened; nobody is missed or sent twice outside the dropped message."""
     app = wired()
     edition_id = populate(app, tmp_path, RECIPIENTS)
     smtp_server.faults.add("RCPT", code=450, times=2, match=address(3))
-    smtp_server.faults.add("RCPT", code=550, times=None, match=address(5))
+    unknown = "5.1.1 Recipient address rejected: User unknown"
+    smtp_server.faults.add("RCPT", code=550, text=unknown, times=None, match=address(5))
     smtp_server.faults.add("MAIL", code=421, close=True, after=10)
     smtp_server.faults.add("DATA", drop=True, after=20)
-    report = send_edition(app, edition_id)
+    report = app.sending.send(edition_id)
     assert report.state == "sent"
     rows = deliveries(app, edition_id)
     by_email = {}
@@ -169,7 +170,7 @@ def test_claimed_rows_never_exceed_the_in_flight_limit(
             return claimed
 
     monkeypatch.setattr(sending, "EditionLedger", Watched)
-    assert send_edition(app, edition_id).state == "sent"
+    assert app.sending.send(edition_id).state == "sent"
     assert limit - UNIT < max(held) <= limit  # the sender does fill its room, and no more
 
 
@@ -180,13 +181,13 @@ def test_high_error_rate_pauses_the_edition(
     app = wired(error_window=10, error_rate_threshold=0.5, max_attempts=3)
     edition_id = populate(app, tmp_path, RECIPIENTS)
     smtp_server.faults.add("RCPT", code=451, times=None)
-    report = send_edition(app, edition_id)
+    report = app.sending.send(edition_id)
     assert report.state == "paused" and "taux d'erreur" in report.reason
-    edition, counts = status(app, edition_id)
+    edition, counts = status(app.database, edition_id)
     assert edition.state == "paused" and "taux d'erreur" in edition.held_reason
     assert counts["sent"] == 0 and counts["deferred"] > 0
     smtp_server.faults.clear()
-    resumed = send_edition(app, edition_id)
+    resumed = app.sending.send(edition_id)
     assert resumed.state == "sent"
     assert resumed.counts["sent"] + resumed.counts["failed"] == RECIPIENTS
 
@@ -200,10 +201,10 @@ def test_second_sender_refused_on_sqlite_shared_on_postgresql(
     assert acquire(app.database, f"edition:{edition_id}", "someone-else", 60)
     if app.database.dialect == "sqlite":
         with pytest.raises(InputError) as caught:
-            send_edition(app, edition_id)
+            app.sending.send(edition_id)
         assert "déjà en cours d’envoi" in caught.value.message
     else:
-        assert send_edition(app, edition_id).state == "sent"
+        assert app.sending.send(edition_id).state == "sent"
 
 
 def test_test_send_touches_nothing(
@@ -212,9 +213,9 @@ def test_test_send_touches_nothing(
     """A test send goes only to the given addresses; the ledger and the state stay as is."""
     app = wired()
     edition_id = populate(app, tmp_path, 3)
-    send_test(app, edition_id, ["relecture@professionbanlieue.org"])
+    app.sending.send_test(edition_id, ["relecture@professionbanlieue.org"])
     assert [m.recipients for m in smtp_server.messages] == [("relecture@professionbanlieue.org",)]
-    edition, counts = status(app, edition_id)
+    edition, counts = status(app.database, edition_id)
     assert edition.state == "approved" and sum(counts.values()) == 0
     with app.database.session() as session:
         assert EditionStore(session).get(edition_id).state == "approved"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from pathlib import Path
@@ -65,3 +66,21 @@ def test_readme_commands_match_the_makefile() -> None:
     assert "make demo" in readme and "make test" in readme
     assert "\ndemo:" in makefile and "\ntest:" in makefile
     assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_every_documented_setting_is_read() -> None:
+    """Each key of the settings object is read somewhere outside the settings package (code
+    or templates): no setting is documented that the program does not use."""
+    roots = [ROOT / name for name in ("newsletter", "subscribers", "jobs", "templates")]
+    code = "\n".join(
+        path.read_text(encoding="utf-8")
+        for root in roots
+        for path in root.rglob("*")
+        if path.suffix in (".py", ".j2", ".html") and "settings" not in path.parts
+    )
+    unread = [
+        key
+        for key in documented_keys(Settings)
+        if not re.search(rf"\.{key.rsplit('.', 1)[-1]}\b|[\"']{key.rsplit('.', 1)[-1]}[\"']", code)
+    ]
+    assert unread == []

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import feedparser
 
 from newsletter.archive.feed import ArchivedEdition, archive_feed
-from newsletter.archive.files import Publication, write_edition
 from newsletter.rendering.renderer import Renderer
+from newsletter.services.publishing import Publishing
 from newsletter.settings import load_settings
-from tests.edition_samples import SEND_AT, sample_view
+from tests.edition_samples import sample_edition, sample_view
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = "https://lettre.exemple.fr"
@@ -23,13 +23,15 @@ PUBLIC = "https://lettre.exemple.fr"
 def test_edition_files(tmp_path: Path) -> None:
     """index.html and message.txt carry no personal link; preview.eml is a complete message."""
     settings = load_settings(ROOT / "config.toml", environ={})
-    rendered = Renderer(ROOT / "templates" / "email", settings.rendering).render(
-        sample_view(settings)
-    )
-    where = Publication(
-        PUBLIC, "lettre", 87, "La Lettre <lettre@exemple.fr>", "doc@exemple.fr", SEND_AT
-    )
-    written = write_edition(tmp_path / "lettre-87", rendered, where)
+    settings = settings.model_copy(update={
+        "organisation": settings.organisation.model_copy(update={"public_url": PUBLIC}),
+        "newsletters": {**settings.newsletters, "lettre": settings.newsletter("lettre").model_copy(
+            update={"reply_to": "doc@exemple.fr"})},
+    })  # fmt: skip
+    renderer = Renderer(ROOT / "templates" / "email", settings.rendering)
+    rendered = renderer.render(sample_view(settings))
+    publishing = Publishing(settings, renderer)
+    written = publishing.write_rendered(sample_edition(), rendered, tmp_path / "lettre-87")
 
     page = written.page.read_text(encoding="utf-8")
     text = written.text.read_text(encoding="utf-8")

@@ -18,10 +18,11 @@ from newsletter.editions.lifecycle import move
 from newsletter.editions.models import Edition
 from newsletter.editions.store import EditionStore
 from newsletter.errors import InputError, NotFoundError
-from newsletter.settings import NewsletterSettings
+from newsletter.settings import ClassificationSettings, NewsletterSettings
 from newsletter.sources.models import Source
 
 ZONE = "Europe/Paris"
+NO_KEYS = ClassificationSettings()  # corrections here touch dates only
 PARIS = ZoneInfo(ZONE)
 FIRST = date(2026, 11, 3)  # a first Tuesday: the Lettre's schedule fires at 09:00
 SEND = datetime(2026, 11, 3, 9, tzinfo=PARIS)
@@ -179,8 +180,8 @@ def test_announced_event_changed_or_cancelled_comes_back(
     assert titles(first) == {"agenda": ["déplacé", "annulé", "inchangé"]}
     send(store, first)
     items = ItemStore(session)
-    items.override(moved.id, starts_at=NEXT + timedelta(days=20))
-    items.override(cancelled.id, cancelled=True)
+    items.override(moved.id, NO_KEYS, starts_at=NEXT + timedelta(days=20))
+    items.override(cancelled.id, NO_KEYS, cancelled=True)
     session.flush()
     second = assemble(store, "lettre", wide, ZONE, day=date(2027, 1, 5), now=NEXT)
     changes = {entry.item.title: entry.change for entry in second.entries}

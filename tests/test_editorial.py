@@ -8,10 +8,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from newsletter.content.editorial import import_file
 from newsletter.content.models import Item
 from newsletter.db import Database
 from newsletter.settings import Settings
+from newsletter.sources.editorial import import_file
 
 GOOD = """Type;Titre;Résumé;Lien;Début;Lieu;Thèmes;Réseaux
 mouvement;Mouvements à Bobigny;La cheffe de projet rejoint la préfecture.;;;;gouvernance;
@@ -78,7 +78,7 @@ def test_bad_rows_are_reported_and_nothing_is_written(
     assert [error.split(" :")[0] for error in errors] == [
         "ligne 3", "ligne 4", "ligne 5", "ligne 6", "ligne 7", "ligne 8",
     ]  # fmt: skip
-    assert "type « blog » inconnu" in errors[0]
+    assert "type inconnu : « blog »" in errors[0]
     assert errors[1] == "ligne 4 : titre manquant"
     assert "date de début" in errors[2] and "31 février 2025" in errors[3]
     assert "http(s)" in errors[4] and "thème inconnu : sport" in errors[5]

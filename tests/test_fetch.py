@@ -308,7 +308,9 @@ def test_editor_override_survives_updates(
         gather(settings, database)
         item_id = items(database)[0].id
         with database.session() as session:
-            ItemStore(session).override(item_id, themes=["habitat"], networks=["reaap"])
+            ItemStore(session).override(
+                item_id, settings.classification, themes=["habitat"], networks=["reaap"]
+            )
         changed = rss(("o1", "Emploi des jeunes (modifié)", "<p>Insertion</p>"))
         server.add("/f.rss", "application/rss+xml", changed.encode())
         gather(settings, database)

@@ -8,11 +8,11 @@ from collections.abc import Callable
 import pytest
 import sqlalchemy as sa
 
-from newsletter.content.editorial import parse_record
 from newsletter.content.models import Item, ItemSource
 from newsletter.db import Database
 from newsletter.errors import InputError
 from newsletter.settings import Settings
+from newsletter.sources.editorial import parse_record
 from tests.gathering import ICS_TYPE, calendar, item, partners, rss
 
 DATE = "Tue, 04 Mar 2025 09:00:00 +0100"

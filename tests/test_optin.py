@@ -11,10 +11,10 @@ import pytest
 import sqlalchemy as sa
 
 from newsletter.app import App
+from newsletter.errors import MailError
 from newsletter.settings import Settings
 from subscribers.audience import count_audience
 from subscribers.details import Details
-from subscribers.mailer import MailError
 from subscribers.models import ConsentRecord
 from subscribers.optin import Request
 from subscribers.tokens import InvalidToken

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from newsletter.dispatch.lines import filled_octets, wire_html
 from newsletter.errors import RenderError
-from newsletter.rendering.personalise import PersonalValues, filled_octets
+from newsletter.rendering.personalise import PersonalValues
 from newsletter.rendering.renderer import Rendered, Renderer
 from newsletter.settings import Settings, load_settings
 from tests.edition_samples import sample_edition, sample_view
@@ -229,14 +230,21 @@ def test_all_day_event_spans_days(rendered: Rendered) -> None:
     assert "Jeudi 19 novembre 2026, jusqu’au vendredi 20 novembre 2026" in rendered.text
 
 
-def test_no_html_line_is_too_long_for_8bit(rendered: Rendered) -> None:
-    """Rendered HTML lines stay under 800 octets even once each marker holds a long link,
-    so messages go as 8bit, not re-encoded per recipient."""
-    assert max(filled_octets(line) for line in rendered.html.split("\n")) <= 800
+def test_no_wire_html_line_is_too_long_for_8bit(rendered: Rendered) -> None:
+    """The HTML a variant goes on the wire with (dispatch.lines) has lines under 800 octets
+    even once each marker holds a long link, so messages go as 8bit, not re-encoded per
+    recipient; folding only adds line breaks."""
+    wire = wire_html(rendered.html)
+    assert max(filled_octets(line) for line in wire.split("\n")) <= 800
+    assert max(filled_octets(line) for line in rendered.html.split("\n")) > 800
+    assert wire.replace("\n", "").replace(" ", "") == rendered.html.replace("\n", "").replace(
+        " ", ""
+    )
 
 
-def test_no_html_line_starts_with_a_dot(rendered: Rendered) -> None:
-    """No rendered HTML line starts with a dot (the CSS rules are indented), so messages
+def test_no_wire_html_line_starts_with_a_dot(rendered: Rendered) -> None:
+    """No HTML line on the wire starts with a dot (the CSS rules are indented), so messages
     need no SMTP dot-stuffing pass; the styles are unchanged."""
-    assert not any(line.startswith(".") for line in rendered.html.split("\n"))
-    assert "\n ." in rendered.html
+    wire = wire_html(rendered.html)
+    assert not any(line.startswith(".") for line in wire.split("\n"))
+    assert "\n ." in wire

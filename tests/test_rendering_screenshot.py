@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from newsletter.archive.files import Publication, write_edition
 from newsletter.rendering.context import EditionView
 from newsletter.rendering.renderer import Renderer
+from newsletter.services.publishing import Publishing
 from newsletter.settings import Settings, load_settings
 from tests.conftest import missing
-from tests.edition_samples import SEND_AT, sample_view
+from tests.edition_samples import sample_edition, sample_view
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -73,16 +73,9 @@ def test_edition_renders_on_desktop_and_mobile(
 ) -> None:
     """The page shows its title, a 600 px column on desktop and no sideways scroll on mobile."""
     view = view_for(settings, template)
-    rendered = Renderer(ROOT / "templates" / "email", settings.rendering).render(view)
-    where = Publication(
-        "https://lettre.exemple.fr",
-        view.newsletter,
-        view.number,
-        "Lettre <lettre@exemple.fr>",
-        "",
-        SEND_AT,
-    )
-    page = write_edition(tmp_path, rendered, where).page
+    renderer = Renderer(ROOT / "templates" / "email", settings.rendering)
+    rendered = renderer.render(view)
+    page = Publishing(settings, renderer).write_rendered(sample_edition(), rendered, tmp_path).page
     ARTIFACTS.mkdir(exist_ok=True)
 
     desktop = open_page(browser, page, 800)

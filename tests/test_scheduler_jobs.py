@@ -22,10 +22,10 @@ from newsletter.db import Database
 from newsletter.editions.assembly import assemble
 from newsletter.editions.models import Edition
 from newsletter.editions.store import EditionStore
+from newsletter.secrets import Secrets
 from subscribers.addresses import parse_address
 from subscribers.consent import Consent
 from subscribers.details import Details
-from subscribers.secrets import Secrets
 from tests.conftest import merged
 from tests.smtp_server import SmtpTestServer
 
@@ -72,7 +72,7 @@ def lettre(outcome: str) -> str:
 
 def editions(app: App, newsletter: str) -> list[Edition]:
     with app.database.session() as session:
-        return EditionStore(session).list(newsletter)
+        return EditionStore(session).listing(newsletter)
 
 
 def draft(app: App, newsletter: str, send_at: datetime, state: str = "draft") -> int:

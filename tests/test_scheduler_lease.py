@@ -13,6 +13,9 @@ from typing import Any
 
 import pytest
 
+from newsletter.secrets import ENV_PEPPER, ENV_SECRET_KEYS
+from tests.conftest import PEPPER, SIGNING_KEYS
+
 NEWSLETTER = Path(sys.executable).with_name("newsletter")
 
 
@@ -35,6 +38,7 @@ def start(config: Path, log: Path) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
             [str(NEWSLETTER), "--config", str(config), "scheduler"],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            env={**os.environ, ENV_SECRET_KEYS: SIGNING_KEYS[0], ENV_PEPPER: PEPPER},
         )  # fmt: skip
 
 

@@ -29,8 +29,8 @@ from newsletter.db import Database, utcnow
 from newsletter.editions.assembly import assemble
 from newsletter.editions.store import EditionStore
 from newsletter.errors import InputError
+from newsletter.secrets import Secrets
 from newsletter.settings import load_settings
-from subscribers.secrets import Secrets
 from tests.smtp_server import free_port
 
 NEWSLETTER = Path(sys.executable).with_name("newsletter")

@@ -13,7 +13,7 @@ from pathlib import Path
 from jobs import send_due
 from newsletter.app import App
 from newsletter.editions.store import EditionStore
-from newsletter.sending import status
+from newsletter.services.sending import status
 from newsletter.settings import Settings
 from tests.dispatching import (
     IN_FLIGHT,
@@ -57,7 +57,7 @@ def test_automatic_edition_goes_out_once_at_its_time(
     send_due.run(wired, send_at + timedelta(minutes=1))
     send_due.run(wired, send_at + timedelta(minutes=2))
     assert set(received(smtp_server).values()) == {1} and len(received(smtp_server)) == 12
-    edition, counts = status(wired, edition_id)
+    edition, counts = status(wired.database, edition_id)
     assert edition.state == "sent" and counts["sent"] == 12
 
 
@@ -81,4 +81,4 @@ def test_interrupted_send_is_resumed_by_the_scheduler(
     counts = received(smtp_server)
     assert set(counts) == {address(n) for n in range(300)}
     assert sum(c - 1 for c in counts.values()) <= IN_FLIGHT
-    assert status(wired, edition_id)[0].state == "sent"
+    assert status(wired.database, edition_id)[0].state == "sent"

@@ -16,8 +16,8 @@ from newsletter.cli import cli
 from newsletter.db import Database
 from newsletter.demo.people import csv_text, people, row
 from newsletter.schema import metadata
+from newsletter.secrets import Secrets
 from subscribers.exporting import neutralise
-from subscribers.secrets import Secrets
 from subscribers.suppression import email_hash
 from tests.conftest import PEPPER, ROOT
 

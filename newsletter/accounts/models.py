@@ -9,12 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from newsletter.db import Base, UTCDateTime, utcnow
 
-ROLES: dict[str, str] = {
-    "admin": "Administrateur",
-    "editor": "Rédacteur",
-    "coordinator": "Coordinateur de réseau",
-}
-
 
 class User(Base):
     """An editor: admins manage accounts, editors act on every newsletter, coordinators

@@ -11,10 +11,11 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
-from newsletter.accounts.models import ROLES, ApiToken, User
+from newsletter.accounts.models import ApiToken, User
 from newsletter.accounts.passwords import hash_password
-from newsletter.db import utcnow
+from newsletter.db import changed_rows, utcnow
 from newsletter.errors import InputError, NotFoundError
+from newsletter.vocabulary import ROLES
 
 TOKEN_PREFIX = "lettre_"
 NEWSLETTER_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -101,7 +102,7 @@ class AccountStore:
     def revoke_tokens(self, email: str) -> int:
         user = self.by_email(email)
         result = self.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
-        return int(result.rowcount or 0)
+        return changed_rows(result)
 
     def count_tokens(self) -> dict[int, int]:
         rows = self.session.execute(

@@ -5,16 +5,44 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
+from collections.abc import Sequence
 from typing import Any
 
 import click
 
+from newsletter.cli import french
 from newsletter.cli.context import Context
 from newsletter.errors import NewsletterError
 
 
 class Lettre(click.Group):
-    """Turns expected errors into one line with a hint and a non-zero exit code."""
+    """Turns expected errors, and Click's usage errors, into one French line with a hint
+    and a non-zero exit code."""
+
+    def main(  # one signature for both of Click's overloads
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx else "newsletter"
+            click.secho(f"Erreur : {exc.format_message()} (voir `{command} --help`)",
+                        fg="red", err=True)  # fmt: skip
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.secho(f"Erreur : {exc.format_message()}", fg="red", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo(french.gettext("Aborted!"), err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -66,6 +94,7 @@ def _register() -> None:
             cli.add_command(command)
 
 
+french.install()
 _register()
 
 

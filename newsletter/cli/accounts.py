@@ -6,11 +6,9 @@ import sys
 from zoneinfo import ZoneInfo
 
 import click
-from rich.table import Table
 
-from newsletter.accounts.models import ROLES
-from newsletter.accounts.store import AccountStore
 from newsletter.cli.context import Context, pass_context
+from newsletter.vocabulary import ROLES
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -40,6 +38,8 @@ def users_add(
     password_stdin: bool,
 ) -> None:  # fmt: skip
     """Crée un compte (le mot de passe est demandé deux fois)."""
+    from newsletter.accounts.store import AccountStore
+
     app = ctx.ready_app()
     password = _read_password(password_stdin)
     with app.database.session() as session:
@@ -51,6 +51,10 @@ def users_add(
 @pass_context
 def users_list(ctx: Context) -> None:
     """Liste les comptes."""
+    from rich.table import Table
+
+    from newsletter.accounts.store import AccountStore
+
     app = ctx.ready_app()
     zone = ZoneInfo(app.settings.fetch.timezone)
     table = Table(title="Comptes")
@@ -74,6 +78,8 @@ def users_list(ctx: Context) -> None:
 @pass_context
 def users_passwd(ctx: Context, email: str, password_stdin: bool) -> None:
     """Change le mot de passe d'un compte (ses sessions ouvertes sont fermées)."""
+    from newsletter.accounts.store import AccountStore
+
     app = ctx.ready_app()
     with app.database.session() as session:
         AccountStore(session).by_email(email)
@@ -90,6 +96,8 @@ def users_passwd(ctx: Context, email: str, password_stdin: bool) -> None:
 @pass_context
 def users_token(ctx: Context, email: str, label: str, revoke: bool) -> None:
     """Crée un jeton d'API pour ce compte (affiché une seule fois), ou les révoque."""
+    from newsletter.accounts.store import AccountStore
+
     app = ctx.ready_app()
     with app.database.session() as session:
         store = AccountStore(session)

@@ -8,9 +8,6 @@ import sys
 import click
 
 from newsletter.cli.context import Context, pass_context
-from newsletter.db import utcnow
-from subscribers.bounces import process_messages, summary
-from subscribers.mailboxes import mark_seen, read_messages
 
 
 @click.group()
@@ -25,6 +22,10 @@ def bounces() -> None:
 @pass_context
 def process(ctx: Context, path: str, dry_run: bool, as_json: bool) -> None:
     """Traite un Maildir, un mbox, un message ou - (entrée standard, pour un MTA)."""
+    from newsletter.db import utcnow
+    from subscribers.bounces import process_messages, summary
+    from subscribers.mailboxes import mark_seen, read_messages
+
     app = ctx.ready_app()
     with app.database.session() as session:
         handler = app.bounce_handler(session)

@@ -5,23 +5,18 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from newsletter.cli.context import Context, pass_context
-from newsletter.content.credits import merge_reason_label
-from newsletter.content.editorial import import_file
-from newsletter.content.kinds import ITEM_KINDS
-from newsletter.content.models import Item
-from newsletter.content.sanitise import plain_text
-from newsletter.content.store import ItemStore
 from newsletter.errors import InputError
-from newsletter.sources.pipeline import SourceReport, gather
-from newsletter.sources.store import SourceStore
+from newsletter.vocabulary import ITEM_KINDS
+
+if TYPE_CHECKING:
+    from newsletter.content.models import Item
+    from newsletter.sources.pipeline import SourceReport
 
 
 def _local(value: datetime | None, zone: str, fmt: str = "%d/%m/%Y %H:%M") -> str:
@@ -52,6 +47,16 @@ def fetch(ctx: Context, keys: tuple[str, ...]) -> None:
 
 
 def fetch_with_progress(ctx: Context, keys: tuple[str, ...] = ()) -> list[SourceReport]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from newsletter.sources.pipeline import gather
+
     app = ctx.ready_app()
     known = {source.key for source in app.settings.sources}
     unknown = sorted(set(keys) - known)
@@ -71,6 +76,8 @@ def fetch_with_progress(ctx: Context, keys: tuple[str, ...] = ()) -> list[Source
 
 
 def print_fetch_summary(ctx: Context, reports: list[SourceReport]) -> None:
+    from rich.table import Table
+
     table = Table(title="Sources récupérées", title_justify="left")
     for column in ("source", "état", "nouveaux", "mis à jour", "inchangés", "fusionnés", "durée"):
         table.add_column(column, justify="right" if column != "source" else "left")
@@ -97,6 +104,11 @@ def print_fetch_summary(ctx: Context, reports: list[SourceReport]) -> None:
 def sources(ctx: Context) -> None:
     """Liste les sources : dernier succès, échecs consécutifs, dernière erreur,
     avertissements de la dernière lecture (flux réparé, liens ignorés…)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from newsletter.sources.store import SourceStore
+
     app = ctx.ready_app()
     alert, zone = app.settings.fetch.failure_alert_streak, app.settings.fetch.timezone
     table = Table(title="Sources")
@@ -140,6 +152,10 @@ def items_list(
     as_json: bool,
 ) -> None:
     """Liste les éléments les plus récents."""
+    from rich.table import Table
+
+    from newsletter.content.store import ItemStore
+
     app = ctx.ready_app()
     zone = app.settings.fetch.timezone
     after = since.replace(tzinfo=ZoneInfo(zone)) if since else None
@@ -185,6 +201,8 @@ def items_import(ctx: Context, file: Path) -> None:
     inscription, annulé, thèmes, réseaux, territoire, id. Si une ligne est fausse,
     rien n'est importé et chaque erreur est indiquée avec son numéro de ligne.
     """
+    from newsletter.sources.editorial import import_file
+
     app = ctx.ready_app()
     saved, errors = import_file(app.database, app.settings, file)
     if errors:
@@ -203,6 +221,13 @@ def items_import(ctx: Context, file: Path) -> None:
 def items_show(ctx: Context, item_id: int) -> None:
     """Affiche un élément, les annonces qui le composent (et pourquoi elles ont été
     fusionnées) et l'historique de ses mises à jour."""
+    from rich.markup import escape
+
+    from newsletter.content.credits import merge_reason_label
+    from newsletter.content.sanitise import plain_text
+    from newsletter.content.store import ItemStore
+    from newsletter.sources.store import SourceStore
+
     app = ctx.ready_app()
     zone = app.settings.fetch.timezone
     with app.database.session() as session:
@@ -243,6 +268,9 @@ def items_show(ctx: Context, item_id: int) -> None:
 def items_split(ctx: Context, item_id: int, key: str | None) -> None:
     """Sépare d'un élément les annonces qui y avaient été fusionnées : chacune redevient un
     élément, tel que sa source l'a annoncé ; ses mises à jour iront à ce nouvel élément."""
+    from newsletter.content.store import ItemStore
+    from newsletter.sources.store import SourceStore
+
     app = ctx.ready_app()
     with app.database.session() as session:
         store = ItemStore(session)
@@ -276,30 +304,23 @@ def items_set(
     cancelled: bool | None,
 ) -> None:
     """Corrige un élément à la main ; les mises à jour des flux ne l'écraseront pas."""
+    from newsletter.content.store import ItemStore
+
     app = ctx.ready_app()
-    classification = app.settings.classification
     values: dict[str, object] = {}
     if kind:
         values["kind"] = kind
     if themes is not None:
-        values["themes"] = _keys(themes, classification.themes, "thème")
+        values["themes"] = themes.split(",")
     if networks is not None:
-        values["networks"] = _keys(networks, classification.networks, "réseau")
+        values["networks"] = networks.split(",")
     if cancelled is not None:
         values["cancelled"] = cancelled
     if not values:
         raise InputError("rien à modifier", "indiquez --kind, --themes, --networks ou --cancelled")
     with app.database.session() as session:
-        item = ItemStore(session).override(item_id, **values)
+        item = ItemStore(session).override(item_id, app.settings.classification, **values)
         click.echo(f"Élément {item.id} corrigé : {', '.join(values)}.")
-
-
-def _keys(text: str, known: dict[str, object], label: str) -> list[str]:
-    keys = [key.strip() for key in text.split(",") if key.strip()]
-    unknown = [key for key in keys if key not in known]
-    if unknown:
-        raise InputError(f"{label} inconnu : {', '.join(unknown)}", f"connus : {', '.join(known)}")
-    return keys
 
 
 COMMANDS = [init, fetch, sources, items]

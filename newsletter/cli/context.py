@@ -1,29 +1,46 @@
-"""What every command shares: the settings and the wired application, built on demand."""
+"""What every command shares: the settings and the wired application, built on demand.
+
+Nothing heavy is imported until a command asks for it: ``newsletter --help`` loads Click and
+the command modules only (see benchmarks/bench_cli.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
-from newsletter.app import App, build
-from newsletter.settings import Settings, load_settings
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from newsletter.app import App
+    from newsletter.settings import Settings
 
 
 @dataclass
 class Context:
     config_path: str | None
     verbose: bool = False
-    console: Console = field(default_factory=Console)
     environ: Mapping[str, str] | None = None  # None: the process's environment
     _settings: Settings | None = None
     _app: App | None = None
+    _console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console()
+        return self._console
 
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from newsletter.settings import load_settings
+
             self._settings = load_settings(self.config_path)
         return self._settings
 
@@ -31,6 +48,8 @@ class Context:
     def app(self) -> App:
         """The application on a database whose schema is up to date."""
         if self._app is None:
+            from newsletter.app import build
+
             self._app = build(self.settings, self.environ)
         return self._app
 

@@ -15,26 +15,15 @@ from datetime import date
 from pathlib import Path
 
 import click
-from rich.table import Table
 
-from newsletter.accounts.store import AccountStore
 from newsletter.cli.content import fetch_with_progress, print_fetch_summary
 from newsletter.cli.context import Context, pass_context
-from newsletter.cli.editions import edition_folder, print_written, write_rendered
+from newsletter.cli.editions import edition_folder, print_written
 from newsletter.cli.scheduler import accelerated
 from newsletter.cli.sending import send_with_progress
 from newsletter.cli.web import run_server
-from newsletter.content.editorial import import_file
-from newsletter.content.kinds import ITEM_KINDS
-from newsletter.content.models import Item
-from newsletter.demo.audience import import_sample_audience
-from newsletter.demo.feed_server import serve_samples
-from newsletter.demo.samples import load_sample_text
-from newsletter.demo.secrets import DEMO_PASSWORD, demo_environ
-from newsletter.editions.assembly import assemble
-from newsletter.editions.store import EditionStore
 from newsletter.errors import NewsletterError
-from newsletter.settings import ENV_PUBLIC_URL, load_settings
+from newsletter.vocabulary import ITEM_KINDS
 
 EDITORIAL_SAMPLE = Path(__file__).resolve().parent.parent / "demo" / "data" / "editorial.csv"
 
@@ -59,6 +48,9 @@ def demo(ctx: Context, seconds: int, then_serve: bool) -> None:
 
     Les secrets absents de l'environnement sont créés une fois dans var/demo-secrets.env.
     """
+    from newsletter.demo.feed_server import serve_samples
+    from newsletter.sources.editorial import import_file
+
     _demo_settings(ctx)
     settings = ctx.settings
     port = settings.demo.feeds_port
@@ -92,12 +84,15 @@ def demo(ctx: Context, seconds: int, then_serve: bool) -> None:
     if then_serve:
         web = settings.web
         console.rule(f"Site de démonstration : {settings.organisation.public_url}/ (Ctrl-C)")
-        run_server(ctx.app, web.host, web.port, ctx.environ)
+        run_server(ctx.app, web.host, web.port)
 
 
 def _demo_settings(ctx: Context) -> None:
     """The demo's local public address and its secrets (see the module's docstring), in
     an environment that the sends started from its web pages inherit too."""
+    from newsletter.demo.secrets import demo_environ
+    from newsletter.settings import ENV_PUBLIC_URL, load_settings
+
     settings = ctx.settings
     environ, _ = demo_environ(settings.base_dir / "var", os.environ)
     environ.setdefault(ENV_PUBLIC_URL, f"http://{settings.web.host}:{settings.web.port}")
@@ -106,6 +101,9 @@ def _demo_settings(ctx: Context) -> None:
 
 def _demo_editor(ctx: Context) -> str:
     """An administrator account whose password is the demo's (kept in the secrets file)."""
+    from newsletter.accounts.store import AccountStore
+    from newsletter.demo.secrets import DEMO_PASSWORD
+
     password = (ctx.environ or {})[DEMO_PASSWORD]
     with ctx.app.database.session() as session:
         accounts = AccountStore(session)
@@ -125,6 +123,10 @@ DEMO_EDITIONS = {
 
 def _editions(ctx: Context, today: date) -> list[int]:
     """Assemble a Lettre and a Réaap issue for today, render them to files; their ids."""
+    from newsletter.demo.samples import load_sample_text
+    from newsletter.editions.assembly import assemble
+    from newsletter.editions.store import EditionStore
+
     app = ctx.app
     made_ids = []
     zone = app.settings.organisation.timezone
@@ -134,7 +136,7 @@ def _editions(ctx: Context, today: date) -> list[int]:
             store = EditionStore(session)
             made = assemble(store, name, newsletter, zone, day=today, replace=True)
             store.set_texts(made, **{key: load_sample_text(text) for key, text in texts.items()})
-            rendered, written = write_rendered(app, session, made, edition_folder(app, made))
+            rendered, written = app.publishing.write_files(session, made, edition_folder(app, made))
             sections = len(rendered.section_sizes)
             summary = f"édition {made.id} : {len(made.entries)} éléments en {sections} rubriques"
             made_ids.append(made.id)
@@ -151,6 +153,9 @@ def _send(ctx: Context, edition_ids: list[int]) -> None:
 
     The demo sends the Réaap issue and leaves the Lettre as a draft, for the editors' pages.
     """
+    from newsletter.demo.audience import import_sample_audience
+    from newsletter.editions.store import EditionStore
+
     app = ctx.app
     counts = import_sample_audience(app)
     ctx.console.rule("Envoi")
@@ -171,6 +176,10 @@ def _send(ctx: Context, edition_ids: list[int]) -> None:
 
 
 def _print_gathered(ctx: Context) -> None:
+    from rich.table import Table
+
+    from newsletter.content.models import Item
+
     with ctx.app.database.session() as session:
         items = session.query(Item).all()
         kinds = Counter(item.kind for item in items)

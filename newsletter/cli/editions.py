@@ -4,27 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
 import click
-from rich.table import Table
-from rich.text import Text
-from sqlalchemy.orm import Session
 
-from newsletter.app import App
-from newsletter.archive.feed import published_feed
-from newsletter.archive.files import Publication, Written, write_edition
 from newsletter.cli.context import Context, pass_context
-from newsletter.content.kinds import ITEM_KINDS
-from newsletter.editions.assembly import assemble as assemble_edition
-from newsletter.editions.lifecycle import STATES
-from newsletter.editions.models import Edition
-from newsletter.editions.store import EditionStore
-from newsletter.editions.views import edition_view
 from newsletter.errors import InputError
-from newsletter.rendering.context import Variant
-from newsletter.rendering.renderer import Rendered
+from newsletter.vocabulary import ITEM_KINDS
+
+if TYPE_CHECKING:
+    from newsletter.app import App
+    from newsletter.editions.models import Edition
+    from newsletter.rendering.renderer import Rendered
+    from newsletter.services.publishing import Written
 
 
 @click.group()
@@ -39,6 +32,9 @@ def edition() -> None:
 @pass_context
 def assemble(ctx: Context, name: str, day: datetime | None, replace: bool) -> None:
     """Assemble le brouillon numéroté de la prochaine édition de la lettre NAME."""
+    from newsletter.editions.assembly import assemble as assemble_edition
+    from newsletter.editions.store import EditionStore
+
     app = ctx.ready_app()
     newsletter = app.settings.newsletter(name)
     zone = app.settings.organisation.timezone
@@ -68,6 +64,12 @@ def assemble(ctx: Context, name: str, day: datetime | None, replace: bool) -> No
 @pass_context
 def list_editions(ctx: Context, name: str | None) -> None:
     """Liste les éditions (d’une lettre, ou de toutes)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from newsletter.editions.lifecycle import STATES
+    from newsletter.editions.store import EditionStore
+
     app = ctx.ready_app()
     if name:
         app.settings.newsletter(name)
@@ -75,7 +77,7 @@ def list_editions(ctx: Context, name: str | None) -> None:
     for column in ("id", "lettre", "n°", "période", "état", "envoi", "éléments"):
         table.add_column(column)
     with app.database.session() as session:
-        for found in EditionStore(session).list(name):
+        for found in EditionStore(session).listing(name):
             table.add_row(
                 str(found.id),
                 found.newsletter,
@@ -93,6 +95,9 @@ def list_editions(ctx: Context, name: str | None) -> None:
 @pass_context
 def show(ctx: Context, edition_id: int) -> None:
     """Affiche une édition : état, objet, rubriques et éléments dans l’ordre."""
+    from newsletter.editions.lifecycle import STATES
+    from newsletter.editions.store import EditionStore
+
     app = ctx.ready_app()
     with app.database.session() as session:
         found = EditionStore(session).get(edition_id)
@@ -152,6 +157,8 @@ def edit(
     preheader: str | None,
 ) -> None:
     """Modifie une édition : ordre, retraits, ajouts, édito, mouvements, objet, accroche."""
+    from newsletter.editions.store import EditionStore
+
     texts = (edito, mouvements, subject, preheader)
     if not (moves or drops or adds) and all(text is None for text in texts):
         raise InputError("rien à modifier", "voir `newsletter edition edit --help`")
@@ -186,6 +193,8 @@ def edit(
 @pass_context
 def render(ctx: Context, edition_id: int, out: Path | None, themes: str) -> None:
     """Écrit la page d’archive (index.html), le texte (message.txt) et preview.eml."""
+    from newsletter.editions.store import EditionStore
+
     app = ctx.ready_app()
     variant = frozenset(key.strip() for key in themes.split(",") if key.strip())
     known = app.settings.classification.themes
@@ -197,7 +206,7 @@ def render(ctx: Context, edition_id: int, out: Path | None, themes: str) -> None
     with app.database.session() as session:
         found = EditionStore(session).get(edition_id)
         folder = out or edition_folder(app, found)
-        rendered, written = write_rendered(app, session, found, folder, variant)
+        rendered, written = app.publishing.write_files(session, found, folder, variant)
     print_written(ctx, rendered, written)
 
 
@@ -206,6 +215,8 @@ def render(ctx: Context, edition_id: int, out: Path | None, themes: str) -> None
 @pass_context
 def approve(ctx: Context, edition_id: int) -> None:
     """Approuve une édition : elle pourra partir à sa date."""
+    from newsletter.editions.store import EditionStore
+
     app = ctx.ready_app()
     with app.database.session() as session:
         store = EditionStore(session)
@@ -220,6 +231,8 @@ def approve(ctx: Context, edition_id: int) -> None:
 @pass_context
 def number(ctx: Context, name: str, value: int | None) -> None:
     """Affiche ou fixe le numéro de la prochaine édition de la lettre NAME."""
+    from newsletter.editions.store import EditionStore
+
     app = ctx.ready_app()
     newsletter = app.settings.newsletter(name)
     with app.database.session() as session:
@@ -236,6 +249,9 @@ def number(ctx: Context, name: str, value: int | None) -> None:
 @pass_context
 def feed(ctx: Context, name: str, out: TextIO) -> None:
     """Écrit le flux Atom des archives de la lettre NAME (éditions envoyées)."""
+    from newsletter.archive.feed import published_feed
+    from newsletter.editions.store import EditionStore
+
     app = ctx.ready_app()
     newsletter = app.settings.newsletter(name)
     organisation = app.settings.organisation
@@ -249,27 +265,6 @@ def edition_folder(app: App, found: Edition) -> Path:
     """Default output folder of an edition: ``rendering.output/NAME-NUMBER``."""
     output = app.settings.base_dir / app.settings.rendering.output
     return output / f"{found.newsletter}-{found.number}"
-
-
-def write_rendered(
-    app: App, session: Session, found: Edition, folder: Path, variant: Variant = frozenset()
-) -> tuple[Rendered, Written]:
-    """Render an edition and write its archive page, text and preview message."""
-    settings = app.settings
-    newsletter = settings.newsletter(found.newsletter)
-    credits = EditionStore(session).credits(found)
-    rendered = app.renderer.render(
-        edition_view(found, newsletter, settings.organisation, credits), variant
-    )
-    where = Publication(
-        public_url=settings.organisation.public_url,
-        newsletter=found.newsletter,
-        number=found.number,
-        sender=newsletter.sender,
-        reply_to=newsletter.reply_to,
-        send_at=found.send_at.astimezone(ZoneInfo(settings.organisation.timezone)),
-    )
-    return rendered, write_edition(folder, rendered, where)
 
 
 def print_written(ctx: Context, rendered: Rendered, written: Written) -> None:
@@ -287,6 +282,9 @@ def print_written(ctx: Context, rendered: Rendered, written: Written) -> None:
 
 def print_contents(ctx: Context, found: Edition) -> None:
     """The edition's items, rubrique by rubrique in the configured order."""
+    from rich.table import Table
+    from rich.text import Text
+
     order = [section.key for section in ctx.settings.newsletter(found.newsletter).sections]
     table = Table(title=f"n° {found.number} — {found.period}", title_justify="left")
     for column in ("rubrique", "pos.", "élément", "type", "titre"):

@@ -8,15 +8,15 @@ import signal
 import threading
 from datetime import datetime, timedelta
 from types import FrameType
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
 
-from newsletter.app import App
 from newsletter.cli.context import Context, pass_context
-from newsletter.db import utcnow
-from newsletter.editions.periods import draft_time, next_send
-from newsletter.editions.store import EditionStore
+
+if TYPE_CHECKING:
+    from newsletter.app import App
 
 
 @click.command()
@@ -33,10 +33,12 @@ def scheduler(ctx: Context, job: str | None, list_jobs: bool) -> None:
             click.echo(f"{name:18} {definition.description}")
         return
     logging.getLogger("lettre").setLevel(logging.INFO)
-    runner = Runner(ctx.ready_app())
+    app = ctx.ready_app()
+    runner = Runner(app)
     if job:
         click.echo(runner.once(job))
         return
+    app.check_sending()  # secrets and transport, before any job runs
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -52,6 +54,7 @@ def accelerated(ctx: Context, seconds: int) -> None:
     """Run the scheduler for ``seconds``, every job every few seconds, with the jobs' clock
     moved forward to the moment the next draft is due; the jobs' log lines are printed."""
     from jobs.runner import Runner
+    from newsletter.db import utcnow
 
     app, console = ctx.ready_app(), ctx.console
     now = utcnow()
@@ -82,6 +85,9 @@ def _next_draft(app: App, now: datetime) -> tuple[str, datetime] | None:
     """The title of the newsletter (with no edition in preparation) whose draft is due
     next, and when:
     a minute after ``scheduler.draft_days_before`` days before its next send."""
+    from newsletter.editions.periods import draft_time, next_send
+    from newsletter.editions.store import EditionStore
+
     zone, days = app.settings.organisation.timezone, app.settings.scheduler.draft_days_before
     coming = []
     with app.database.session() as session:

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import click
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table
+from typing import TYPE_CHECKING
 
-from newsletter import sending
+import click
+
 from newsletter.cli.context import Context, pass_context
 from newsletter.cli.editions import edition
-from newsletter.dispatch.ledger import STATUSES
-from newsletter.dispatch.sender import Report, counts_text
-from newsletter.editions.lifecycle import STATES
+
+if TYPE_CHECKING:
+    from newsletter.dispatch.sender import Report
 
 
 @edition.command()
@@ -47,12 +39,15 @@ def send(
     L'audience est figée au premier lancement ; relancer la commande après une panne ou une
     pause reprend là où l'envoi s'était arrêté, sans doublon ni oubli.
     """
+    from newsletter.services import sending
+
     app = ctx.ready_app()
     if test_to:
-        sent = sending.send_test(app, edition_id, list(test_to))
+        sent = app.sending.send_test(edition_id, list(test_to))
         click.echo(f"Envoi d'essai de l'édition {edition_id} à : {', '.join(sent)}.")
         return
-    found, _ = sending.status(app, edition_id)
+    app.check_sending()
+    found, _ = sending.status(app.database, edition_id)
     if found.state == "paused" and not resume:
         raise click.UsageError(f"l'édition {edition_id} est en pause : ajoutez --resume")
     report = send_with_progress(ctx, edition_id, workers, 0.0 if no_wait else None)
@@ -65,8 +60,20 @@ def send_with_progress(
     ctx: Context, edition_id: int, workers: int | None = None, wait: float | None = None
 ) -> Report:
     """Send an edition with a progress bar: sent / deferred / failed / skipped, rate, ETA."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from newsletter.dispatch.sender import counts_text
+    from newsletter.services import sending
+
     app = ctx.ready_app()
-    _, counts = sending.status(app, edition_id)
+    _, counts = sending.status(app.database, edition_id)
     columns = (
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[detail]}"),
         MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
@@ -80,8 +87,8 @@ def send_with_progress(
             progress.update(task, completed=done, total=sum(now_counts.values()),
                             detail=counts_text(now_counts))  # fmt: skip
 
-        report = sending.send_edition(app, edition_id, processes=workers, on_progress=show,
-                                      wait_deferred=wait)  # fmt: skip
+        report = app.sending.send(edition_id, processes=workers, on_progress=show,
+                                  wait_deferred=wait)  # fmt: skip
         show(report.counts)
     return report
 
@@ -91,7 +98,9 @@ def send_with_progress(
 @pass_context
 def pause(ctx: Context, edition_id: int) -> None:
     """Met un envoi en cours en pause (reprise : `edition send ID --resume`)."""
-    sending.pause(ctx.ready_app(), edition_id)
+    from newsletter.services import sending
+
+    sending.pause(ctx.ready_app().database, edition_id)
     click.echo(f"Édition {edition_id} mise en pause.")
 
 
@@ -100,7 +109,13 @@ def pause(ctx: Context, edition_id: int) -> None:
 @pass_context
 def status(ctx: Context, edition_id: int) -> None:
     """État d'un envoi : envoyés, différés, en échec, écartés."""
-    found, counts = sending.status(ctx.ready_app(), edition_id)
+    from rich.table import Table
+
+    from newsletter.dispatch.ledger import STATUSES
+    from newsletter.editions.lifecycle import STATES
+    from newsletter.services import sending
+
+    found, counts = sending.status(ctx.ready_app().database, edition_id)
     table = Table(title=f"Édition {edition_id} — {STATES[found.state]}", title_justify="left")
     table.add_column("statut")
     table.add_column("destinataires", justify="right")

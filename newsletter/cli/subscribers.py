@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from sqlalchemy.orm import Session
 
 from newsletter.cli.context import Context, pass_context
-from newsletter.db import utcnow
 from newsletter.errors import InputError
-from newsletter.settings import Segment
-from subscribers.audience import count_audience
-from subscribers.consent import Consent
-from subscribers.details import Details
-from subscribers.exporting import export_csv
-from subscribers.importing import import_csv
-from subscribers.profiles import FORMATS, PROFILES
-from subscribers.retention import purge as purge_records
-from subscribers.rgpd import access, erase
+from newsletter.vocabulary import PROFILES
+from subscribers.profiles import FORMATS
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from newsletter.settings import Segment
 
 
 @click.group()
@@ -37,6 +32,11 @@ def subscribers() -> None:
 @pass_context
 def import_(ctx: Context, file: Path, list_key: str, source: str, dry_run: bool) -> None:
     """Importe un fichier CSV (; ou , ; UTF-8 ou Windows-1252) dans une liste."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from subscribers.consent import Consent
+    from subscribers.importing import import_csv
+
     app = ctx.ready_app()
     consent = Consent("import", app.settings.subscribers.consent_wording, source)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -64,6 +64,8 @@ def import_(ctx: Context, file: Path, list_key: str, source: str, dry_run: bool)
 @pass_context
 def export(ctx: Context, file: Path, list_key: str | None, segment: str | None) -> None:
     """Exporte les abonnés en CSV pour un tableur (UTF-8, ;)."""
+    from subscribers.exporting import export_csv
+
     app = ctx.ready_app()
     with app.database.session() as session:
         rule = _segment(ctx, session, list_key, segment)
@@ -77,6 +79,8 @@ def export(ctx: Context, file: Path, list_key: str | None, segment: str | None) 
 @pass_context
 def count(ctx: Context, list_key: str | None, segment: str | None) -> None:
     """Compte les destinataires d'une liste et/ou d'un segment."""
+    from subscribers.audience import count_audience
+
     app = ctx.ready_app()
     with app.database.session() as session:
         rule = _segment(ctx, session, list_key, segment)
@@ -89,6 +93,8 @@ def count(ctx: Context, list_key: str | None, segment: str | None) -> None:
 @pass_context
 def show(ctx: Context, email: str, as_json: bool) -> None:
     """Affiche tout ce qui est enregistré sur une personne (droit d'accès)."""
+    from subscribers.rgpd import access
+
     app = ctx.ready_app()
     with app.database.session() as session:
         data = access(session, app.subscriber_store(session).get(email))
@@ -110,6 +116,8 @@ def show(ctx: Context, email: str, as_json: bool) -> None:
 @pass_context
 def forget(ctx: Context, email: str, yes: bool) -> None:
     """Efface une personne (droit à l'effacement) ; seule l'empreinte d'exclusion reste."""
+    from subscribers.rgpd import erase
+
     app = ctx.ready_app()
     if not yes:
         click.confirm(f"Effacer définitivement {email} ?", abort=True)
@@ -139,6 +147,9 @@ def add(
     department: str, themes: str, format_: str, source: str,
 ) -> None:  # fmt: skip
     """Abonne directement une personne (consentement recueilli hors formulaire)."""
+    from subscribers.consent import Consent
+    from subscribers.details import Details
+
     app = ctx.ready_app()
     details = Details(
         civility, first_name, last_name, organisation, function, profile, commune, department,
@@ -156,6 +167,8 @@ def add(
 @pass_context
 def unsubscribe(ctx: Context, email: str, list_key: str | None) -> None:
     """Désabonne une personne d'une liste ou de toutes."""
+    from newsletter.db import utcnow
+
     app = ctx.ready_app()
     with app.database.session() as session:
         store = app.subscriber_store(session)
@@ -167,6 +180,9 @@ def unsubscribe(ctx: Context, email: str, list_key: str | None) -> None:
 @pass_context
 def purge(ctx: Context) -> None:
     """Applique les durées de conservation (non confirmés, désabonnés anciens)."""
+    from newsletter.db import utcnow
+    from subscribers.retention import purge as purge_records
+
     app = ctx.ready_app()
     with app.database.session() as session:
         counts = purge_records(session, utcnow(), app.settings.subscribers)
@@ -177,6 +193,10 @@ def purge(ctx: Context) -> None:
 @pass_context
 def segments(ctx: Context) -> None:
     """Liste les segments (config.toml et enregistrés) et leur nombre de destinataires."""
+    from rich.table import Table
+
+    from subscribers.audience import count_audience
+
     app = ctx.ready_app()
     table = Table(title="Segments")
     for column in ("nom", "libellé", "destinataires"):
@@ -194,6 +214,8 @@ def segments(ctx: Context) -> None:
 @pass_context
 def segment_save(ctx: Context, name: str, rule: str, label: str) -> None:
     """Enregistre un segment ; RULE est du JSON, avec les clés d'un [segments.NOM]."""
+    from subscribers.audience import count_audience
+
     app = ctx.ready_app()
     try:
         data = json.loads(rule)

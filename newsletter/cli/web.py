@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import click
 
-from newsletter.app import App
 from newsletter.cli.context import Context, pass_context
+
+if TYPE_CHECKING:
+    from newsletter.app import App
 
 
 @click.command()
@@ -17,24 +19,25 @@ from newsletter.cli.context import Context, pass_context
 def serve(ctx: Context, host: str | None, port: int | None) -> None:
     """Sert le site : espace des éditeurs, pages des abonnés, archives et API (uvicorn).
 
-    NEWSLETTER_WEB_SECRET est requis (et, pour les pages des abonnés,
-    NEWSLETTER_SECRET_KEYS et NEWSLETTER_SUPPRESSION_PEPPER)."""
+    NEWSLETTER_WEB_SECRET, NEWSLETTER_SECRET_KEYS et NEWSLETTER_SUPPRESSION_PEPPER sont
+    requis ; ils sont vérifiés, avec le transport, avant de démarrer."""
     app = ctx.ready_app()
+    run_server(app, host, port)
+
+
+def run_server(app: App, host: str | None = None, port: int | None = None) -> None:
+    """The web app in the foreground, until Ctrl-C; secrets and transport checked first."""
+    import uvicorn
+
+    from newsletter.web.app import create_app
+
+    web = create_app(app)
+    app.check_sending()
     settings = app.settings.web
     host, port = host or settings.host, port or settings.port
     site = f"http://{host}:{port}"
     click.echo(f"Site : {site}/ — archives {site}/archives/, abonnement {site}/abonnement, "
                f"espace des éditeurs {site}/editeurs/ (Ctrl-C pour arrêter)")  # fmt: skip
-    run_server(app, host, port)
-
-
-def run_server(app: App, host: str, port: int, environ: Mapping[str, str] | None = None) -> None:
-    """The web app in the foreground, until Ctrl-C."""
-    import uvicorn
-
-    from newsletter.web.app import create_app
-
-    web = create_app(app, environ)
     uvicorn.run(web, host=host, port=port, proxy_headers=True, log_level="info")
 
 

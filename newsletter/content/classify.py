@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 
 from newsletter.content.entries import Entry
-from newsletter.content.text import fold, words
 from newsletter.settings import Category, ClassificationSettings
+from newsletter.text import fold, words
 
 _TAG = re.compile(r"<[^>]*>")
 MARKERS_WITHIN = 40  # characters at the start of a title where state words are looked for

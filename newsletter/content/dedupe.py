@@ -20,11 +20,11 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from newsletter.content.text import words
+from newsletter.text import words
 
 TRACKING_PARAMS = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "xtor")
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -37,30 +37,35 @@ SAME_TEXT = "même titre et même texte, publiés le même jour"
 class Announced(Protocol):
     """What matching reads of a stored item or of an entry."""
 
-    title: str
-    canonical_url: str
-    dedup_key: str
-    starts_at: datetime | None
-    place: str
-    organiser: str
-
-
-A = TypeVar("A", bound=Announced)
+    @property
+    def title(self) -> str: ...
+    @property
+    def canonical_url(self) -> str: ...
+    @property
+    def dedup_key(self) -> str: ...
+    @property
+    def starts_at(self) -> datetime | None: ...
+    @property
+    def place(self) -> str: ...
+    @property
+    def organiser(self) -> str: ...
 
 
 @dataclass
-class Candidates(Generic[A]):
+class Candidates:
     """Known items (or entries new in the batch being saved) by canonical URL and key."""
 
-    by_url: dict[str, list[A]] = field(default_factory=dict)
-    by_key: dict[str, list[A]] = field(default_factory=dict)
+    by_url: dict[str, list[Announced]] = field(default_factory=dict)
+    by_key: dict[str, list[Announced]] = field(default_factory=dict)
 
-    def add(self, candidate: A) -> None:
+    def add(self, candidate: Announced) -> None:
         if candidate.canonical_url:
             self.by_url.setdefault(candidate.canonical_url, []).append(candidate)
         self.by_key.setdefault(candidate.dedup_key, []).append(candidate)
 
-    def match(self, entry: Announced, same_source: Callable[[A], bool]) -> tuple[A | None, str]:
+    def match(
+        self, entry: Announced, same_source: Callable[[Announced], bool]
+    ) -> tuple[Announced | None, str]:
         """The first candidate the evidence says ``entry`` is, and why."""
         found = [*self.by_url.get(entry.canonical_url, ()), *self.by_key.get(entry.dedup_key, ())]
         for candidate in found:

@@ -53,16 +53,15 @@ def clean_html(raw: str, base_url: str = "") -> str:
     Relative links are resolved against ``base_url``, or dropped when there is none
     (a relative link means nothing in an email).
     """
-    absolute = base_url.startswith(("http://", "https://"))
-    relative: str | tuple[str, str] = ("rewrite_with_base", base_url) if absolute else "deny"
+    base = base_url if base_url.startswith(("http://", "https://")) else ""
     try:
-        cleaned = _clean(raw, relative)
+        cleaned = _clean(raw, base)
     except ValueError:  # a base address nh3 cannot parse: relative links are dropped
-        cleaned = _clean(raw, "deny")
+        cleaned = _clean(raw, "")
     return cleaned.strip()
 
 
-def _clean(raw: str, relative: str | tuple[str, str]) -> str:
+def _clean(raw: str, base: str) -> str:
     return nh3.clean(
         raw[: MAX_SUMMARY_CHARS * 4],
         tags=ALLOWED_TAGS,
@@ -70,7 +69,7 @@ def _clean(raw: str, relative: str | tuple[str, str]) -> str:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,
-        url_relative=relative,
+        url_relative=("rewrite_with_base", base) if base else "deny",
     )
 
 

@@ -11,19 +11,19 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
 from newsletter.content.credits import item_from, snapshot
-from newsletter.content.dedupe import Candidates
+from newsletter.content.dedupe import Announced, Candidates
 from newsletter.content.entries import Entry
-from newsletter.content.kinds import ITEM_KINDS
 from newsletter.content.models import Item, ItemChange, ItemSource
 from newsletter.content.prepare import TRACKED, jsonable, tracked_fields
+from newsletter.content.rules import checked_overrides
 from newsletter.db import utcnow
 from newsletter.errors import InputError, NotFoundError
+from newsletter.settings import ClassificationSettings
 
 OVERRIDABLE = (*TRACKED, "themes", "networks", "published_at")
 CHUNK = 500
 MAX_ID = 2**31 - 1
 LIKE_ESCAPES = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
-Candidate = Item | Entry  # a stored item, or an entry new in the batch being saved
 
 
 @dataclass
@@ -57,10 +57,10 @@ class ItemStore:
         """
         credits, known = self._known(source_id, entries)
 
-        def same_source(candidate: Candidate) -> bool:
-            return isinstance(candidate, Entry) or any(
-                credit.source_id == source_id for credit in candidate.sources
-            )
+        def same_source(candidate: Announced) -> bool:
+            if isinstance(candidate, Item):
+                return any(credit.source_id == source_id for credit in candidate.sources)
+            return True  # an entry of this very batch
 
         outcome = SaveOutcome()
         seen: set[str] = set()
@@ -83,11 +83,12 @@ class ItemStore:
                 fresh[entry.guid] = entry
                 known.add(entry)
                 outcome.new += 1
-            elif isinstance(match, Entry):
-                pending.append((match, entry, reason))
+            elif isinstance(match, Item):
+                match.sources.append(self._credit(source_id, entry, reason))
                 outcome.merged += 1
             else:
-                match.sources.append(self._credit(source_id, entry, reason))
+                assert isinstance(match, Entry)
+                pending.append((match, entry, reason))
                 outcome.merged += 1
         ids = self._insert(source_id, list(fresh.values()))
         for target, entry, reason in pending:
@@ -97,7 +98,7 @@ class ItemStore:
 
     def _known(
         self, source_id: int, entries: Sequence[Entry]
-    ) -> tuple[dict[str, ItemSource], Candidates[Candidate]]:
+    ) -> tuple[dict[str, ItemSource], Candidates]:
         """This source's announcements by GUID, and the items with the same canonical URL
         or dedup key as these entries, in a few queries."""
         credits: dict[str, ItemSource] = {}
@@ -110,7 +111,7 @@ class ItemStore:
                     .options(joinedload(ItemSource.item))
                 )
             )
-        known: Candidates[Candidate] = Candidates()
+        known: Candidates = Candidates()
         urls = sorted({entry.canonical_url for entry in entries if entry.canonical_url})
         keys = sorted({entry.dedup_key for entry in entries})
         for column, values in ((Item.canonical_url, urls), (Item.dedup_key, keys)):
@@ -280,15 +281,12 @@ class ItemStore:
                 break
         return found
 
-    def override(self, item_id: int, **values: Any) -> Item:
+    def override(self, item_id: int, classification: ClassificationSettings, **values: Any) -> Item:
         """An editor fixes fields by hand; later feed updates and classification keep them."""
         item = self.get(item_id)
-        for name, value in values.items():
-            if name not in OVERRIDABLE:
-                raise InputError(f"champ inconnu : {name}", f"champs : {', '.join(OVERRIDABLE)}")
-            if name == "kind" and value not in ITEM_KINDS:
-                raise InputError(f"type inconnu : {value}", f"types : {', '.join(ITEM_KINDS)}")
-            setattr(item, name, list(value) if name in ("themes", "networks") else value)
+        current = {name: getattr(item, name) for name in ("kind", "starts_at", "ends_at")}
+        for name, value in checked_overrides(current, values, OVERRIDABLE, classification).items():
+            setattr(item, name, value)
             item.overrides = {**item.overrides, name: jsonable(value)}
         item.last_changed_at = utcnow()
         # A correction is a new revision: an edition that announced the item shows the update.

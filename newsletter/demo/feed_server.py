@@ -32,8 +32,8 @@ Handler = Callable[[BaseHTTPRequestHandler], None]
 class RequestHeaders(dict[str, str]):
     """Request headers as sent (original case), looked up case-insensitively."""
 
-    def _find(self, key: object) -> object:
-        if isinstance(key, str) and not dict.__contains__(self, key):
+    def _find(self, key: str) -> str:
+        if not dict.__contains__(self, key):
             return next((name for name in self if name.lower() == key.lower()), key)
         return key
 
@@ -41,9 +41,9 @@ class RequestHeaders(dict[str, str]):
         return dict.__getitem__(self, self._find(key))
 
     def __contains__(self, key: object) -> bool:
-        return dict.__contains__(self, self._find(key))
+        return isinstance(key, str) and dict.__contains__(self, self._find(key))
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         return dict.get(self, self._find(key), default)
 
 

@@ -10,8 +10,8 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from newsletter.content.text import words
-from subscribers.profiles import PROFILES as PROFILE_LABELS
+from newsletter.text import words
+from newsletter.vocabulary import PROFILES as PROFILE_LABELS
 
 COMMUNES = [
     ("Bobigny", "93000"), ("Saint-Denis", "93200"), ("Montreuil", "93100"),

@@ -47,7 +47,8 @@ Feed = dict[str, Any]
 def load_sample_content() -> dict[str, Any]:
     """Return the sample content (a fresh copy each call): ``{"feeds": [...]}``."""
     data = resources.files("newsletter.demo").joinpath("data", "sample_content.json")
-    return json.loads(data.read_text(encoding="utf-8"))
+    content: dict[str, Any] = json.loads(data.read_text(encoding="utf-8"))
+    return content
 
 
 def load_sample_text(name: str) -> str:
@@ -158,7 +159,7 @@ def _basics(title: str, link: str, description: str) -> str:
 
 
 def _channel_head(feed: Feed) -> str:
-    return _basics(feed["title"], feed["link"], feed.get("description", feed["title"]))
+    return _basics(feed["title"], feed["link"], str(feed.get("description") or feed["title"]))
 
 
 def _cdata(text: str) -> str:
@@ -231,7 +232,7 @@ def _atom(feed: Feed, today: date) -> bytes:
         f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="fr" xml:base={quoteattr(base)}>\n',
         _el("id", feed["link"]),
         _el("title", feed["title"]),
-        _el("subtitle", feed.get("description", feed["title"])),
+        _el("subtitle", str(feed.get("description") or feed["title"])),
         f'<link rel="alternate" type="text/html" href={quoteattr(feed["link"])}/>',
         _el("updated", _last_change(feed, today).isoformat()),
         f"<author>{_el('name', 'Profession Banlieue')}{_el('uri', base)}</author>\n",
@@ -266,7 +267,8 @@ def _ics(feed: Feed, today: date) -> bytes:
     for entry in feed["entries"]:
         calendar.add_component(_vevent(entry, today))
     calendar.add_missing_timezones(today - timedelta(days=366), today + timedelta(days=731))
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()
+    return ical
 
 
 def _vevent(entry: Entry, today: date) -> icalendar.Event:

@@ -13,8 +13,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
-from newsletter.web.auth import ENV_WEB_SECRET
-from subscribers.secrets import ENV_PEPPER, ENV_SECRET_KEYS
+from newsletter.secrets import ENV_PEPPER, ENV_SECRET_KEYS, ENV_WEB_SECRET
 
 FILE_NAME = "demo-secrets.env"
 DEMO_PASSWORD = "LETTRE_DEMO_PASSWORD"  # of the demo's editor account

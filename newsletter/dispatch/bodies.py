@@ -14,6 +14,7 @@ import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from newsletter.dispatch.lines import wire_html
 from newsletter.rendering.personalise import Fillable, PersonalValues, html_values, text_values
 from newsletter.rendering.renderer import Rendered
 
@@ -54,7 +55,7 @@ class Body:
         slots: list[tuple[int, str]] = []
         marked: list[tuple[int, tuple[str, ...]]] = []  # (static octets, markers) per line
         fits = True
-        width, names = 0, ()
+        width, names = 0, tuple[str, ...]()
         for text, name in fillable.segments():
             data = _crlf(text.encode("utf-8"))
             first, *others = data.split(b"\r\n")
@@ -114,8 +115,20 @@ class Bodies:
     @classmethod
     def of(cls, rendered: Rendered, text_only: bool, boundary: bytes) -> Bodies:
         text = Body("plain", rendered.text_parts, text_values, boundary)
-        html = None if text_only else Body("html", rendered.html_parts, html_values, boundary)
+        html = None if text_only else Body("html", wire_fillable(rendered), html_values, boundary)
         return cls(text, html)
+
+
+def wire_fillable(rendered: Rendered) -> Fillable:
+    """The variant's HTML as it goes on the wire (see dispatch.lines), cut at its markers."""
+    return Fillable(wire_html(rendered.html))
+
+
+def finished_texts(rendered: Rendered, values: PersonalValues) -> tuple[str, str]:
+    """``(html, text)`` of one recipient as the send path fills them (HTML lines folded for
+    SMTP): what ``MessageFactory.build`` takes for test sends and preview files."""
+    html = wire_fillable(rendered).fill(html_values(values))
+    return html, rendered.text_parts.fill(text_values(values))
 
 
 def _header(subtype: str, encoding: bytes) -> bytes:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -62,7 +63,7 @@ class Claims:
         self.ids = IdList(dialect.name)
         among = self.ids.among(Delivery.id)
         rows = sa.update(Delivery).where(among)
-        now = sa.bindparam("now")
+        now: sa.BindParameter[Any] = sa.bindparam("now")
         prepare = partial(Prepared, dialect=dialect)
         self.due = prepare(due_rows(edition_id, list_key, dialect.name == "postgresql"))
         self.take = prepare(rows.values(status="sending", claimed_by=holder, claimed_at=now))

@@ -56,7 +56,7 @@ class DkimSigner:
             )
         except dkim.DKIMException as exc:
             raise TransportError(f"signature DKIM impossible : {exc}") from None
-        return signature + message
+        return bytes(signature) + message
 
 
 def dkim_signer(settings: DkimSettings, environ: Mapping[str, str]) -> DkimSigner | None:

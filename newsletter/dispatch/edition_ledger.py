@@ -146,8 +146,8 @@ class EditionLedger:
 
     def paused(self) -> bool:
         with self._transaction() as cursor:
-            (state,) = self.state.run(cursor).fetchone()
-        return bool(state == "paused")
+            row = self.state.run(cursor).fetchone()
+        return row is not None and row[0] == "paused"
 
     def pause(self, reason: str) -> None:
         with self.database.session() as session:

@@ -13,13 +13,16 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import InstrumentedAttribute
 
 
 class IdList:
     def __init__(self, dialect: str) -> None:
         self.postgresql = dialect == "postgresql"
 
-    def among(self, column: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+    def among(
+        self, column: sa.ColumnElement[int] | InstrumentedAttribute[int]
+    ) -> sa.ColumnElement[bool]:
         """``column IN :ids``."""
         ids = sa.bindparam("ids", type_=sa.String)
         if self.postgresql:

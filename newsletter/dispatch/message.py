@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
@@ -31,6 +31,8 @@ from newsletter.rendering.personalise import PersonalValues
 from newsletter.rendering.renderer import Rendered
 
 _KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_OUR_MESSAGE_ID = re.compile(r"<e(\d{1,18})\.([A-Za-z0-9_-]{1,64})\.([0-9a-f]{12})@")
+_OUR_FEEDBACK_ID = re.compile(r"e(\d{1,18}):[^:]*:newsletter:")
 _MAX_URL = 900
 # RFC 8058: the one-click unsubscribe URL is HTTPS; plain HTTP only on this machine (trials).
 _LOOPBACK = ("http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/")
@@ -124,6 +126,43 @@ def feedback_id(edition_id: int, list_key: str, sender: str) -> str:
     return f"e{edition_id}:{list_key}:newsletter:{sender}"
 
 
+_SUBSCRIBER_KEY = re.compile(r"r(\d{1,18})")
+
+
+def subscriber_key(subscriber_id: int) -> str:
+    """The recipient key of a newsletter send to a subscriber (test sends use others)."""
+    return f"r{subscriber_id}"
+
+
+def key_subscriber(key: str) -> int | None:
+    """The subscriber a recipient key names, or None (a test send, a preview)."""
+    found = _SUBSCRIBER_KEY.fullmatch(key)
+    return int(found[1]) if found else None
+
+
+def parse_message_id(value: str, id_keys: Sequence[bytes]) -> tuple[int, str] | None:
+    """The edition and recipient key of a Message-ID we made (its MAC checked against every
+    key, so that a forged one names nobody); None for any other Message-ID."""
+    found = _OUR_MESSAGE_ID.search(value)
+    if found is None:
+        return None
+    edition_id, key, mac = int(found[1]), found[2], found[3]
+    if any(hmac.compare_digest(mac, _message_id_mac(k, edition_id, key)) for k in id_keys):
+        return edition_id, key
+    return None
+
+
+def feedback_edition(value: str) -> int | None:
+    """The edition a Feedback-ID made by ``feedback_id()`` names."""
+    found = _OUR_FEEDBACK_ID.match(value.strip())
+    return int(found[1]) if found else None
+
+
+def _message_id_mac(id_key: bytes, edition_id: int, key: str) -> str:
+    seed = f"{edition_id}.{key}".encode("ascii")
+    return hmac.new(id_key, seed, hashlib.sha256).hexdigest()[:12]
+
+
 class MessageFactory:
     """Builds the bytes of each recipient's message for one edition variant.
 
@@ -172,8 +211,7 @@ class MessageFactory:
 
     def message_id(self, recipient: Recipient) -> str:
         """``<e{edition}.{key}.{mac}@{domain}>``: the same for the same edition and key."""
-        seed = f"{self.edition.id}.{recipient.key}".encode("ascii")
-        mac = hmac.new(self._id_key, seed, hashlib.sha256).hexdigest()[:12]
+        mac = _message_id_mac(self._id_key, self.edition.id, recipient.key)
         return f"<e{self.edition.id}.{recipient.key}.{mac}{self._id_suffix}"
 
     def build(self, recipient: Recipient, html: str | None, text: str) -> bytes:

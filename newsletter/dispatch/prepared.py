@@ -11,16 +11,17 @@ statement's fixed values, to the DBAPI cursor. Rows come back as plain tuples.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.interfaces import DBAPICursor
+from sqlalchemy.sql.compiler import SQLCompiler
 
 
 class Prepared:
-    def __init__(self, statement: sa.Executable, dialect: Dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
+    def __init__(self, statement: sa.ClauseElement, dialect: Dialect) -> None:
+        compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
         if compiled.post_compile_params or compiled.escaped_bind_names:
             raise ValueError(f"cannot be run without SQLAlchemy: {compiled.string}")
         self.sql = compiled.string
@@ -42,7 +43,8 @@ class Prepared:
 
     def run_many(self, cursor: DBAPICursor, rows: Sequence[Mapping[str, Any]]) -> None:
         """Execute once per row of values (the driver's executemany)."""
-        cursor.executemany(self.sql, [self.parameters(values) for values in rows])
+        many: Any = [self.parameters(values) for values in rows]  # all lists, or all dicts
+        cursor.executemany(self.sql, many)
 
     def parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         given = self.fixed.copy()

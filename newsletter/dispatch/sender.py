@@ -14,10 +14,11 @@ import os
 import queue
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from multiprocessing.queues import Queue
+from typing import Any, Protocol
 
 from newsletter.db import utcnow
 from newsletter.dispatch import worker
@@ -196,7 +197,7 @@ class Sender:
 
     def _collect(
         self,
-        results: multiprocessing.Queue,  # type: ignore[type-arg]
+        results: Queue[Any],
         window: _Window,
     ) -> tuple[list[Outcome], str]:
         """What the workers reported (waiting up to POLL for it), and why the send must
@@ -224,9 +225,9 @@ class Sender:
 
     def _drain(
         self,
-        results: multiprocessing.Queue,  # type: ignore[type-arg]
+        results: Queue[Any],
         in_flight: set[int],
-        workers: list[multiprocessing.process.BaseProcess],
+        workers: Sequence[multiprocessing.process.BaseProcess],
     ) -> None:
         """Record what the workers still report while they finish their batches."""
         while any(process.is_alive() for process in workers) or not results.empty():

@@ -17,6 +17,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from collections.abc import Callable
+from functools import partial
 
 from newsletter.dispatch.errors import (
     ConnectionLost,
@@ -171,7 +172,7 @@ class SmtpConnection:
             if reply[0] not in ACCEPTED:
                 if replies[2][0] == 354:  # the server took DATA anyway: end it empty
                     self._reply("DATA", lambda: _content(smtp, b""))
-                self._reply(stage, lambda reply=reply: reply)
+                self._reply(stage, partial(_as_given, reply))
         self._reply("DATA", lambda: replies[2], expected=(354,))
 
     def _pipelined(self, smtp: smtplib.SMTP, commands: str) -> list[tuple[int, bytes]]:
@@ -197,7 +198,7 @@ class SmtpConnection:
         try:
             code, reply = command()
         except smtplib.SMTPResponseException as exc:  # DATA not answered with 354
-            code, reply = exc.smtp_code, exc.smtp_error
+            code, reply = exc.smtp_code, _as_bytes(exc.smtp_error)
         except OSError as exc:  # SMTPServerDisconnected, reset, timeout
             self._forget()
             raise ConnectionLost(None, str(exc) or type(exc).__name__) from None
@@ -243,3 +244,12 @@ def _content(smtp: smtplib.SMTP, message: bytes) -> tuple[int, bytes]:
 
 def _text(reply: bytes | str) -> str:
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+
+
+def _as_given(reply: tuple[int, bytes]) -> tuple[int, bytes]:
+    """A reply already read (pipelining), as a command that returns it."""
+    return reply
+
+
+def _as_bytes(text: bytes | str) -> bytes:
+    return text if isinstance(text, bytes) else text.encode("utf-8", "replace")

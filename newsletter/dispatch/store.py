@@ -9,6 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from newsletter.db import changed_rows
 from newsletter.dispatch.ledger import OPEN, STATUSES, Delivery
 from newsletter.settings import SegmentRule
 from subscribers.audience import audience_condition
@@ -18,6 +19,15 @@ from subscribers.models import Subscriber, SubscriberTheme
 class LedgerStore:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def sent_to(self, edition_id: int, subscriber_id: int) -> bool:
+        """Whether the edition's message to that subscriber was accepted by the relay."""
+        query = sa.select(Delivery.id).where(
+            Delivery.edition_id == edition_id,
+            Delivery.subscriber_id == subscriber_id,
+            Delivery.status == "sent",
+        )
+        return self.session.scalar(query) is not None
 
     def frozen(self, edition_id: int) -> bool:
         query = sa.select(Delivery.id).where(Delivery.edition_id == edition_id).limit(1)
@@ -41,7 +51,7 @@ class LedgerStore:
         columns = ("edition_id", "subscriber_id", "variant", "format", "status", "attempts",
                    "claimed_by", "reason")  # fmt: skip
         insert = sa.insert(Delivery).from_select(columns, recipients)
-        total = self.session.execute(insert.execution_options(preserve_rowcount=True)).rowcount
+        total = changed_rows(self.session.execute(insert.execution_options(preserve_rowcount=True)))
         if self.session.get_bind().dialect.name == "postgresql":
             # Fresh statistics, or the planner may take the tables just filled (ledger,
             # imported subscribers) for empty ones and make every claim scan them all.
@@ -60,7 +70,7 @@ class LedgerStore:
         )
         if claimed_before is not None:
             query = query.where(Delivery.claimed_at < claimed_before)
-        return self.session.execute(query.values(status="queued", claimed_by="")).rowcount
+        return changed_rows(self.session.execute(query.values(status="queued", claimed_by="")))
 
     def counts(self, edition_id: int) -> dict[str, int]:
         return self.counts_for([edition_id])[edition_id]

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.queues import Queue
+from typing import Any
 
 from newsletter.dispatch.bodies import Bodies
 from newsletter.dispatch.dkim import DkimSigner
@@ -82,7 +83,7 @@ def deliver(job: Job, connection: Connection, limiter: RateLimiter, task: Task) 
     return Outcome(task.delivery_id, task.subscriber_id, "sent")
 
 
-def run(job: Job, tasks: Queue, results: Queue, parent: int) -> None:
+def run(job: Job, tasks: Queue[Any], results: Queue[Any], parent: int) -> None:
     """A worker process: ``job.connections`` threads, each with its own SMTP session."""
     limiter = RateLimiter(job.per_second, job.per_hour)
 
@@ -113,7 +114,7 @@ def run(job: Job, tasks: Queue, results: Queue, parent: int) -> None:
         thread.join()
 
 
-def _next(tasks: Queue, parent: int) -> list[Task] | None:
+def _next(tasks: Queue[Any], parent: int) -> list[Task] | None:
     """The next batch; while waiting, check now and then that the parent is alive."""
     while True:
         try:

@@ -21,7 +21,9 @@ def _trigger(schedule: str, zone: str) -> CronTrigger:
 
 def next_send(schedule: str, after: datetime, zone: str) -> datetime:
     """The first scheduled send strictly after ``after``."""
-    fire = _trigger(schedule, zone).get_next_fire_time(None, after + timedelta(seconds=1))
+    fire: datetime | None = _trigger(schedule, zone).get_next_fire_time(
+        None, after + timedelta(seconds=1)
+    )
     if fire is None:  # a five-field cron expression always fires again
         raise ValueError(f"schedule {schedule!r} never fires after {after}")
     return fire

@@ -34,7 +34,7 @@ class EditionStore:
             )
         return edition
 
-    def list(self, newsletter: str | None = None) -> list[Edition]:
+    def listing(self, newsletter: str | None = None) -> list[Edition]:
         query = sa.select(Edition).order_by(Edition.newsletter, Edition.number.desc())
         if newsletter:
             query = query.where(Edition.newsletter == newsletter)

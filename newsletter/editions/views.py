@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
-from newsletter.content.kinds import ITEM_KINDS
 from newsletter.content.sanitise import plain_text
 from newsletter.editions.models import Edition, EditionItem
 from newsletter.rendering.context import EditionView, ItemView, OrganisationView, SectionView
 from newsletter.rendering.text import html_to_text
 from newsletter.settings import NewsletterSettings, OrganisationSettings
+from newsletter.vocabulary import ITEM_KINDS
 
 Credits = Mapping[int, tuple[str, ...]]
 """Item id → names of the sources that announced it."""

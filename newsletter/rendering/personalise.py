@@ -38,16 +38,8 @@ def marker(name: str) -> str:
     return f"%%{name.upper()}%%"
 
 
-_MARKERS = re.compile("|".join(re.escape(marker(name)) for name in FIELDS))
+MARKERS = re.compile("|".join(re.escape(marker(name)) for name in FIELDS))
 _NAMES = {marker(name): name for name in FIELDS}
-
-
-VALUE_OCTETS = 250  # the most a personal value is expected to take (a link and its token)
-
-
-def filled_octets(text: str) -> int:
-    """Octets of ``text`` once each marker is filled with a value of ``VALUE_OCTETS``."""
-    return len(text.encode()) + sum(VALUE_OCTETS - len(found) for found in _MARKERS.findall(text))
 
 
 def defuse(text: str) -> str:
@@ -64,7 +56,7 @@ class Fillable:
         parts: list[str] = []
         slots: list[tuple[int, str]] = []
         start = 0
-        for found in _MARKERS.finditer(text):
+        for found in MARKERS.finditer(text):
             parts.append(text[start : found.start()])
             slots.append((len(parts), _NAMES[found.group()]))
             parts.append("")

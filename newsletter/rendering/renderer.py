@@ -2,7 +2,8 @@
 
 ``Renderer(templates, settings).render(view, variant)`` is pure: templates are read and
 compiled on first use, then every call only computes. The result carries markers where the
-personal values go; :meth:`Rendered.personalise` fills them in for one recipient.
+personal values go; :meth:`Rendered.personalise` fills them in for one recipient. It is HTML
+and text: what SMTP needs of them (line lengths, leading dots) is dispatch's concern.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from newsletter.rendering.personalise import (
     Fillable,
     PersonalValues,
     defuse,
-    filled_octets,
     html_values,
     text_values,
 )
@@ -73,48 +73,6 @@ class Rendered:
         return (message,)
 
 
-_LEADING_DOT = re.compile(r"^\.", re.MULTILINE)
-LINE = 800  # octets, markers counted as filled: a recipient's line stays under SMTP's 998
-
-
-def fold_lines(html: str) -> str:
-    """Break lines longer than ``LINE`` octets, once personal values are filled in, so that
-    each message can go as 8bit instead of being re-encoded per recipient. Breaks go between
-    two quoted attributes (``" `` inside a tag, invisible), or failing that at a space (the
-    same whitespace to HTML). Linear in the size of the page."""
-    folded = []
-    for line in html.split("\n"):
-        start, remaining = 0, filled_octets(line)
-        while remaining > LINE:
-            cut = _cut(line, start)
-            if cut <= start:
-                break  # no space to break at: left as it is (the 8bit check falls back)
-            remaining -= filled_octets(line[start : cut + 1])
-            folded.append(line[start:cut])
-            start = cut + 1
-        folded.append(line[start:])
-    return "\n".join(folded)
-
-
-def shield_dots(html: str) -> str:
-    """Indent the lines that start with a dot (CSS rules, mostly) by one space, invisible in
-    HTML and CSS: then most messages need no SMTP dot-stuffing, which costs a pass over each
-    one (RFC 5321 §4.5.2)."""
-    return _LEADING_DOT.sub(" .", html)
-
-
-def _cut(line: str, start: int) -> int:
-    """Where to break: the last attribute boundary (else space) whose chunk fits LINE."""
-    window = LINE
-    while window >= LINE // 4:
-        end = start + window
-        cut = line.rfind('" ', start, end) + 1 or line.rfind(" ", start, end)
-        if cut > start and filled_octets(line[start:cut]) <= LINE:
-            return cut
-        window //= 2
-    return start
-
-
 def _finalize(value: Any) -> Any:
     """Every ``{{ }}`` of plain text is defused: content can never forge a marker."""
     return defuse(value) if type(value) is str else value
@@ -162,8 +120,7 @@ class Renderer:
             "personal": PersonalValues.markers(),
         }
         mjml = self._fill(view.template, "mjml", context)
-        html, sizes = _measure(fold_lines(self._compiler(mjml, view.template)))
-        html = shield_dots(html)
+        html, sizes = _measure(self._compiler(mjml, view.template))
         text = wrap(self._fill(view.template, "txt", context), self.settings.text_width)
         return Rendered(
             subject=shown.subject,

@@ -33,7 +33,8 @@ def wrap(text: str, width: int) -> str:
         if len(line) <= width:
             lines.append(line.rstrip())
             continue
-        lead = _INDENT.match(line).group(1)  # type: ignore[union-attr]
+        found = _INDENT.match(line)  # always matches (everything in it is optional)
+        lead = found.group(1) if found else ""
         lines.extend(
             textwrap.wrap(
                 line[len(lead) :],

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 
 from newsletter.settings.base import Key, Section
-from subscribers.profiles import PROFILES
+from newsletter.vocabulary import PROFILES
 
 
 class MailingList(Section):

@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from newsletter.content.kinds import ITEM_KINDS
 from newsletter.settings.base import Section, Zone
+from newsletter.vocabulary import ITEM_KINDS
 
 
 class DatabaseSettings(Section):

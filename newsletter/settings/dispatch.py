@@ -57,7 +57,6 @@ class DispatchSettings(Section):
     error_rate_threshold: Annotated[float, Field(gt=0, le=1)] = 0.2
     error_window: Annotated[int, Field(ge=1)] = 200
     lease_seconds: Annotated[int, Field(ge=5)] = 60
-    bounce_domain: str = ""
     feedback_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]+$")] = "lettre"
     list_id_domain: str = "professionbanlieue.org"
     dkim: DkimSettings = DkimSettings()

@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from newsletter.content.kinds import ITEM_KINDS
 from newsletter.settings.base import Key, Section, Zone, require_address
+from newsletter.vocabulary import ITEM_KINDS
 
 
 class OrganisationSettings(Section):

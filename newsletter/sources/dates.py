@@ -17,7 +17,7 @@ import re
 from datetime import datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
-from newsletter.content.text import fold
+from newsletter.text import fold
 
 _MONTH_NAMES = (
     "janvier",
@@ -65,7 +65,7 @@ _ENGLISH_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep"
                    "nov", "dec")  # fmt: skip
 _PARIS = "Europe/Paris"
 
-# Applied to normalised text (see content.text.fold), hence lowercase and accent-free literals.
+# Applied to normalised text (see newsletter.text.fold), hence lowercase and accent-free literals.
 _DATE_RE = re.compile(
     r"""
     \s*(?:le\s+)?

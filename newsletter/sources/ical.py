@@ -137,9 +137,9 @@ class _Reading:
             return list(self.series(uid, events))
         event = events[0]
         _check(event)
-        starts_at, all_day = self.moment(event["DTSTART"].dt)
+        starts_at, all_day = self.moment(_value(event, "DTSTART"))
         if "RECURRENCE-ID" in event:  # one occurrence published without its series
-            key = self.occurrence_id(event["RECURRENCE-ID"].dt)
+            key = self.occurrence_id(_value(event, "RECURRENCE-ID"))
             return [self.entry(event, event, f"{uid}/{key}", starts_at, all_day, uid)]
         guid = f"{uid}/{self.occurrence_id(starts_at)}" if shared else uid
         return [self.entry(event, event, guid, starts_at, all_day, "")]
@@ -159,7 +159,7 @@ class _Reading:
                 continue
             try:
                 _check(event)
-                overrides[self.occurrence_id(event["RECURRENCE-ID"].dt)] = event
+                overrides[self.occurrence_id(_value(event, "RECURRENCE-ID"))] = event
             except BadEvent as exc:
                 self.skip(event, f"{exc} (modification d'une occurrence)")
         calendar = Calendar()
@@ -167,8 +167,8 @@ class _Reading:
             calendar.add_component(component)
         found = recurring_ical_events.of(calendar).between(self.horizon.start, self.horizon.end)
         for occurrence in found:
-            key = self.occurrence_id(occurrence["RECURRENCE-ID"].dt)
-            starts_at, all_day = self.moment(occurrence["DTSTART"].dt)
+            key = self.occurrence_id(_value(occurrence, "RECURRENCE-ID"))
+            starts_at, all_day = self.moment(_value(occurrence, "DTSTART"))
             written = overrides.get(key, master)
             yield self.entry(occurrence, written, f"{uid}/{key}", starts_at, all_day, uid)
 
@@ -189,16 +189,16 @@ class _Reading:
         link = web_link(url)
         if link is None:
             self.dropped_links.append(url)
-        created = event.get("CREATED")
-        modified = event.get("LAST-MODIFIED")
+        created = _value(event, "CREATED") if "CREATED" in event else None
+        modified = _value(event, "LAST-MODIFIED") if "LAST-MODIFIED" in event else None
         return Entry(
             source_key=self.source.key,
             guid=guid[:2000],
             title=title,
             kind="agenda",
             # DTSTAMP is often the time of the export: never a publication date.
-            published_at=self.moment(created.dt)[0] if created else None,
-            updated_at=self.moment(modified.dt)[0] if modified else None,
+            published_at=self.moment(created)[0] if created else None,
+            updated_at=self.moment(modified)[0] if modified else None,
             url=link or "",
             summary=clean_html(text_to_html(str(event.get("DESCRIPTION", "")))),
             categories=_categories(event),
@@ -230,11 +230,11 @@ class _Reading:
         return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
     def end(self, event: Component, written: Component, starts_at: datetime) -> datetime | None:
-        duration = written.get("DURATION")
-        if duration is not None and isinstance(duration.dt, timedelta):
-            return add_duration(starts_at, duration.dt)
+        duration = getattr(written.get("DURATION"), "dt", None)
+        if isinstance(duration, timedelta):
+            return add_duration(starts_at, duration)
         if event.get("DTEND") is not None:
-            return self.moment(event["DTEND"].dt)[0]
+            return self.moment(_value(event, "DTEND"))[0]
         return None
 
 
@@ -245,6 +245,14 @@ def add_duration(start: datetime, duration: timedelta) -> datetime:
     local = start + timedelta(days=duration.days)  # wall-clock arithmetic in its zone
     exact = timedelta(seconds=duration.seconds, microseconds=duration.microseconds)
     return (local.astimezone(UTC) + exact).astimezone(zone)
+
+
+def _value(event: Component, name: str) -> date | datetime:
+    """The date or date-time of a property (``datetime`` is a ``date`` too)."""
+    value = getattr(event.get(name), "dt", None)
+    if not isinstance(value, date):
+        raise BadEvent(f"propriété {name} illisible")
+    return value
 
 
 def _check(event: Component) -> None:

@@ -31,7 +31,7 @@ from newsletter.sources.ical import Horizon, parse_ical
 from newsletter.sources.parsed import Parsed
 from newsletter.sources.store import SourceStore
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("lettre.sources")
 SHOWN_WARNINGS = 8
 
 

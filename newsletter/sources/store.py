@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from newsletter.db import utcnow
 from newsletter.settings import SourceSettings
-from newsletter.sources.http import Validators
 from newsletter.sources.models import Source
+
+if TYPE_CHECKING:
+    from newsletter.sources.http import Validators
 
 
 class SourceStore:

@@ -7,19 +7,14 @@ subscribers' pages; the public archive; the JSON API.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from newsletter.app import App
-from newsletter.errors import ConfigError
 from newsletter.web import errors
 from newsletter.web.api import editions as api_editions
 from newsletter.web.api import items as api_items
-from newsletter.web.auth import ENV_WEB_SECRET
 from newsletter.web.csrf import verify_csrf
 from newsletter.web.headers import SecurityHeaders
 from newsletter.web.pages import STATIC, Pages
@@ -35,7 +30,6 @@ from newsletter.web.routes import (
     subscribe,
     unsubscribe,
 )
-from newsletter.web.sends import Sends
 
 ROUTERS = (
     login.router, dashboard.router, items.router, editions.router, edition_actions.router,
@@ -43,7 +37,6 @@ ROUTERS = (
     api_items.router, api_editions.router,
 )  # fmt: skip
 SESSION_COOKIE = "lettre_session"
-MIN_SECRET_LENGTH = 32
 API_DESCRIPTION = """API de Lettre (Profession Banlieue) : le site pousse ses éléments
 (fiches, rendez-vous, actualités…), lit les éléments rassemblés et les éditions.
 
@@ -52,21 +45,9 @@ Authentification : `Authorization: Bearer <jeton>`, jeton créé par
 `{"error": "...", "hint": "..."}` en français."""
 
 
-def web_secret(environ: Mapping[str, str]) -> str:
-    secret = environ.get(ENV_WEB_SECRET, "")
-    if len(secret) < MIN_SECRET_LENGTH:
-        raise ConfigError(
-            f"variable d'environnement {ENV_WEB_SECRET} absente ou trop courte "
-            f"({MIN_SECRET_LENGTH} caractères au moins)",
-            'par exemple : export NEWSLETTER_WEB_SECRET="$(python3 -c '
-            "'import secrets; print(secrets.token_urlsafe(48))')\"",
-        )
-    return secret
-
-
-def create_app(app: App, environ: Mapping[str, str] | None = None) -> FastAPI:
+def create_app(app: App) -> FastAPI:
     """The web app for ``app``; the session key comes from ``NEWSLETTER_WEB_SECRET``."""
-    secret = web_secret(os.environ if environ is None else environ)
+    secret = app.secrets.web_secret
     settings = app.settings.web
     web = FastAPI(
         title="Lettre — API",
@@ -80,7 +61,6 @@ def create_app(app: App, environ: Mapping[str, str] | None = None) -> FastAPI:
     web.state.lettre = app
     web.state.secret = secret
     web.state.pages = Pages(app.settings.fetch.timezone)
-    web.state.sends = Sends(app.settings, app.environ)
     errors.install(web)
     web.add_middleware(
         SessionMiddleware,

@@ -17,14 +17,14 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from newsletter.accounts.models import ROLES, User
+from newsletter.accounts.models import User
 from newsletter.accounts.store import AccountStore
 from newsletter.app import App
 from newsletter.errors import AuthenticationError, PermissionDenied
+from newsletter.vocabulary import ROLES
 
 LOGIN_PATH = "/editeurs/connexion"
 HOME_PATH = "/editeurs/"
-ENV_WEB_SECRET = "NEWSLETTER_WEB_SECRET"
 
 
 class LoginRequired(Exception):

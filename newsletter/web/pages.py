@@ -12,8 +12,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from newsletter.accounts.models import ROLES
-from newsletter.content.kinds import ITEM_KINDS
+from newsletter.vocabulary import ITEM_KINDS, ROLES
 from newsletter.web.csrf import FIELD, csrf_token
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "web"

@@ -19,13 +19,12 @@ import tomli_w
 
 from newsletter.accounts.store import AccountStore
 from newsletter.app import App, build
-from newsletter.content.editorial import parse_record, save_editorial
 from newsletter.content.store import ItemStore
 from newsletter.db import Database
+from newsletter.secrets import ENV_PEPPER, ENV_SECRET_KEYS, ENV_WEB_SECRET
 from newsletter.settings import Settings, load_settings
+from newsletter.sources.editorial import parse_record, save_editorial
 from newsletter.web.app import create_app
-from newsletter.web.auth import ENV_WEB_SECRET
-from subscribers.secrets import ENV_PEPPER, ENV_SECRET_KEYS
 from tests.conftest import PEPPER, ROOT, SIGNING_KEYS, merged
 from tests.web.client import PASSWORD, SECRET, reserve, serve, url_of
 
@@ -41,7 +40,8 @@ def add_user(app: App, email: str, role: str = "editor", newsletters: tuple[str,
 @pytest.fixture
 def lettre(database: Database, make_settings: Callable[..., Settings]) -> Iterator[App]:
     """The application wired on the test database (SQLite, then PostgreSQL)."""
-    app = build(make_settings(database={"url": database.url}))
+    app = build(make_settings(database={"url": database.url}),
+                {**os.environ, ENV_WEB_SECRET: SECRET})  # fmt: skip
     yield app
     app.close()
 
@@ -49,7 +49,7 @@ def lettre(database: Database, make_settings: Callable[..., Settings]) -> Iterat
 @pytest.fixture
 def site(lettre: App) -> Iterator[str]:
     """Base URL of the web app served by a real uvicorn server."""
-    with serve(create_app(lettre, environ={ENV_WEB_SECRET: SECRET})) as url:
+    with serve(create_app(lettre)) as url:
         yield url
 
 
@@ -101,11 +101,12 @@ def public_site(
     })  # fmt: skip
     path = folder / "config.toml"
     path.write_text(tomli_w.dumps(merged(data, overrides)), encoding="utf-8")
-    environ = {**os.environ, ENV_SECRET_KEYS: ",".join(SIGNING_KEYS), ENV_PEPPER: PEPPER}
+    environ = {**os.environ, ENV_SECRET_KEYS: ",".join(SIGNING_KEYS), ENV_PEPPER: PEPPER,
+               ENV_WEB_SECRET: SECRET}  # fmt: skip
     app = build(load_settings(path, environ), environ)
     app.database.migrate()
     try:
-        with serve(create_app(app, environ={ENV_WEB_SECRET: SECRET}), sock) as served:
+        with serve(create_app(app), sock) as served:
             yield served, app
     finally:
         app.close()

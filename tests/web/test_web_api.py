@@ -50,8 +50,14 @@ def test_pushing_an_item_is_idempotent(api: httpx.Client, lettre: App) -> None:
     assert body["ends_at"] == "2027-02-04T11:30:00Z"
     again = api.post("/items", json=EVENT)
     assert again.status_code == 200 and again.json()["id"] == body["id"]
-    moved = api.post("/items", json=EVENT | {"starts_at": "2027-02-05T09:30", "cancelled": True})
+    moved = api.post(
+        "/items",
+        json=EVENT
+        | {"starts_at": "2027-02-05T09:30", "ends_at": "2027-02-05T12:30", "cancelled": True},
+    )
     assert moved.status_code == 200 and moved.json()["id"] == body["id"]
+    backwards = api.post("/items", json=EVENT | {"starts_at": "2027-02-06T09:30"})
+    assert backwards.status_code == 400 and "la fin précède le début" in backwards.text
     assert moved.json()["cancelled"] and moved.json()["revision"] == 2
     with lettre.database.session() as session:
         assert len(ItemStore(session).search(limit=10)) == 1

@@ -3,6 +3,7 @@ in, searches items, fixes one; screenshots of each page go to tests/artifacts/."
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -10,15 +11,15 @@ from typing import Any
 import pytest
 
 from newsletter.app import App, build
-from newsletter.content.editorial import import_file
 from newsletter.content.store import ItemStore
 from newsletter.demo.feed_server import serve_samples
+from newsletter.secrets import ENV_WEB_SECRET
 from newsletter.settings import validate_settings
+from newsletter.sources.editorial import import_file
 from newsletter.sources.http import Validators
 from newsletter.sources.pipeline import gather
 from newsletter.sources.store import SourceStore
 from newsletter.web.app import create_app
-from newsletter.web.auth import ENV_WEB_SECRET
 from tests.conftest import ROOT
 from tests.web.chromium import chromium, log_in, shoot
 from tests.web.client import SECRET, serve
@@ -48,7 +49,8 @@ def demo_site(
         ]
         data = {**project_config, "sources": sources,
                 "database": {"url": f"sqlite:///{folder / 'lettre.db'}"}}  # fmt: skip
-        app = build(validate_settings(data, folder / "config.toml"))
+        app = build(validate_settings(data, folder / "config.toml"),
+                    {**os.environ, ENV_WEB_SECRET: SECRET})  # fmt: skip
         app.database.migrate()
         gather(app.settings, app.database)
     import_file(app.database, app.settings, ROOT / "newsletter" / "demo" / "data" / "editorial.csv")
@@ -63,7 +65,7 @@ def demo_site(
     add_user(app, "claire.martin@exemple.fr", "editor", name="Claire Martin")
     add_user(app, "admin@exemple.fr", "admin", name="Administration")
     try:
-        with serve(create_app(app, environ={ENV_WEB_SECRET: SECRET})) as url:
+        with serve(create_app(app)) as url:
             yield url, app
     finally:
         app.close()

@@ -14,11 +14,11 @@ from typing import Any
 import httpx
 import pytest
 
-from newsletter import sending
 from newsletter.app import App
 from newsletter.content.store import ItemStore
 from newsletter.editions.assembly import assemble
 from newsletter.editions.store import EditionStore
+from newsletter.services import sending
 from newsletter.web.routes.editions import PREVIEW_CSP
 from subscribers.consent import Consent
 from subscribers.details import Details
@@ -104,15 +104,15 @@ def editor(site: tuple[str, App, dict[str, int]]) -> Iterator[httpx.Client]:
 def test_preview_is_the_message_as_sent(
     site: tuple[str, App, dict[str, int]], editor: httpx.Client
 ) -> None:
-    """The preview frame serves sending.preview (the send path's rendering with a sample
+    """The preview frame serves Publishing.preview (the send path's rendering with a sample
     subscriber's values) under a sandboxing CSP; the page shows the same text part, the
     size warning and a frame per width; another variant drops items of other themes."""
     url, app, ids = site
     edition_id = ids["lettre"]
     with app.database.session() as session:
         edition = EditionStore(session).get(edition_id)
-        expected = sending.preview(app, session, edition)
-        education = sending.preview(app, session, edition, frozenset({"education"}))
+        expected = app.publishing.preview(session, edition)
+        education = app.publishing.preview(session, edition, frozenset({"education"}))
     frame = editor.get(f"/editeurs/editions/{edition_id}/apercu.html")
     assert frame.status_code == 200 and frame.text == expected.html
     assert frame.headers["content-security-policy"] == PREVIEW_CSP
@@ -228,18 +228,20 @@ def test_send_started_from_the_page(
     assert started.status_code == 303 and started.headers["location"] == f"{path}#envoi"
     page = editor.get(path).text
     assert "Envoi lancé." in page and 'http-equiv="refresh"' in page
-    _wait_until(lambda: sending.status(app, edition_id)[0].state == "sending")
+    _wait_until(lambda: sending.status(app.database, edition_id)[0].state == "sending")
     assert "Mettre en pause" in editor.get(path).text
     paused = act(editor, path, "pause", {})
     assert "Envoi mis en pause." in editor.get(paused.headers["location"]).text
     # The button to resume shows once the sending process has stopped.
     _wait_until(lambda: "Reprendre l'envoi" in editor.get(path).text)
     smtp.faults.clear()
-    assert sending.status(app, edition_id)[0].state == "paused"  # (in-flight ones went out)
+    assert (
+        sending.status(app.database, edition_id)[0].state == "paused"
+    )  # (in-flight ones went out)
     assert 'http-equiv="refresh"' not in editor.get(path).text
     act(editor, path, "envoyer", {})
     assert _wait_for_send(editor, path) == "sent"
-    edition, counts = sending.status(app, edition_id)
+    edition, counts = sending.status(app.database, edition_id)
     assert counts["sent"] == RECIPIENTS + 1 and edition.state == "sent"
     page = editor.get(path).text
     assert 'http-equiv="refresh"' not in page
@@ -330,7 +332,7 @@ def test_editions_api(site: tuple[str, App, dict[str, int]]) -> None:
         one = client.get(f"/editions/{ids['lettre']}", headers=editor).json()
         assert set(one["counts"]) == {"queued", "sending", "sent", "deferred", "failed", "skipped"}
         assert one["items"] > 0 and one["newsletter"] == "lettre"
-        edition, counts = sending.status(app, ids["lettre"])
+        edition, counts = sending.status(app.database, ids["lettre"])
         assert one["counts"] == counts and one["number"] == edition.number
         if edition.state == "sent":
             assert one["web_url"] == f"{url}/archives/lettre/{edition.number}/"

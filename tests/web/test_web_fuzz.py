@@ -3,6 +3,7 @@ against the real server."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -19,9 +20,9 @@ from newsletter.accounts.store import AccountStore
 from newsletter.app import build
 from newsletter.editions.assembly import assemble
 from newsletter.editions.store import EditionStore
+from newsletter.secrets import ENV_WEB_SECRET
 from newsletter.settings import validate_settings
 from newsletter.web.app import create_app
-from newsletter.web.auth import ENV_WEB_SECRET
 from tests.web.client import PASSWORD, SECRET, serve
 from tests.web.conftest import seed
 
@@ -38,7 +39,8 @@ def fuzzed_site(
     and token."""
     folder: Path = tmp_path_factory.mktemp("fuzz")
     data = {**project_config, "database": {"url": f"sqlite:///{folder / 'lettre.db'}"}}
-    app = build(validate_settings(data, folder / "config.toml"))
+    app = build(validate_settings(data, folder / "config.toml"),
+                {**os.environ, ENV_WEB_SECRET: SECRET})  # fmt: skip
     app.database.migrate()
     with app.database.session() as session:
         AccountStore(session).add("site@exemple.fr", "editor", PASSWORD)
@@ -57,7 +59,7 @@ def fuzzed_site(
         assemble(EditionStore(session), "lettre", app.settings.newsletter("lettre"),
                  "Europe/Paris", day=date(2026, 12, 1))  # fmt: skip
     try:
-        with serve(create_app(app, environ={ENV_WEB_SECRET: SECRET})) as url:
+        with serve(create_app(app)) as url:
             yield url, token
     finally:
         app.close()

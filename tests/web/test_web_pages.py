@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -16,8 +17,7 @@ from newsletter.errors import ConfigError
 from newsletter.sources.http import Validators
 from newsletter.sources.store import SourceStore
 from newsletter.web.app import create_app
-from newsletter.web.auth import ENV_WEB_SECRET
-from tests.web.client import SECRET, csrf_of, login, post_form, serve
+from tests.web.client import csrf_of, login, post_form, serve
 from tests.web.conftest import ON_SQLITE, seed
 
 pytestmark = ON_SQLITE
@@ -251,15 +251,16 @@ def test_security_headers_on_every_answer(browser_client: httpx.Client, editor: 
 
 def test_the_app_needs_its_signing_key(lettre: App) -> None:
     """Without NEWSLETTER_WEB_SECRET (or with a short one) the app refuses to start."""
-    for environ in ({}, {"NEWSLETTER_WEB_SECRET": "court"}):
+    for secret in ("", "court"):
+        keys = replace(lettre.secrets, raw_web_secret=secret)
         with pytest.raises(ConfigError, match="NEWSLETTER_WEB_SECRET"):
-            create_app(lettre, environ=environ)
+            create_app(replace(lettre, secrets=keys))
 
 
 def test_an_unexpected_error_is_a_french_500(lettre: App) -> None:
     """A bug gives a French 500 page (JSON under /api/) with the security headers, and
     does not leak the exception's text."""
-    web = create_app(lettre, environ={ENV_WEB_SECRET: SECRET})
+    web = create_app(lettre)
 
     @web.get("/editeurs/panne")
     @web.get("/api/v1/panne")

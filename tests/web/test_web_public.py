@@ -16,10 +16,8 @@ import httpx
 import pytest
 
 from newsletter.app import App
-from newsletter.archive.files import archive_page
 from newsletter.editions.assembly import assemble
 from newsletter.editions.store import EditionStore
-from newsletter.sending import render
 from newsletter.web.app import SESSION_COOKIE
 from newsletter.web.routes.archive import ARCHIVE_CSP
 from subscribers.consent import Consent
@@ -304,7 +302,7 @@ def test_home_archive_web_version_and_feed(site: tuple[str, App]) -> None:
         store.mark_sent(sent, datetime(2026, 10, 6, 7, tzinfo=UTC))
         draft = assemble(store, "reaap", newsletter, "Europe/Paris", day=date(2026, 12, 8))
         number, draft_number = sent.number, draft.number
-        expected = archive_page(render(app, session, sent), url, "reaap", number)[0]
+        expected = app.publishing.archive(session, sent)
     home = httpx.get(url).text
     for link in ('href="/abonnement"', 'href="/archives/"', 'href="/editeurs/"'):
         assert link in home

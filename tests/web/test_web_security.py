@@ -13,9 +13,9 @@ from newsletter.accounts.store import AccountStore
 from newsletter.app import App
 from newsletter.content.store import ItemStore
 from newsletter.web.app import SESSION_COOKIE, create_app
-from newsletter.web.auth import ENV_WEB_SECRET, require_newsletter
+from newsletter.web.auth import require_newsletter
 from newsletter.web.csrf import csrf_exempt
-from tests.web.client import PASSWORD, SECRET, csrf_of, login, post_form, serve
+from tests.web.client import PASSWORD, csrf_of, login, post_form, serve
 from tests.web.conftest import ON_SQLITE, add_user, seed
 
 pytestmark = ON_SQLITE
@@ -72,8 +72,8 @@ def test_secure_cookie_when_configured(lettre: App, editor: str) -> None:
     settings = lettre.settings.model_copy(
         update={"web": lettre.settings.web.model_copy(update={"secure_cookies": True})}
     )
-    secure = App(settings=settings, database=lettre.database)
-    with serve(create_app(secure, environ={ENV_WEB_SECRET: SECRET})) as url:
+    secure = App(settings=settings, database=lettre.database, secrets=lettre.secrets)
+    with serve(create_app(secure)) as url:
         response = httpx.get(f"{url}/editeurs/connexion")
     assert "; secure" in response.headers["set-cookie"].lower()
 
@@ -161,7 +161,7 @@ def test_coordinators_are_kept_to_their_newsletter(lettre: App) -> None:
     all of them; csrf_exempt opens a POST to requests without session (RFC 8058)."""
     add_user(lettre, "coord@exemple.fr", "coordinator", ("reaap",))
     add_user(lettre, "redaction@exemple.fr", "editor")
-    web = create_app(lettre, environ={ENV_WEB_SECRET: SECRET})
+    web = create_app(lettre)
 
     @web.get("/editeurs/lettres/{newsletter}/essai")
     def newsletter_page(

@@ -34,7 +34,7 @@ def list_editions(
     with app.database.session() as session:
         found = [
             edition
-            for edition in EditionStore(session).list(newsletter)
+            for edition in EditionStore(session).listing(newsletter)
             if user.may_act_on(edition.newsletter) and (state is None or edition.state == state)
         ]
         page = found[offset : offset + limit]

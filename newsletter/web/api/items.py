@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from newsletter.accounts.models import User
 from newsletter.app import App
-from newsletter.content.editorial import parse_record, save_editorial
 from newsletter.content.store import MAX_ID, ItemStore
 from newsletter.errors import InputError
+from newsletter.sources.editorial import parse_record, save_editorial
 from newsletter.web.api.schemas import ErrorOut, ItemIn, ItemOut, ItemPage, Kind, ValidationErrorOut
 from newsletter.web.auth import api_role, api_user, lettre
 from newsletter.web.csrf import csrf_exempt

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from newsletter.archive.links import edition_url
-from newsletter.content.kinds import ITEM_KINDS
 from newsletter.content.models import Item
 from newsletter.editions.lifecycle import PUBLISHED, STATES
 from newsletter.editions.models import Edition
+from newsletter.vocabulary import ITEM_KINDS
 
-Kind = Literal[tuple(ITEM_KINDS)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # the values come from the vocabulary at run time
+    Kind = str
+    State = str
+else:
+    Kind = Literal[tuple(ITEM_KINDS)]
+    State = Literal[tuple(STATES)]
 DATE_HELP = "ISO 8601 (2026-12-08T18:30, heure de Paris si sans fuseau) ou en français"
 
 
@@ -98,9 +103,6 @@ class FieldError(BaseModel):
 
 class ValidationErrorOut(ErrorOut):
     fields: list[FieldError]
-
-
-State = Literal[tuple(STATES)]  # type: ignore[valid-type]
 
 
 class Counts(BaseModel):

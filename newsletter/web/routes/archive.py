@@ -1,7 +1,7 @@
 """The public side: the home page, the archive of each newsletter, each edition's web
 version and the archive's Atom feed.
 
-The web version is the email's own rendering (``sending.render``) filled with the neutral
+The web version is the email's own rendering (``Publishing.archive``) filled with the neutral
 values of ``newsletter.archive.links.archive_values``; it is served with a CSP of its own
 (the email's inline styles, no script, no form).
 """
@@ -13,10 +13,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
-from newsletter import sending
 from newsletter.app import App
 from newsletter.archive.feed import published_feed
-from newsletter.archive.files import archive_page
 from newsletter.archive.links import ARCHIVE_PATH
 from newsletter.editions.store import EditionStore
 from newsletter.errors import NotFoundError
@@ -77,9 +75,7 @@ def web_version(newsletter: str, number: Number, app: Lettre) -> Response:
         if edition is None:
             raise NotFoundError(f"la lettre « {newsletter} » n'a pas de n° {number} publié",
                                 "voir la liste des numéros parus")  # fmt: skip
-        rendered = sending.render(app, session, edition)
-    public_url = app.settings.organisation.public_url
-    page, _text = archive_page(rendered, public_url, newsletter, number)
+        page = app.publishing.archive(session, edition)
     return HTMLResponse(page, headers={"Content-Security-Policy": ARCHIVE_CSP})
 
 

@@ -10,16 +10,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from newsletter import sending
 from newsletter.accounts.models import User
 from newsletter.app import App
 from newsletter.dispatch.errors import DeliveryError, TransportError
 from newsletter.editions.store import EditionStore
 from newsletter.errors import InputError
+from newsletter.services.sending import STARTABLE
+from newsletter.services.sending import pause as pause_sending
 from newsletter.web.auth import current_user, lettre
 from newsletter.web.pages import flash, sentence
 from newsletter.web.routes.editions import LIST_PATH, edition_path, load_edition
-from newsletter.web.sends import Sends
 
 router = APIRouter(include_in_schema=False)
 ACTION = LIST_PATH + "/{edition_id:int}/"
@@ -152,7 +152,7 @@ def test_send(
                  if part.strip()]  # fmt: skip
 
     def work() -> str:
-        sent = sending.send_test(app, edition_id, addresses)
+        sent = app.sending.send_test(edition_id, addresses)
         return f"Envoi d’essai parti vers : {', '.join(sent)}."
 
     return _attempt(request, edition_id, work, "#essai")
@@ -163,10 +163,10 @@ def start_send(request: Request, edition_id: int, app: Lettre, user: Editor) -> 
     """Start (or resume) the real send in the background; the page then shows progress."""
     with app.database.session() as session:
         state = load_edition(session, user, edition_id).state
-    sends: Sends = request.app.state.sends
+    sends = app.background_sends
 
     def work() -> str:
-        if state not in sending.STARTABLE:
+        if state not in STARTABLE:
             raise InputError("cette édition ne peut pas partir dans son état actuel",
                              "approuvez-la d’abord")  # fmt: skip
         sends.start(edition_id, resume=state == "paused")
@@ -181,7 +181,7 @@ def pause(request: Request, edition_id: int, app: Lettre, user: Editor) -> Respo
         load_edition(session, user, edition_id)
 
     def work() -> str:
-        sending.pause(app, edition_id)
+        pause_sending(app.database, edition_id)
         return "Envoi mis en pause."
 
     return _attempt(request, edition_id, work, "#envoi")

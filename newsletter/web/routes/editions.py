@@ -1,6 +1,6 @@
 """Editions: the list per newsletter, and an edition's page with the preview exactly as sent.
 
-The preview is ``sending.preview``: the rendering the real send uses, personalised with a
+The preview is ``Publishing.preview``: the rendering the real send uses, personalised with a
 sample subscriber's values, shown in a desktop-wide and a phone-wide frame and as text.
 The frames load ``…/apercu.html``, served with a CSP sandbox of its own (inline styles, no
 script, no form, nothing but images from outside).
@@ -16,7 +16,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from newsletter import sending
 from newsletter.accounts.models import User
 from newsletter.app import App
 from newsletter.content.store import ItemStore
@@ -30,7 +29,6 @@ from newsletter.rendering.context import Variant
 from newsletter.settings import Settings
 from newsletter.web.auth import authorise_newsletter, current_user, lettre
 from newsletter.web.pages import Pages
-from newsletter.web.sends import Sends
 
 router = APIRouter(include_in_schema=False)
 LIST_PATH = "/editeurs/editions"
@@ -115,11 +113,11 @@ def edition_page(
 ) -> Response:
     settings = app.settings
     variant = variant_of(settings, themes)
-    sends: Sends = request.app.state.sends
+    sends = app.background_sends
     with app.database.session() as session:
         edition = load_edition(session, user, edition_id)
         newsletter = settings.newsletter(edition.newsletter)
-        shown = sending.preview(app, session, edition, variant)
+        shown = app.publishing.preview(session, edition, variant)
         counts = LedgerStore(session).counts(edition_id)
         found = _search(session, edition, q)
         running = edition.state == "sending" or sends.running(edition_id)
@@ -160,6 +158,7 @@ def preview_frame(
     """The email's HTML as a sample subscriber gets it, for the preview frames."""
     variant = variant_of(app.settings, themes)
     with app.database.session() as session:
-        html = sending.preview(app, session, load_edition(session, user, edition_id), variant).html
+        edition = load_edition(session, user, edition_id)
+        html = app.publishing.preview(session, edition, variant).html
     headers = {"Content-Security-Policy": PREVIEW_CSP, "X-Frame-Options": "SAMEORIGIN"}
     return HTMLResponse(html, headers=headers)

@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 from newsletter.accounts.models import User
 from newsletter.app import App
 from newsletter.content.credits import merge_reason_label
-from newsletter.content.editorial import parse_date, parse_keys, parse_record, save_editorial
-from newsletter.content.kinds import ITEM_KINDS
 from newsletter.content.models import Item
 from newsletter.content.store import MAX_ID, ItemStore
 from newsletter.errors import InputError
 from newsletter.settings import Settings
+from newsletter.sources.editorial import parse_date, parse_record, save_editorial
 from newsletter.sources.store import SourceStore
+from newsletter.vocabulary import ITEM_KINDS
 from newsletter.web.auth import current_user, lettre
 from newsletter.web.pages import Pages, flash
 
@@ -196,7 +196,7 @@ def fix_item(
             changes = _changes(item, settings, kind, published_at, starts_at, ends_at,
                                themes, networks, cancelled)  # fmt: skip
             if changes:
-                store.override(item_id, **changes)
+                store.override(item_id, settings.classification, **changes)
         except InputError as exc:
             return _detail(request, session, settings, item, exc.message, exc.hint, 400)
     flash(request, "Élément corrigé." if changes else "Aucune modification.")
@@ -231,13 +231,12 @@ def _changes(
     item: Item, settings: Settings, kind: str, published_at: str, starts_at: str,
     ends_at: str, themes: list[str], networks: list[str], cancelled: bool,
 ) -> dict[str, Any]:  # fmt: skip
-    """The submitted values that differ from the item's, validated."""
+    """The submitted values that differ from the item's (the store checks them)."""
     zone = ZoneInfo(settings.fetch.timezone)
-    classification = settings.classification
     wanted: dict[str, Any] = {
         "kind": kind,
-        "themes": list(parse_keys(",".join(themes), classification.themes, "thème")),
-        "networks": list(parse_keys(",".join(networks), classification.networks, "réseau")),
+        "themes": themes,
+        "networks": networks,
         "starts_at": parse_date(starts_at, zone, "début"),
         "ends_at": parse_date(ends_at, zone, "fin"),
         "cancelled": cancelled,
@@ -245,12 +244,6 @@ def _changes(
     published = parse_date(published_at, zone, "publication")
     if published is not None:
         wanted["published_at"] = published
-    if kind not in ITEM_KINDS:
-        raise InputError(f"type inconnu : {kind}", f"types : {', '.join(ITEM_KINDS)}")
-    if kind == "agenda" and wanted["starts_at"] is None:
-        raise InputError("un rendez-vous doit avoir une date de début")
-    if wanted["starts_at"] and wanted["ends_at"] and wanted["ends_at"] < wanted["starts_at"]:
-        raise InputError("la fin précède le début")
     return {name: value for name, value in wanted.items() if _differs(getattr(item, name), value)}
 
 

@@ -14,14 +14,14 @@ from fastapi.responses import RedirectResponse, Response
 
 from newsletter.app import App
 from newsletter.archive.links import CONFIRM_PATH, PREFERENCES_PATH, SUBSCRIBE_PATH
-from newsletter.errors import InputError
+from newsletter.errors import InputError, MailError
 from newsletter.settings import Settings
+from newsletter.vocabulary import PROFILES
 from newsletter.web.auth import lettre
 from newsletter.web.pages import Pages, flash, sentence
 from subscribers.details import Details
-from subscribers.mailer import MailError
 from subscribers.optin import Request as OptInRequest
-from subscribers.profiles import FORMATS, PROFILES
+from subscribers.profiles import FORMATS
 from subscribers.tokens import InvalidToken
 
 router = APIRouter(include_in_schema=False)

@@ -65,14 +65,7 @@ def unsubscribe(
                          "utilisez le bouton de la page de désabonnement")  # fmt: skip
     with app.database.session() as session:
         subscriber, claims = app.tokens().resolve(session, "unsubscribe", checked_token(token))
-        store = app.subscriber_store(session)
-        now = utcnow()
-        lists = [key for key in claims.lists if key in app.settings.subscribers.lists]
-        if claims.lists and lists:
-            for key in lists:
-                store.unsubscribe(subscriber, key, now)
-        else:
-            store.unsubscribe(subscriber, None, now)
+        lists, _ = app.subscriber_store(session).leave(subscriber, claims.lists, utcnow())
         preferences = app.tokens().issue("preferences", subscriber)
     context = {"labels": _labels(app, tuple(lists)),
                "preferences": f"{PREFERENCES_PATH}/{preferences}"}  # fmt: skip

@@ -1,9 +1,9 @@
-"""Sends started from the edition pages: never inside a request.
+"""Sends started in the background (from the edition pages): never inside a request.
 
 A send is the command line's ``newsletter edition send ID`` (the same code, its own
 processes), started as a detached subprocess writing its output to
-``web.send_logs/edition-ID.log``. A thread of the web process waits for each one, so that
-no zombie is left and the pages can tell a send that stopped with an error. Progress
+``web.send_logs/edition-ID.log``. A thread of the starting process waits for each one, so
+that no zombie is left and the pages can tell a send that stopped with an error. Progress
 itself is read from the deliveries ledger (``sending.status``), whoever runs the send.
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from newsletter.settings import Settings
 
-logger = logging.getLogger("lettre.web.sends")
+logger = logging.getLogger("lettre.sends")
 LAST_LINES = 3
 
 
@@ -31,7 +31,7 @@ class Launched:
     returncode: int | None = None
 
 
-class Sends:
+class BackgroundSends:
     """Starts sends as subprocesses and remembers how the last one of each edition ended."""
 
     def __init__(self, settings: Settings, environ: Mapping[str, str]) -> None:

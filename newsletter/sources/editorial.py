@@ -17,17 +17,18 @@ from sqlalchemy.orm import Session
 
 from newsletter.content.classify import Classifier
 from newsletter.content.entries import Entry, stable_id
-from newsletter.content.kinds import ITEM_KINDS
 from newsletter.content.prepare import prepare
+from newsletter.content.rules import check_dates, check_keys, check_kind
 from newsletter.content.sanitise import clean_html, clean_text, text_to_html
 from newsletter.content.store import ItemStore, SaveOutcome
-from newsletter.content.text import words
 from newsletter.db import Database
 from newsletter.errors import InputError
 from newsletter.settings import ClassificationSettings, Settings
 from newsletter.sources.dates import parse_french_date
 from newsletter.sources.store import SourceStore
-from newsletter.tabular import Row, read_rows
+from newsletter.tabular import Row, read_table
+from newsletter.text import words
+from newsletter.vocabulary import ITEM_KINDS
 
 EDITORIAL_SOURCE = "editorial"
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -68,7 +69,7 @@ def read_file(path: Path) -> list[Row]:
     except OSError as exc:
         raise InputError(f"fichier illisible : {path} ({exc.strerror})") from None
     if path.suffix.lower() != ".json":
-        return list(read_rows(data, ALIASES))
+        return list(read_table(data, ALIASES).rows)
     try:
         document = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -112,14 +113,13 @@ def parse_record(
     values = {column: text.replace("\x00", "") for column, text in values.items()}
     kind = words(values.get("kind", "")).replace(" ", "_")
     if kind not in ITEM_KINDS:
-        shown = clean_text(values.get("kind", ""), 40)
-        raise InputError(f"type « {shown} » inconnu ({', '.join(ITEM_KINDS)})")
+        check_kind(clean_text(values.get("kind", ""), 40))
     title = clean_text(values.get("title", ""))
     if not title:
         raise InputError("titre manquant")
     starts_at = parse_date(values.get("starts_at", ""), zone, "starts_at")
-    if kind == "agenda" and starts_at is None:
-        raise InputError("un rendez-vous doit avoir une date de début")
+    ends_at = parse_date(values.get("ends_at", ""), zone, "ends_at")
+    check_dates(kind, starts_at, ends_at)
     published = parse_date(values.get("published_at", ""), zone, "published_at")
     url = _http_url(values.get("url", ""), "lien")
     summary = values.get("summary", "")
@@ -138,7 +138,7 @@ def parse_record(
         networks=parse_keys(values.get("networks", ""), classification.networks, "réseau"),
         territory=clean_text(values.get("territory", ""), 200),
         starts_at=starts_at,
-        ends_at=parse_date(values.get("ends_at", ""), zone, "ends_at"),
+        ends_at=ends_at,
         place=clean_text(values.get("place", "")),
         organiser=clean_text(values.get("organiser", ""), 300),
         registration_url=_http_url(values.get("registration_url", ""), "lien d'inscription"),
@@ -180,11 +180,7 @@ def parse_date(text: str, zone: ZoneInfo, column: str) -> datetime | None:
 
 def parse_keys(text: str, known: dict[str, Any], label: str) -> tuple[str, ...]:
     """Theme or network keys separated by commas or semicolons, each one known."""
-    keys = tuple(key.strip() for key in text.replace(";", ",").split(",") if key.strip())
-    unknown = [key for key in keys if key not in known]
-    if unknown:
-        raise InputError(f"{label} inconnu : {', '.join(unknown)} ({', '.join(known)})")
-    return keys
+    return check_keys(text.replace(";", ",").split(","), known, label)
 
 
 def import_file(

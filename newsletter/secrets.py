@@ -1,7 +1,10 @@
-"""Secrets from the environment: link-signing keys and the suppression-list pepper.
+"""Secrets from the environment: link-signing keys, the suppression-list pepper and the web
+app's session key.
 
 They are read once when the application is wired (``newsletter.app.build``) and asked for
-only by the components that need them, so commands that never sign a link run without them.
+only by the components that need them, so commands that never sign a link run without them;
+the commands that will need them (``serve``, ``scheduler``, ``edition send``) check them when
+they start.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from newsletter.errors import ConfigError
 
 ENV_SECRET_KEYS = "NEWSLETTER_SECRET_KEYS"
 ENV_PEPPER = "NEWSLETTER_SUPPRESSION_PEPPER"
+ENV_WEB_SECRET = "NEWSLETTER_WEB_SECRET"
 MIN_LENGTH = 32
 
 
@@ -20,11 +24,16 @@ MIN_LENGTH = 32
 class Secrets:
     raw_keys: tuple[str, ...] = ()
     raw_pepper: str = ""
+    raw_web_secret: str = ""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Secrets:
         keys = tuple(key.strip() for key in environ.get(ENV_SECRET_KEYS, "").split(","))
-        return cls(tuple(key for key in keys if key), environ.get(ENV_PEPPER, "").strip())
+        return cls(
+            tuple(key for key in keys if key),
+            environ.get(ENV_PEPPER, "").strip(),
+            environ.get(ENV_WEB_SECRET, ""),
+        )
 
     @property
     def signing_keys(self) -> tuple[bytes, ...]:
@@ -52,3 +61,15 @@ class Secrets:
                 "la liste d'exclusion en dépend",
             )
         return self.raw_pepper.encode()
+
+    @property
+    def web_secret(self) -> str:
+        """The key signing the web app's session cookies."""
+        if len(self.raw_web_secret) < MIN_LENGTH:
+            raise ConfigError(
+                f"variable d'environnement {ENV_WEB_SECRET} absente ou trop courte "
+                f"({MIN_LENGTH} caractères au moins)",
+                'par exemple : export NEWSLETTER_WEB_SECRET="$(python3 -c '
+                "'import secrets; print(secrets.token_urlsafe(48))')\"",
+            )
+        return self.raw_web_secret

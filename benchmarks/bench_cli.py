@@ -1,0 +1,61 @@
+"""Benchmark: start-up of the command line, as operators and cron meet it. Runs
+``newsletter --help``, ``newsletter sources`` and ``newsletter items list`` as processes on a
+SQLite database holding the demo's gathered items, and prints the median wall time of each
+(goals on the 2-core machine: ``--help`` < 0.3 s, ``sources`` < 0.5 s).
+
+    .venv/bin/python benchmarks/bench_cli.py [--runs 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+import tomli_w
+
+ROOT = Path(__file__).resolve().parent.parent
+NEWSLETTER = Path(sys.executable).with_name("newsletter")
+COMMANDS = (("--help",), ("sources",), ("items", "list"))
+GOALS = {"--help": 0.3, "sources": 0.5}
+
+
+def run(config: Path, *args: str) -> float:
+    started = time.perf_counter()
+    subprocess.run([str(NEWSLETTER), "--config", str(config), *args], check=True,
+                   stdout=subprocess.DEVNULL, env={**os.environ, "COLUMNS": "200"})  # fmt: skip
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        data = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
+        data["rendering"]["templates"] = str(ROOT / data["rendering"]["templates"])
+        config = folder / "config.toml"
+        config.write_text(tomli_w.dumps(data), encoding="utf-8")
+        shutil.copytree(ROOT / "templates", folder / "templates")
+        run(config, "demo")  # the database with the sample feeds' items
+        print(f"newsletter start-up, median of {options.runs} runs (demo database, SQLite)")
+        for args in COMMANDS:
+            times = [run(config, *args) for _ in range(options.runs)]
+            name = " ".join(args)
+            goal = GOALS.get(name)
+            verdict = "" if goal is None else (" ok" if statistics.median(times) < goal else
+                                               f" ABOVE the goal of {goal} s")  # fmt: skip
+            print(f"  newsletter {name:<12} median {statistics.median(times):.3f} s "
+                  f"(min {min(times):.3f}, max {max(times):.3f}){verdict}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

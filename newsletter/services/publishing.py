@@ -1,0 +1,141 @@
+"""Editions as their readers get them: the send path's rendering for previews, test sends,
+archive pages and the files ``edition render`` writes, and the header fields every message
+of an edition shares. All of them go through :meth:`Publishing.renderings`, the function the
+real send renders with, so a preview is what subscribers receive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from email.utils import parseaddr
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from newsletter.archive.links import edition_url, sample_values
+from newsletter.archive.pages import archive_page
+from newsletter.dispatch.bodies import finished_texts
+from newsletter.dispatch.message import EditionHeaders, MessageFactory, Recipient, feedback_id
+from newsletter.editions.models import Edition
+from newsletter.editions.store import EditionStore
+from newsletter.editions.views import edition_view
+from newsletter.rendering.context import ALL_THEMES, Variant
+from newsletter.rendering.personalise import PersonalValues
+from newsletter.rendering.renderer import Rendered, Renderer
+from newsletter.settings import Settings
+
+SAMPLE_RECIPIENT = Recipient(key="apercu", email="claire.dupont@exemple.fr", name="Mme Dupont")
+PREVIEW_KEY = b"preview"  # Message-ID of a preview file: no secret needed, it is never sent
+
+
+@dataclass(frozen=True)
+class Preview:
+    """An edition as an imaginary subscriber of one variant gets it."""
+
+    rendered: Rendered
+    html: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Written:
+    page: Path  # index.html: the archive page, with no personal link
+    text: Path  # message.txt: the same as text
+    preview: Path  # preview.eml: the message an imaginary subscriber would receive
+
+
+def variant_key(themes: Variant) -> str:
+    """How the ledger names a variant: its theme keys, sorted, joined by commas."""
+    return ",".join(sorted(themes))
+
+
+def variant_themes(key: str) -> frozenset[str]:
+    return frozenset(key.split(",")) if key else frozenset()
+
+
+class Publishing:
+    def __init__(self, settings: Settings, renderer: Renderer) -> None:
+        self.settings = settings
+        self.renderer = renderer
+
+    def renderings(
+        self, session: Session, edition: Edition, variants: Iterable[str]
+    ) -> dict[str, Rendered]:
+        """Each variant (a ledger key) rendered once: the send path's rendering."""
+        settings = self.settings
+        newsletter = settings.newsletter(edition.newsletter)
+        view = edition_view(edition, newsletter, settings.organisation,
+                            EditionStore(session).credits(edition))  # fmt: skip
+        done: dict[frozenset[str], Rendered] = {}
+        for key in variants:
+            themes = variant_themes(key)
+            if themes not in done:
+                done[themes] = self.renderer.render(view, themes)
+        return {key: done[variant_themes(key)] for key in variants}
+
+    def render(self, session: Session, edition: Edition, variant: Variant = ALL_THEMES) -> Rendered:
+        key = variant_key(variant)
+        return self.renderings(session, edition, [key])[key]
+
+    def preview(self, session: Session, edition: Edition, variant: Variant = ALL_THEMES) -> Preview:
+        """The send path's rendering, personalised with sample values: what the preview
+        pages show and what a test send carries."""
+        rendered = self.render(session, edition, variant)
+        html, text = rendered.personalise(self.sample_values(edition))
+        return Preview(rendered, html, text)
+
+    def sample_values(self, edition: Edition) -> PersonalValues:
+        public_url = self.settings.organisation.public_url
+        return sample_values(public_url, edition.newsletter, edition.number)
+
+    def headers(self, edition: Edition, subject: str) -> EditionHeaders:
+        """What every message of the edition shares (From, List-Id, Feedback-ID…)."""
+        settings = self.settings
+        newsletter = settings.newsletter(edition.newsletter)
+        name, address = parseaddr(newsletter.sender)
+        return EditionHeaders(
+            id=edition.id,
+            subject=subject,
+            sender_name=name,
+            sender_address=address,
+            list_name=newsletter.title,
+            list_id=f"{edition.newsletter}.{settings.dispatch.list_id_domain}",
+            reply_to=parseaddr(newsletter.reply_to)[1] if newsletter.reply_to else "",
+            archive_url=edition_url(
+                settings.organisation.public_url, edition.newsletter, edition.number
+            ),
+            feedback_id=feedback_id(edition.id, newsletter.list, settings.dispatch.feedback_id),
+        )
+
+    def archive(self, session: Session, edition: Edition) -> str:
+        """The public web page of an edition."""
+        public_url = self.settings.organisation.public_url
+        rendered = self.render(session, edition)
+        return archive_page(rendered, public_url, edition.newsletter, edition.number)[0]
+
+    def write_files(
+        self, session: Session, edition: Edition, folder: Path, variant: Variant = ALL_THEMES
+    ) -> tuple[Rendered, Written]:
+        """The archive page, its text, and the message an imaginary subscriber would get."""
+        rendered = self.render(session, edition, variant)
+        return rendered, self.write_rendered(edition, rendered, folder)
+
+    def write_rendered(self, edition: Edition, rendered: Rendered, folder: Path) -> Written:
+        """The files of a rendered edition; the message is built by the send path's message
+        factory, dated at the edition's send time."""
+        settings = self.settings
+        folder.mkdir(parents=True, exist_ok=True)
+        public_url = settings.organisation.public_url
+        page, text = archive_page(rendered, public_url, edition.newsletter, edition.number)
+        written = Written(folder / "index.html", folder / "message.txt", folder / "preview.eml")
+        written.page.write_text(page, encoding="utf-8")
+        written.text.write_text(text, encoding="utf-8")
+        values = self.sample_values(edition)
+        send_at = edition.send_at.astimezone(ZoneInfo(settings.organisation.timezone))
+        factory = MessageFactory(self.headers(edition, rendered.subject), PREVIEW_KEY,
+                                 clock=lambda: send_at)  # fmt: skip
+        recipient = replace(SAMPLE_RECIPIENT, unsubscribe_url=values.unsubscribe_url)
+        written.preview.write_bytes(factory.build(recipient, *finished_texts(rendered, values)))
+        return written

@@ -1,0 +1,234 @@
+"""Sending an edition: the application service that joins editions, rendering, subscribers
+and dispatch. CLI, web app and scheduler all send through here.
+
+``Sending.send`` freezes the audience into the ledger (once), renders each variant once
+(:class:`~newsletter.services.publishing.Publishing`), forks the sending processes and records
+every outcome; called again after a crash or a pause it resumes: the ledger decides who
+still needs mail. Its collaborators (tokens, transport, signer, the rate each sending process
+takes) are built by the composition root, ``newsletter.app``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from newsletter.archive.links import subscriber_values
+from newsletter.db import Database, utcnow
+from newsletter.dispatch.bodies import finished_texts
+from newsletter.dispatch.dkim import DkimSigner
+from newsletter.dispatch.edition_ledger import EditionLedger
+from newsletter.dispatch.message import (
+    MessageFactory,
+    Recipient,
+    one_click_url,
+    subscriber_key,
+)
+from newsletter.dispatch.sender import Report, Sender
+from newsletter.dispatch.store import LedgerStore
+from newsletter.dispatch.tasks import Outcome, Task
+from newsletter.dispatch.transports import Transport
+from newsletter.dispatch.worker import Job, Personal
+from newsletter.editions.models import Edition
+from newsletter.editions.store import EditionStore
+from newsletter.errors import ConfigError, InputError
+from newsletter.leases import new_holder
+from newsletter.services.publishing import Publishing
+from newsletter.settings import Settings
+from subscribers.addresses import parse_address
+from subscribers.bounces import BounceHandler
+from subscribers.segments import Segments
+from subscribers.tokens import Tokens
+
+STARTABLE = ("approved", "scheduled", "sending", "paused")
+MAX_TEST_ADDRESSES = 10
+
+
+@dataclass(frozen=True)
+class SubscriberRef:
+    """What tokens need of a subscriber: its id and the hash of its address."""
+
+    id: int
+    email_hash: str
+
+
+@dataclass(frozen=True)
+class Throughput:
+    """What one sending process takes of the configured concurrency and rates."""
+
+    processes: int
+    connections: int
+    per_second: float
+    per_hour: int
+
+
+class Sending:
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        publishing: Publishing,
+        tokens: Tokens,
+        transport: Transport,
+        signer: DkimSigner | None,
+        throughput: Callable[[int | None], Throughput],
+        segments: Callable[[Session], Segments],
+        bounces: Callable[[Session], BounceHandler],
+    ) -> None:
+        if not one_click_url(settings.organisation.public_url + "/"):
+            raise ConfigError(
+                "organisation.public_url doit être une adresse https:// pour envoyer "
+                "(lien de désabonnement en un clic, RFC 8058)",
+                "corrigez-la dans config.toml",
+            )
+        self.settings = settings
+        self.database = database
+        self.publishing = publishing
+        self.tokens = tokens
+        self.transport = transport
+        self.signer = signer
+        self.throughput = throughput
+        self.segments = segments
+        self.bounces = bounces
+        self.id_key = tokens.keys[0]  # Message-IDs: stable per installation, not guessable
+
+    def send(
+        self,
+        edition_id: int,
+        *,
+        now: datetime | None = None,
+        processes: int | None = None,
+        on_progress: Callable[[dict[str, int]], None] | None = None,
+        wait_deferred: float | None = None,
+    ) -> Report:
+        """Send (or resume sending) an approved edition to its frozen audience."""
+        settings = self.settings.dispatch
+        exclusive = self.database.dialect == "sqlite"  # PostgreSQL senders share the rows
+        with self.database.session() as session:
+            newsletter = EditionStore(session).get(edition_id).newsletter
+        ledger = EditionLedger(self.database, edition_id, self.settings.newsletter(newsletter).list,
+                               new_holder(), settings, self._record_refusal)  # fmt: skip
+        ledger.begin()
+        try:
+            share = self.throughput(processes)
+            job = self._prepare(edition_id, now or utcnow(), exclusive, share)
+            sender = Sender(ledger, job, settings, share.processes)
+            wait = settings.retry_max_seconds if wait_deferred is None else wait_deferred
+            return sender.run(on_progress, wait)
+        finally:
+            ledger.end()
+
+    def _prepare(self, edition_id: int, now: datetime, exclusive: bool, share: Throughput) -> Job:
+        """Freeze (first time), release rows a dead sender left, render every variant once."""
+        settings = self.settings
+        with self.database.session() as session:
+            editions, ledger = EditionStore(session), LedgerStore(session)
+            edition = editions.get(edition_id, lock=True)  # one sender freezes, the others wait
+            if edition.state not in STARTABLE:
+                raise InputError(
+                    f"l’édition {edition_id} n’est pas prête à partir (état : {edition.state})",
+                    "approuvez-la d’abord avec `newsletter edition approve ID`",
+                )
+            newsletter = settings.newsletter(edition.newsletter)
+            if not ledger.frozen(edition_id):
+                segments = self.segments(session)
+                segment = segments.get(newsletter.segment) if newsletter.segment else None
+                ledger.freeze(edition_id, newsletter.list, segment)
+            if edition.state != "sending":
+                editions.start_sending(edition)
+            stale_before = (
+                None if exclusive else now - timedelta(seconds=settings.dispatch.lease_seconds)
+            )
+            ledger.release_stale(edition_id, stale_before)
+            variants = ledger.variants(edition_id)
+            renderings = self.publishing.renderings(session, edition, {key for key, _ in variants})
+        subject = next(iter(renderings.values())).subject if renderings else edition.subject
+        factory = MessageFactory(self.publishing.headers(edition, subject or "-"), self.id_key)
+        return Job(
+            factory=factory,
+            bodies={
+                (key, format_): factory.bodies(renderings[key], text_only=format_ == "text")
+                for key, format_ in variants
+            },
+            personal=self._personal(edition, settings.newsletter(edition.newsletter).list),
+            transport=self.transport,
+            connections=share.connections,
+            per_second=share.per_second,
+            per_hour=share.per_hour,
+            signer=self.signer,
+        )
+
+    def _personal(self, edition: Edition, list_key: str) -> Callable[[Task], Personal]:
+        """Per-recipient links: signed tokens (unguessable, bound to the person) and VERP; the
+        unsubscribe link leaves the list the edition went to."""
+        tokens, public_url = self.tokens, self.settings.organisation.public_url
+
+        def personal(task: Task) -> Personal:
+            ref = SubscriberRef(task.subscriber_id, task.email_hash)
+            unsubscribe = tokens.issue("unsubscribe", ref, [list_key])
+            preferences = tokens.issue("preferences", ref)
+            values = subscriber_values(public_url, edition.newsletter, edition.number,
+                                       task.name, unsubscribe, preferences)  # fmt: skip
+            envelope = tokens.verp_address(ref)
+            recipient = Recipient(
+                key=subscriber_key(task.subscriber_id),
+                email=task.email,
+                name=task.name,
+                unsubscribe_url=values.unsubscribe_url,
+                unsubscribe_mailto=f"mailto:{envelope}?subject=desabonnement%20{list_key}",
+                envelope_sender=envelope,
+            )
+            return Personal(recipient, values)
+
+        return personal
+
+    def _record_refusal(self, session: Session, outcome: Outcome, now: datetime) -> None:
+        """A 5xx refusal of the recipient at send time counts as a hard bounce at once."""
+        self.bounces(session).refused(outcome.subscriber_id, outcome.code, outcome.reason,
+                                      f"send:{outcome.delivery_id}", now)  # fmt: skip
+
+    def send_test(self, edition_id: int, addresses: list[str]) -> list[str]:
+        """Send the edition as a sample subscriber would get it, to the given addresses only
+        (no ledger, no state change): the same rendering and message path as the real send."""
+        addresses = [parse_address(address).email for address in addresses]
+        if not 0 < len(addresses) <= MAX_TEST_ADDRESSES:
+            raise InputError(
+                f"envoi d’essai : donnez entre 1 et {MAX_TEST_ADDRESSES} adresses",
+                "séparées par des virgules",
+            )
+        with self.database.session() as session:
+            edition = EditionStore(session).get(edition_id)
+            rendered = self.publishing.render(session, edition)
+        values = self.publishing.sample_values(edition)
+        texts = finished_texts(rendered, values)
+        factory = MessageFactory(self.publishing.headers(edition, rendered.subject), self.id_key)
+        connection = self.transport.connect()
+        try:
+            for number, address in enumerate(addresses, 1):
+                recipient = Recipient(key=f"test{number}", email=address,
+                                      unsubscribe_url=values.unsubscribe_url)  # fmt: skip
+                message = factory.build(recipient, *texts)
+                connection.send(self.settings.subscribers.bounce_address, address, message)
+        finally:
+            connection.close()
+        return addresses
+
+
+def pause(
+    database: Database, edition_id: int, reason: str = "mise en pause par un éditeur"
+) -> None:
+    with database.session() as session:
+        editions = EditionStore(session)
+        edition = editions.get(edition_id)
+        if edition.state != "sending":
+            raise InputError(f"l’édition {edition_id} n’est pas en cours d’envoi")
+        editions.pause(edition, reason)
+
+
+def status(database: Database, edition_id: int) -> tuple[Edition, dict[str, int]]:
+    with database.session() as session:
+        edition = EditionStore(session).get(edition_id)
+        return edition, LedgerStore(session).counts(edition_id)
