@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from newsletter.accounts.permissions import SCHEDULER
 from newsletter.app import App
 from newsletter.editions.due import SENDING, Decision, due
 from newsletter.editions.store import EditionStore
@@ -20,21 +21,29 @@ log = logging.getLogger("lettre.jobs.send_due")
 
 
 def settle(app: App, now: datetime) -> list[Decision]:
-    """Decide, record approvals and holds; the decisions that are not "wait"."""
+    """Decide, record approvals and holds; the decisions that are not "wait". An edition
+    due to start whose send checks fail (changed since its approval, empty, nobody to send
+    to) is held with the reason, for an editor to act."""
     settings = app.settings
     staleness = timedelta(hours=settings.scheduler.staleness_hours)
     with app.database.session() as session:
-        store = EditionStore(session)
-        decisions = due(store.awaiting_send(now), settings.newsletters, now, staleness,
-                        settings.organisation.timezone)  # fmt: skip
-        for decision in decisions:
-            edition = store.get(decision.edition_id)
-            if decision.action == "approve_and_send":
-                store.approve(edition, now)
-            elif decision.action == "hold":
-                store.hold(edition, decision.reason)
-                log.warning("edition=%s held reason=%r", edition.id, decision.reason)
-    return [decision for decision in decisions if decision.action != "wait"]
+        decisions = due(EditionStore(session).awaiting_send(now), settings.newsletters, now,
+                        staleness, settings.organisation.timezone)  # fmt: skip
+    settled = []
+    for decision in decisions:
+        if decision.action == "approve_and_send":
+            app.editing.approve(SCHEDULER, decision.edition_id, now)
+        if decision.action in ("send", "approve_and_send"):
+            blocking = app.editing.confirmation(decision.edition_id, now).blocking
+            if blocking:
+                reason = "envoi suspendu : " + " ; ".join(check.message for check in blocking)
+                decision = Decision(decision.edition_id, "hold", reason)
+        if decision.action == "hold":
+            app.editing.hold(SCHEDULER, decision.edition_id, decision.reason)
+            log.warning("edition=%s held reason=%r", decision.edition_id, decision.reason)
+        if decision.action != "wait":
+            settled.append(decision)
+    return settled
 
 
 def run(app: App, now: datetime) -> str:
@@ -46,6 +55,8 @@ def run(app: App, now: datetime) -> str:
             done.append(f"édition {decision.edition_id} suspendue")
             continue
         try:
+            action = "resume" if decision.action == "resume" else "send"
+            app.editing.record(SCHEDULER, action, decision.edition_id)
             # Deferred messages are not waited for here: the next run resumes the edition.
             report = app.sending.send(decision.edition_id, now=now, wait_deferred=0)
         except Exception as exc:  # one edition's failure must not stop the others

@@ -79,6 +79,7 @@ def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
 def _register() -> None:
     from newsletter.cli import (
         accounts,
+        audit,
         bounces,
         content,
         demo,
@@ -89,7 +90,8 @@ def _register() -> None:
         web,
     )
 
-    for module in (content, editions, subscribers, bounces, scheduler, accounts, web, demo):
+    for module in (content, editions, subscribers, bounces, scheduler, accounts, audit, web,
+                   demo):  # fmt: skip
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -49,7 +49,7 @@ class BackgroundSends:
             self.folder.mkdir(parents=True, exist_ok=True)
             log = self.folder / f"edition-{edition_id}.log"
             command = [sys.executable, "-m", "newsletter", "--config", str(self.config),
-                       "edition", "send", str(edition_id)]  # fmt: skip
+                       "edition", "send", str(edition_id), "--started"]  # fmt: skip
             if resume:
                 command.append("--resume")
             with log.open("ab") as output:
