@@ -21,6 +21,7 @@ from newsletter.sources.pipeline import gather
 from newsletter.sources.store import SourceStore
 from newsletter.web.app import create_app
 from tests.conftest import ROOT
+from tests.web.axe import serious_violations
 from tests.web.chromium import chromium, log_in, shoot
 from tests.web.client import SECRET, serve
 from tests.web.conftest import add_user
@@ -162,9 +163,11 @@ def test_editor_splits_a_merged_announcement(demo_site: tuple[str, App], browser
         assert page.get_by_text("1 source lue avec réserve").is_visible()
         assert page.get_by_text("flux réparé : XML mal formé ligne 48").is_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert serious_violations(page) == []
         shoot(page, f"08-tableau-avertissements{suffix}")
         page.goto(f"{url}/editeurs/elements/{item_id}")
         assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert serious_violations(page) == []
         if suffix:
             shoot(page, f"09-annonces-fusionnees{suffix}")
             context.close()
@@ -182,6 +185,7 @@ def test_editor_splits_a_merged_announcement(demo_site: tuple[str, App], browser
             status.startswith("Annonce séparée : elle forme désormais l'élément n° ")
         )
         assert page.get_by_role("button", name="Séparer cette annonce").count() == 0
+        assert serious_violations(page) == []
         shoot(page, "10-annonce-separee")
         assert [message.text for message in console if message.type == "error"] == []
         context.close()
