@@ -10,7 +10,6 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from newsletter.app import App, build
-from newsletter.db import utcnow
 from newsletter.demo.feed_server import serve_samples
 from newsletter.dispatch.ledger import Delivery
 from newsletter.dispatch.message import MessageFactory, Recipient
@@ -20,9 +19,8 @@ from newsletter.editions.views import edition_view
 from newsletter.settings import validate_settings
 from newsletter.sources.editorial import import_file
 from newsletter.sources.pipeline import gather
-from subscribers.addresses import parse_address
 from subscribers.consent import Consent
-from subscribers.details import Details
+from subscribers.importing import import_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_HTML = 40_000
@@ -55,20 +53,17 @@ def prepare(
 
 
 def _subscribe(app: App, count: int) -> None:
-    now = utcnow()
+    """``count`` readers on the Lettre's list, through the import."""
+    lines = ["courriel;prénom;nom;format;thèmes"] + [
+        f"lecteur{n:06d}@commune{n % 40}.exemple.fr;Dominique;Lecteur {n};"
+        f"{'texte' if n % 20 == 0 else 'html'};{', '.join(THEMES[n % len(THEMES)])}"
+        for n in range(count)
+    ]
     consent = Consent("import", "2026-01", "benchmark")
     with app.database.session() as session:
-        store = app.subscriber_store(session)
-        for start in range(0, count, 5000):
-            people = []
-            for n in range(start, min(count, start + 5000)):
-                address = parse_address(f"lecteur{n:06d}@commune{n % 40}.exemple.fr")
-                details = Details(first_name="Dominique", last_name=f"Lecteur {n}",
-                                  format="text" if n % 20 == 0 else "html",
-                                  themes=THEMES[n % len(THEMES)])  # fmt: skip
-                people.append((address, details))
-            hashes = {address.key: store.hash(address.key) for address, _ in people}
-            store.bulk_create(people, hashes, "lettre", consent, now)
+        report = import_csv(app.subscriber_store(session), "\n".join(lines).encode(), "lettre",
+                            consent, app.settings.classification.themes)  # fmt: skip
+    assert report.created == count, report.lines()
 
 
 def _edition(app: App, day: date) -> int:

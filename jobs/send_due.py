@@ -3,7 +3,9 @@
 The decisions are :func:`newsletter.editions.due.due`'s; this job records them — a draft of
 an automatic newsletter approved, a late edition held with its reason — each in the same
 transaction, then sends the editions due (``newsletter.services.sending``), oldest
-first, interrupted sends first. One edition failing does not stop the others.
+first, interrupted sends first. One edition failing does not stop the others. An edition
+the sending service declines for now (another process is sending it — a CLI send —, it is
+not startable) is an informational skip, retried at the next run, not a failure.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from newsletter.accounts.permissions import SCHEDULER
 from newsletter.app import App
 from newsletter.editions.due import SENDING, Decision, due
 from newsletter.editions.store import EditionStore
-from newsletter.errors import NewsletterError
+from newsletter.errors import InputError, NewsletterError
 
 log = logging.getLogger("lettre.jobs.send_due")
 
@@ -59,6 +61,9 @@ def run(app: App, now: datetime) -> str:
             app.editing.record(SCHEDULER, action, decision.edition_id)
             # Deferred messages are not waited for here: the next run resumes the edition.
             report = app.sending.send(decision.edition_id, now=now, wait_deferred=0)
+        except InputError as exc:  # e.g. "déjà en cours d’envoi par un autre processus"
+            log.info("edition=%s skipped: %s", decision.edition_id, exc.message)
+            done.append(f"édition {decision.edition_id} ignorée : {exc.message}")
         except Exception as exc:  # one edition's failure must not stop the others
             log.exception("edition=%s send failed", decision.edition_id)
             failed.append(f"édition {decision.edition_id} : échec ({type(exc).__name__}: {exc})")

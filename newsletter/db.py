@@ -3,23 +3,34 @@
 from __future__ import annotations
 
 import functools
+import logging
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from newsletter.errors import DatabaseError
+from newsletter.errors import ConfigError, DatabaseError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+BACKENDS = ("sqlite", "postgresql")
+URL_HINT = "database.url : sqlite:///chemin/lettre.db ou postgresql://utilisateur@hôte/base"
+# SQLite: seconds a writer waits for another's transaction before "database is locked"
+# (the driver's busy timeout; ``?timeout=SECONDS`` in database.url changes it).
+BUSY_TIMEOUT = 30.0
+# Taken by `newsletter init` on PostgreSQL, so that two at once migrate one after the other.
+MIGRATION_LOCK = 0x4C6574747265  # "Lettre"
+T = TypeVar("T")
+log = logging.getLogger("lettre.db")
 
 
 class Base(DeclarativeBase):
@@ -57,13 +68,29 @@ def utcnow() -> datetime:
 
 
 def resolve_url(url: str, base_dir: Path) -> str:
-    """Make a relative SQLite path relative to the configuration's folder."""
-    parsed = make_url(url)
+    """Make a relative SQLite path relative to the configuration's folder; refuse a URL that
+    is not one of SQLite or PostgreSQL (one French line, not SQLAlchemy's exception)."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise ConfigError(f"database.url illisible : {url!r}", URL_HINT) from None
+    if parsed.get_backend_name() not in BACKENDS:
+        raise ConfigError(
+            f"database.url : base de données non prise en charge « {parsed.drivername} »",
+            URL_HINT,
+        )
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         path = Path(parsed.database)
         if not path.is_absolute():
             path = base_dir / path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseError(
+                f"impossible de créer le dossier de la base de données {path.parent} "
+                f"({exc.strerror})",
+                "vérifiez database.url et les droits sur ce dossier",
+            ) from None
         return parsed.set(database=str(path)).render_as_string(hide_password=False)
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
@@ -74,13 +101,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA cache_size=-65536")  # up to 64 MiB: big imports touch big indexes
     cursor.close()
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
-    engine = sa.create_engine(url, echo=echo, future=True)
+    parsed = make_url(url)
+    waits = parsed.get_backend_name() == "sqlite" and "timeout" not in parsed.query
+    try:
+        engine = sa.create_engine(
+            url, echo=echo, connect_args={"timeout": BUSY_TIMEOUT} if waits else {}
+        )
+    except (NoSuchModuleError, ArgumentError, ImportError) as exc:
+        reason = str(exc).splitlines()[0]
+        raise ConfigError(f"database.url inutilisable ({reason})", URL_HINT) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -120,11 +155,13 @@ class Database:
         config.set_main_option("script_location", str(MIGRATIONS))
         try:
             with self.engine.begin() as connection:
+                if self.dialect == "postgresql":  # a second `init` waits, then finds it done
+                    connection.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
+            return self.revision()
         except OperationalError as exc:
-            raise unreachable(exc) from None
-        return self.revision()
+            raise database_error(exc) from None
 
     def revision(self) -> str:
         with self.engine.connect() as connection:
@@ -137,7 +174,7 @@ class Database:
         try:
             current = self.revision()
         except OperationalError as exc:
-            raise unreachable(exc) from None
+            raise database_error(exc) from None
         if not current:
             raise DatabaseError(
                 "la base de données n’est pas initialisée", "lancez `newsletter init`"
@@ -151,13 +188,87 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def retrying(self, work: Callable[[Session], T], attempts: int = 3) -> T:
+        """``work`` in a transaction (``session()``), run again when the database was locked
+        by another writer past the busy timeout; the last failure is a ``DatabaseError``."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.session() as session:
+                    return work(session)
+            except OperationalError as exc:
+                if not is_locked(exc) or attempt == attempts:
+                    raise database_error(exc) from None
+                log.warning("database locked, attempt %d of %d: retrying", attempt, attempts)
+                time.sleep(attempt / 2)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
-def unreachable(exc: OperationalError) -> DatabaseError:
-    """The database server refused or could not be reached: one French line."""
+
+@contextmanager
+def stage_then_lock(session: Session, table: sa.Table) -> Iterator[None]:
+    """Run the body, which writes temporary tables only (an import's staged rows), without
+    holding the database's write lock; then hold it until the transaction ends, so that
+    what is read next is what gets written over, and the lock lasts only that long.
+
+    SQLite: the body's transaction is committed (it holds temporary rows only) and
+    ``BEGIN IMMEDIATE`` waits its turn (busy timeout) — a deferred transaction that read
+    before writing could not wait and would fail at once with "database is locked". When
+    the session had already written before (its transaction holds the lock), the body runs
+    inside it. PostgreSQL: ``table`` is locked against other writers (readers go on)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        yield
+        name = connection.dialect.identifier_preparer.format_table(table)
+        connection.exec_driver_sql(f"LOCK TABLE {name} IN SHARE ROW EXCLUSIVE MODE")
+        return
+    driver = connection.connection.dbapi_connection
+    assert driver is not None
+    writing = driver.in_transaction
+    yield
+    if not writing:
+        driver.commit()
+        driver.execute("BEGIN IMMEDIATE")
+
+
+def is_locked(exc: BaseException) -> bool:
+    """Another writer holds the database: SQLite's busy timeout passed, or PostgreSQL gave
+    up waiting for a lock (lock_timeout) or chose this transaction to break a deadlock."""
+    if not isinstance(exc, OperationalError):
+        return False
+    text = str(exc.orig).lower()
+    return any(words in text for words in ("database is locked", "lock timeout", "deadlock"))
+
+
+def database_error(exc: sa.exc.DBAPIError) -> DatabaseError:
+    """What the database answered, as one French line with what to do."""
     reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+    text = reason.lower()
+    if is_locked(exc):
+        return DatabaseError(
+            f"base de données occupée par une autre opération ({reason})",
+            "réessayez dans un instant (un import ou un envoi est peut-être en cours)",
+        )
+    if "readonly" in text or "read-only" in text:
+        return DatabaseError(
+            f"base de données en lecture seule ({reason})",
+            "donnez à Lettre le droit d'écrire le fichier de la base et son dossier",
+        )
+    if "unable to open" in text:
+        return DatabaseError(
+            f"impossible d'ouvrir la base de données ({reason})",
+            "vérifiez database.url et les droits sur le fichier et son dossier",
+        )
     return DatabaseError(
         f"base de données injoignable ({reason})", "vérifiez database.url dans config.toml"
     )
+
+
+def translated(exc: BaseException) -> DatabaseError | None:
+    """A database failure nobody caught, as a French error (None: not a database failure)."""
+    if isinstance(exc, OperationalError) or (
+        isinstance(exc, sa.exc.DBAPIError) and "read-only" in str(exc.orig).lower()
+    ):
+        return database_error(exc)
+    return None
 
 
 @contextmanager

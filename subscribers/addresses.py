@@ -1,9 +1,13 @@
 """Email addresses: syntax check (no network), normalised form and case-insensitive key.
 
-email-validator is the authority. Imports check tens of thousands of addresses sharing a few
-hundred domains, so a domain is validated once (cached) and a plain ASCII local part (the
-RFC 5322 dot-atom, which is all email-validator checks there) is matched by a regular
-expression; anything else (quoted, non-ASCII…) goes through email-validator whole.
+The one validator of subscribers' addresses (import, form, API, editors). email-validator
+is the authority on syntax, with two rules of its own on top: a local part of at most 64
+octets (RFC 5321; email-validator lets longer ones through) and a top-level domain of at
+least two letters (``nom@exemple.c`` is a typo, not an address). Imports check tens of
+thousands of addresses sharing a few hundred domains, so a domain is validated once (cached)
+and a plain ASCII local part (the RFC 5322 dot-atom, which is all email-validator checks
+there) is matched by a regular expression; anything else (quoted, non-ASCII…) goes through
+email-validator whole.
 """
 
 from __future__ import annotations
@@ -43,9 +47,21 @@ def parse_address(text: str) -> Address:
         email = f"{local}@{normalised}" if normalised else ""
     else:
         email = _validated(candidate)
-    if not email:
+    if not email or not _deliverable_shape(email):
         raise InputError(f"adresse électronique invalide « {candidate} »", "vérifiez l'orthographe")
     return Address(email, email.lower())
+
+
+def _deliverable_shape(email: str) -> bool:
+    """The two rules beyond email-validator's syntax: a local part of 64 octets at most, a
+    top-level domain of two letters or more (the domain is in Unicode form here: ``.рф``)."""
+    local, _, domain = email.rpartition("@")
+    tld = domain.rpartition(".")[2]
+    return (
+        len(local.encode()) <= MAX_LOCAL
+        and len(tld) >= 2
+        and not any(char.isdigit() or char == "-" for char in tld)
+    )
 
 
 def address_key(text: str) -> str:

@@ -2,12 +2,15 @@
 
 ``;`` or ``,`` separated, UTF-8 with or without BOM or Windows-1252, headers in French or
 English. Every row is checked; rejected rows and duplicates are reported with their line.
+Cells the export neutralised (a ``'`` before ``= + - @``…) are read back as they were, so an
+exported file imports again unchanged.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from newsletter.errors import InputError
@@ -45,6 +48,22 @@ PROFILE_WORDS = {
 FORMAT_WORDS = {"html": ("html", ""), "text": ("text", "texte", "texte seul", "texte brut", "txt")}
 ALIASES = {words(alias): name for name, (_, names) in COLUMNS.items() for alias in names}
 THEME_SEPARATORS = re.compile(r"[,|/]")
+# A cell starting with one of these would run as a formula in a spreadsheet.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: str) -> str:
+    """A cell that a spreadsheet would run as a formula is turned into plain text by a
+    leading quote; so is one that only looks neutralised (``'=…``), so that ``restore``,
+    which takes one quote off both, gives back every cell as it was."""
+    return f"'{cell}" if cell.lstrip("'").startswith(FORMULA_STARTS) else cell
+
+
+def restore(cell: str) -> str:
+    """The cell before ``neutralise``: an exported file imports again unchanged."""
+    if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell
 
 
 @dataclass(frozen=True)
@@ -83,11 +102,15 @@ def read_csv(data: bytes, themes: Mapping[str, Category]) -> ParsedFile:
         )
     parsed = ParsedFile(table.encoding, table.delimiter, ignored_columns=table.ignored_columns)
     labels = {key: words(theme.label) for key, theme in themes.items()}
+    read_themes = functools.lru_cache(maxsize=4096)(lambda text: _themes(text, labels))
     by_key: dict[str, Row] = {}
     for found in table.rows:
+        values = found.values
+        if any(cell[:1] == "'" for cell in values.values()):
+            values = {name: restore(cell) for name, cell in values.items()}
         try:
-            row = Row(found.line, parse_address(found.values["email"]),
-                      _details(found.values, labels))  # fmt: skip
+            address = parse_address(values["email"])
+            row = Row(found.line, address, _details(values, labels, read_themes))
         except InputError as exc:
             parsed.rejected.append(Notice(found.line, exc.message))
             continue
@@ -106,7 +129,11 @@ def read_csv(data: bytes, themes: Mapping[str, Category]) -> ParsedFile:
     return parsed
 
 
-def _details(values: Mapping[str, str], labels: Mapping[str, str]) -> Details:
+def _details(
+    values: Mapping[str, str],
+    labels: Mapping[str, str],
+    read_themes: Callable[[str], tuple[str, ...]],
+) -> Details:
     department = values.get("department", "") or department_from_postcode(
         values.get("postcode", "")
     )
@@ -120,7 +147,7 @@ def _details(values: Mapping[str, str], labels: Mapping[str, str]) -> Details:
         commune=values.get("commune", ""),
         department=department,
         format=_choice(values.get("format", ""), FORMAT_WORDS),
-        themes=_themes(values.get("themes", ""), labels),
+        themes=read_themes(values.get("themes", "")),
     ).checked(labels)
 
 

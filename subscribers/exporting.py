@@ -1,7 +1,8 @@
 """Exporting subscribers to a CSV file a French spreadsheet opens as it is.
 
 UTF-8 with BOM, ``;`` separated, CRLF; the same headers the import recognises. Cells that a
-spreadsheet would run as a formula (starting with = + - @, tab or CR) get a leading quote.
+spreadsheet would run as a formula (starting with = + - @, tab or CR) get a leading quote,
+which the import takes off again (``subscribers.csvfile.neutralise`` and ``restore``).
 """
 
 from __future__ import annotations
@@ -16,19 +17,13 @@ from sqlalchemy.orm import Session, selectinload
 from newsletter.settings import SegmentRule
 from newsletter.vocabulary import PROFILES
 from subscribers.audience import audience_condition
-from subscribers.csvfile import COLUMNS
+from subscribers.csvfile import COLUMNS, neutralise
 from subscribers.models import Subscriber
 from subscribers.profiles import FORMATS
 
 PAGE = 2000
 FIELDS = [name for name in COLUMNS if name != "postcode"]
 HEADER = [COLUMNS[name][0] for name in FIELDS] + ["listes", "statut", "inscrit le"]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(cell: str) -> str:
-    """A cell that a spreadsheet would run as a formula is turned into plain text."""
-    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
 def export_csv(

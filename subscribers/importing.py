@@ -1,26 +1,28 @@
-"""Importing a CSV file into a list: one transaction, bulk statements, an exact report.
+"""Importing a CSV file into a list: staged, then written in one short step, exactly reported.
 
 Existing people are merged (blanks filled in, subscribed), suppressed addresses are never
-re-subscribed, and nothing is written by a dry run. Writing happens in chunks between which
-``on_progress`` is called; an exception raised anywhere (even KeyboardInterrupt) rolls the
-whole import back through the caller's session.
+re-subscribed, and nothing is written by a dry run. The rows are first staged in temporary
+tables (``subscribers.staging``) while other processes go on writing; then, holding the
+write lock (``newsletter.db.stage_then_lock``), a few set-based statements decide and write
+everything. ``on_progress`` is called as rows are staged and once written; an exception
+raised anywhere (even KeyboardInterrupt) rolls the whole import back through the caller's
+session.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from newsletter.db import utcnow
+from newsletter.db import stage_then_lock, utcnow
 from newsletter.settings import Category
-from subscribers.consent import Consent, record_consents
-from subscribers.csvfile import Notice, ParsedFile, Row, read_csv
+from subscribers.consent import Consent
+from subscribers.csvfile import Notice, ParsedFile, read_csv
 from subscribers.models import Subscriber
+from subscribers.staging import Known, Staging
 from subscribers.store import SubscriberStore
-from subscribers.suppression import suppressed_among
 
-CHUNK = 1000
+CHUNK = 5000  # rows staged between two calls of on_progress
 REFUSED = {
     "blocked": "adresse bloquée par un administrateur",
     "bounced": "adresse en erreur (rebonds)",
@@ -60,13 +62,6 @@ class ImportReport:
         return head + [str(notice) for notice in notices]
 
 
-@dataclass
-class _Plan:
-    new: list[Row] = field(default_factory=list)
-    merge: list[tuple[Row, Subscriber]] = field(default_factory=list)
-    hashes: dict[str, str] = field(default_factory=dict)  # address key → suppression hash
-
-
 def import_csv(
     store: SubscriberStore,
     data: bytes,
@@ -76,79 +71,48 @@ def import_csv(
     dry_run: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
-    """Read, check and (unless ``dry_run``) write; ``on_progress(done, total)`` per chunk."""
+    """Read, check and (unless ``dry_run``) write; ``on_progress(done, total)`` after each
+    chunk of rows staged, then ``(total, total)`` again once everything is written (before
+    the commit: the time between the last two calls is the write step, under the lock)."""
     store.check_list(list_key)
     parsed = read_csv(data, themes)
     report = ImportReport(list_key, parsed, dry_run)
-    plan = _plan(store, parsed, report)
+    staging = Staging(store.session)
+    total = len(parsed.rows)
+    with stage_then_lock(store.session, Subscriber.__table__):
+        staging.create()
+        for start in range(0, total, CHUNK):
+            chunk = parsed.rows[start : start + CHUNK]
+            staging.add((row.line, row.address.email, row.address.key,
+                         store.hash(row.address.key), row.details) for row in chunk)  # fmt: skip
+            if on_progress:
+                on_progress(start + len(chunk), total)
+    excluded = _sort(staging.known(list_key), report)
     if dry_run:
         return report
-    now = utcnow()
-    total, done = len(plan.new) + len(plan.merge), 0
-    for start in range(0, len(plan.new), CHUNK):
-        chunk = plan.new[start : start + CHUNK]
-        people = [(row.address, row.details) for row in chunk]
-        store.bulk_create(people, plan.hashes, list_key, consent, now)
-        done += len(chunk)
-        if on_progress:
-            on_progress(done, total)
-    for start in range(0, len(plan.merge), CHUNK):
-        chunk_merge = plan.merge[start : start + CHUNK]
-        _merge(store, chunk_merge, list_key, consent, now)
-        done += len(chunk_merge)
-        if on_progress:
-            on_progress(done, total)
+    staging.discard(excluded)
+    staging.apply(list_key, consent, utcnow())
+    if on_progress:
+        on_progress(total, total)
     return report
 
 
-def _plan(store: SubscriberStore, parsed: ParsedFile, report: ImportReport) -> _Plan:
-    """Sort the file's people into new, known (merged) and suppressed; count what will happen."""
-    keys = [row.address.key for row in parsed.rows]
-    known = store.existing(keys)
-    hashes = {key: store.hash(key) for key in keys}
-    barred = suppressed_among(store.session, hashes.values(), report.list_key)
-    plan = _Plan(hashes=hashes)
-    for row in parsed.rows:
-        subscriber = known.get(row.address.key)
-        subscription = subscriber and store.subscription(subscriber, report.list_key)
-        if hashes[row.address.key] in barred or (
-            subscription and subscription.status == "unsubscribed"
-        ):
+def _sort(known: list[Known], report: ImportReport) -> list[int]:
+    """Count what will happen from the people already known or barred; the lines of those
+    excluded (left, barred, bounced…), each with its notice."""
+    excluded: list[int] = []
+    for person in known:
+        if person.barred or person.subscription == "unsubscribed":
             reason = "désabonnée ou sur la liste d'exclusion, non réinscrite"
-            report.suppressed.append(Notice(row.line, f"{row.address.email} : {reason}"))
-        elif subscriber is not None and subscriber.status != "active":
-            reason = f"{REFUSED[subscriber.status]}, non réinscrite"
-            report.suppressed.append(Notice(row.line, f"{row.address.email} : {reason}"))
-        elif subscriber is None:
-            plan.new.append(row)
-            report.created += 1
-            report.subscribed += 1
+        elif person.status is not None and person.status != "active":
+            reason = f"{REFUSED[person.status]}, non réinscrite"
         else:
-            plan.merge.append((row, subscriber))
             report.known += 1
-            if subscription and subscription.status == "active":
+            if person.subscription == "active":
                 report.already += 1
-            else:
-                report.subscribed += 1
-    return plan
-
-
-def _merge(
-    store: SubscriberStore,
-    pairs: list[tuple[Row, Subscriber]],
-    list_key: str,
-    consent: Consent,
-    now: datetime,
-) -> None:
-    """Known people: blanks filled in from the file, subscribed if they were not."""
-    consented = []
-    for row, subscriber in pairs:
-        current = store.details(subscriber)
-        merged = current.filling(row.details)
-        if merged != current:
-            store.update(subscriber, merged, now)
-        subscription = store.subscription(subscriber, list_key)
-        if subscription is None or subscription.status != "active":
-            store.set_subscription(subscriber, list_key, "active", consent.source, now)
-            consented.append((subscriber.id, list_key))
-    record_consents(store.session, consent, consented, now)
+            continue
+        excluded.append(person.line)
+        report.suppressed.append(Notice(person.line, f"{person.email} : {reason}"))
+    report.created = len(report.parsed.rows) - report.known - len(excluded)
+    report.subscribed = report.created + report.known - report.already
+    return excluded

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from newsletter.db import utcnow
 from newsletter.errors import InputError, NotFoundError
@@ -23,7 +23,6 @@ from subscribers.models import (
 from subscribers.profiles import STATUSES, SUBSCRIPTION_STATUSES
 from subscribers.suppression import email_hash, is_suppressed, suppress
 
-CHUNK = 500
 DETAIL_COLUMNS = [name for name in Details.__dataclass_fields__ if name != "themes"]
 
 
@@ -49,20 +48,6 @@ class SubscriberStore:
                 f"aucun abonné à l'adresse {email.strip()}", "vérifiez l'orthographe"
             )
         return subscriber
-
-    def existing(self, keys: Sequence[str]) -> dict[str, Subscriber]:
-        """Subscribers among these address keys, with their subscriptions, in few queries."""
-        found: dict[str, Subscriber] = {}
-        for start in range(0, len(keys), CHUNK):
-            rows = self.session.scalars(
-                sa.select(Subscriber)
-                .where(Subscriber.email_key.in_(keys[start : start + CHUNK]))
-                .options(
-                    selectinload(Subscriber.subscriptions), selectinload(Subscriber.theme_rows)
-                )
-            )
-            found.update({row.email_key: row for row in rows})
-        return found
 
     @staticmethod
     def details(subscriber: Subscriber) -> Details:
@@ -95,45 +80,6 @@ class SubscriberStore:
             subscriber.theme_rows = [SubscriberTheme(theme=theme) for theme in details.themes]
         subscriber.updated_at = now
         self.session.flush()
-
-    def bulk_create(
-        self,
-        people: Sequence[tuple[Address, Details]],
-        hashes: Mapping[str, str],
-        list_key: str,
-        consent: Consent,
-        now: datetime,
-    ) -> None:
-        """New people subscribed to one list, in a few executemany statements (imports):
-        subscribers, then their themes, subscriptions and consents."""
-        rows = [
-            details.columns()
-            | {"email": address.email, "email_key": address.key, "email_hash": hashes[address.key],
-               "status": "active", "bounce_score": 0.0, "created_at": now, "updated_at": now}
-            for address, details in people
-        ]  # fmt: skip
-        # Core statements on the tables: no ORM bookkeeping per row, no RETURNING.
-        self.session.execute(sa.insert(Subscriber.__table__), rows)
-        keys = [address.key for address, _ in people]
-        query = sa.select(Subscriber.email_key, Subscriber.id).where(Subscriber.email_key.in_(keys))
-        ids = dict(self.session.execute(query).all())
-        themes = [
-            {"subscriber_id": ids[address.key], "theme": theme}
-            for address, details in people
-            for theme in details.themes
-        ]
-        if themes:
-            self.session.execute(sa.insert(SubscriberTheme.__table__), themes)
-        self.session.execute(
-            sa.insert(Subscription.__table__),
-            [
-                {"subscriber_id": ids[address.key], "list_key": list_key, "status": "active",
-                 "source": consent.source[:300], "created_at": now, "confirmed_at": now}
-                for address, _ in people
-            ],
-        )  # fmt: skip
-        pairs = [(ids[address.key], list_key) for address, _ in people]
-        record_consents(self.session, consent, pairs, now)
 
     def subscription(self, subscriber: Subscriber, list_key: str) -> Subscription | None:
         return next((s for s in subscriber.subscriptions if s.list_key == list_key), None)

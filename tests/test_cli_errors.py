@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.test_cli import run
+from newsletter.db import scratch_schema
+from newsletter.demo.people import csv_text, people, row
+from tests.conftest import missing
+from tests.test_cli import NEWSLETTER, run
 
 
 @pytest.fixture
@@ -65,3 +75,141 @@ def test_database_unreachable(write_config: Callable[..., Path]) -> None:
     assert result.returncode == 1
     line = one_french_line(result.stderr)
     assert "base de données injoignable" in line and "database.url" in line
+
+
+ENV = {"PATH": "/usr/bin:/bin", "COLUMNS": "200", "LANG": "C.UTF-8",
+       "NEWSLETTER_SUPPRESSION_PEPPER": "p" * 40, "NEWSLETTER_SECRET_KEYS": "k" * 40}  # fmt: skip
+
+
+def newsletter(config: Path, *args: str, **options: Any) -> subprocess.CompletedProcess[str]:
+    command = [str(NEWSLETTER), "--config", str(config), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, env=ENV,
+                          **options)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("overrides", "said"),
+    [
+        ({"dispatch": {"processes": "deux"}}, "dispatch.processes: doit être un nombre entier"),
+        ({"dispatch": {"processes": 0}}, "doit être supérieur ou égal à 1 (valeur : 0)"),
+        ({"transport": {"kind": "pigeon"}}, "valeur non admise (valeurs possibles : 'maildir'"),
+        ({"database": {"echo": "oui"}}, "database.echo: doit valoir true ou false"),
+        ({"web": "ouvert"}, "web: doit être une table TOML"),
+        ({"database": {"url": "mysql://lettre@localhost/lettre"}}, "non prise en charge"),
+        ({"database": {"url": "sqlite+inconnu:///lettre.db"}}, "database.url inutilisable"),
+        ({"database": {"url": "pas une adresse"}}, "database.url illisible"),
+    ],
+    ids=["integer", "minimum", "literal", "boolean", "table", "scheme", "driver", "url"],
+)
+def test_configuration_errors_are_one_french_line(
+    write_config: Callable[..., Path], overrides: dict[str, Any], said: str
+) -> None:
+    """A wrong value in config.toml (pydantic's type, bound and choice errors, a database URL
+    SQLAlchemy cannot use) is one French line naming the key, exit code 2."""
+    result = newsletter(write_config(**overrides), "init")
+    assert result.returncode == 2, result.stderr
+    line = one_french_line(result.stderr)
+    assert said in line and "Input should" not in line
+
+
+def test_configuration_not_in_utf8(write_config: Callable[..., Path]) -> None:
+    """A config.toml saved in Windows-1252 is one line saying to save it in UTF-8."""
+    config = write_config()
+    config.write_bytes(config.read_bytes() + "# réglages\n".encode("cp1252"))
+    result = newsletter(config, "items", "list")
+    assert result.returncode == 2
+    line = one_french_line(result.stderr)
+    assert "n’est pas en UTF-8" in line and "enregistrez le fichier en UTF-8" in line
+
+
+def test_database_locked_by_another_writer(write_config: Callable[..., Path]) -> None:
+    """A write that waits past the busy timeout for another process's transaction is one
+    line saying the database is busy and to retry, exit code 1."""
+    config = write_config(database={"url": "sqlite:///var/lettre.db?timeout=0.3"})
+    assert newsletter(config, "init").returncode == 0
+    holder = sqlite3.connect(config.parent / "var" / "lettre.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        result = newsletter(config, "subscribers", "add", "nadia@cs-pantin.fr", "--list", "lettre")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.returncode == 1
+    line = one_french_line(result.stderr)
+    assert "base de données occupée" in line and "réessayez" in line
+
+
+def test_database_file_read_only(write_config: Callable[..., Path]) -> None:
+    """A database file and folder Lettre may read but not write (immutable: even root cannot)
+    give one line saying so, exit code 1."""
+    chattr = shutil.which("chattr")
+    if chattr is None:
+        missing("chattr", "apt-get install e2fsprogs")
+        return
+    config = write_config()
+    assert newsletter(config, "init").returncode == 0
+    folder = config.parent / "var"
+    frozen = [folder / "lettre.db", folder]
+    subprocess.run([chattr, "+i", *map(str, frozen)], check=True)
+    try:
+        result = newsletter(config, "subscribers", "add", "nadia@cs-pantin.fr", "--list", "lettre")
+    finally:
+        subprocess.run([chattr, "-i", *map(str, frozen)], check=True)
+    assert result.returncode == 1, result.stderr
+    line = one_french_line(result.stderr)
+    assert "lecture seule" in line or "impossible d'ouvrir" in line, line
+
+
+def test_database_read_only_on_postgresql(
+    write_config: Callable[..., Path], postgres_server: str
+) -> None:
+    """A PostgreSQL server that refuses writes (a standby, a read-only role) is one line."""
+    with scratch_schema(postgres_server) as url:
+        assert newsletter(write_config(database={"url": url}), "init").returncode == 0
+        read_only = f"{url}%20-cdefault_transaction_read_only%3Don"
+        config = write_config(database={"url": read_only})
+        result = newsletter(config, "subscribers", "add", "nadia@cs-pantin.fr", "--list", "lettre")
+    assert result.returncode == 1, result.stderr
+    assert "lecture seule" in one_french_line(result.stderr)
+
+
+def test_concurrent_init_on_postgresql(
+    write_config: Callable[..., Path], postgres_server: str
+) -> None:
+    """Two `newsletter init` at once on an empty PostgreSQL database both succeed: the
+    second waits for the first's migration, then finds the schema up to date."""
+    with scratch_schema(postgres_server) as url:
+        config = write_config(database={"url": url})
+        command = [str(NEWSLETTER), "--config", str(config), "init"]
+        runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True, env=ENV) for _ in range(3)]  # fmt: skip
+        outcomes = [(run.wait(120), run.stderr.read() if run.stderr else "") for run in runs]
+        assert outcomes == [(0, "")] * 3
+        assert newsletter(config, "items", "list").returncode == 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """Processor time a process has used (its load, whatever the machine's)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_interrupted_command_is_one_line(write_config: Callable[..., Path]) -> None:
+    """Ctrl-C during a command (a big import) prints « Interrompu. » alone, exits 130 and
+    writes nothing."""
+    config = write_config()
+    assert newsletter(config, "init").returncode == 0
+    file = config.parent / "contacts.csv"
+    file.write_text(csv_text(row(person) for person in people(60_000)), encoding="utf-8")
+    command = [str(NEWSLETTER), "--config", str(config), "subscribers", "import", str(file),
+               "--list", "lettre", "--source", "annuaire"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=ENV)  # fmt: skip
+    while cpu_seconds(process.pid) < 1.5:  # started, and well into reading the file
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert stderr.splitlines() == ["Interrompu."]
+    count = newsletter(config, "subscribers", "count")
+    assert count.stdout.strip() == "0"

@@ -17,7 +17,7 @@ from newsletter.db import Database
 from newsletter.demo.people import csv_text, people, row
 from newsletter.schema import metadata
 from newsletter.secrets import Secrets
-from subscribers.exporting import neutralise
+from subscribers.csvfile import neutralise
 from subscribers.suppression import email_hash
 from tests.conftest import PEPPER, ROOT
 

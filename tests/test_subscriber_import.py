@@ -146,18 +146,20 @@ def test_dry_run_reports_without_writing(app: App) -> None:
 
 
 def test_interrupted_import_leaves_database_unchanged(app: App) -> None:
-    """An interruption after rows were written (Ctrl-C) rolls the whole import back."""
+    """An interruption once every row was written, before the commit (Ctrl-C), rolls the
+    whole import back."""
     seed_known_people(app)
     before = table_counts(app)
     written = []
 
     def interrupt(done: int, total: int) -> None:
         written.append(done)
-        raise KeyboardInterrupt
+        if len(written) == 2:  # staged, then written
+            raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
         run_import(app, csv_text(faulty_rows()).encode("cp1252"), on_progress=interrupt)
-    assert written == [1000]
+    assert written == [2290, 2290]
     assert table_counts(app) == before
 
 
@@ -215,3 +217,52 @@ def test_header_order_does_not_matter(app: App) -> None:
     report = run_import(app, f"{header}\n{';'.join(cells)}\n".encode("cp1252"))
     assert report.created == 1
     assert "Colonnes ignorées : Téléphone." in report.lines()
+
+
+def test_known_people_are_merged_like_details_filling(app: App) -> None:
+    """Known people get only their blank fields filled from the file (a default profile or
+    format counts as blank), their themes merged, a pending subscription activated and one
+    consent record per new subscription; someone already complete and subscribed is left
+    exactly as they were."""
+    admin = Consent("admin", "2026-01", "colloque")
+    with app.database.session() as session:
+        store = app.subscriber_store(session)
+        store.admin_add(MARIE.email, Details(first_name="Marion", themes=("education",)),
+                        ["reaap"], admin)  # fmt: skip
+        karim = store.admin_add(KARIM.email, Details(profile="professionnel"), [], admin)
+        store.set_subscription(karim, "lettre", "pending", "formulaire", karim.created_at)
+        store.admin_add(FRANCOIS.email, Details(first_name="François", last_name="Moreau",
+                        organisation="Préfecture", function="Délégué", profile="etat",
+                        commune="Bobigny", department="93", format="text",
+                        civility="M.", themes=("gouvernance",)), ["lettre"], admin)  # fmt: skip
+    before = {person.email: _snapshot(app, person.email) for person in (MARIE, KARIM, FRANCOIS)}
+    file = [row(MARIE, Thèmes="Habitat"), row(KARIM), row(FRANCOIS)]
+    report = run_import(app, csv_text(file).encode())
+    assert (report.created, report.known, report.subscribed, report.already) == (0, 3, 2, 1)
+    marie, karim_after, francois = (_snapshot(app, p.email) for p in (MARIE, KARIM, FRANCOIS))
+    assert marie["first_name"] == "Marion" and marie["last_name"] == "Dupont"
+    assert (marie["profile"], marie["commune"], marie["commune_key"]) == ("elu", "Bobigny",
+                                                                          "bobigny")  # fmt: skip
+    assert marie["themes"] == ["education", "habitat"]
+    assert marie["updated_at"] > before[MARIE.email]["updated_at"]
+    assert marie["lists"] == {"lettre": "active", "reaap": "active"}
+    assert karim_after["profile"] == "professionnel"
+    assert karim_after["lists"] == {"lettre": "active"}
+    assert karim_after["consents"] == ["import"]
+    assert francois == before[FRANCOIS.email]
+
+
+def _snapshot(app: App, email: str) -> dict[str, Any]:
+    with app.database.session() as session:
+        person = app.subscriber_store(session).get(email)
+        columns = {column.key: getattr(person, column.key)
+                   for column in Subscriber.__table__.columns}  # fmt: skip
+        consents = session.scalars(
+            sa.select(ConsentRecord.how).where(ConsentRecord.subscriber_id == person.id)
+            .order_by(ConsentRecord.id)
+        ).all()  # fmt: skip
+        return columns | {
+            "themes": person.themes,
+            "lists": {s.list_key: s.status for s in person.subscriptions},
+            "consents": list(consents),
+        }

@@ -16,8 +16,8 @@ from newsletter.errors import NewsletterError
 
 
 class Lettre(click.Group):
-    """Turns expected errors, and Click's usage errors, into one French line with a hint
-    and a non-zero exit code."""
+    """Turns expected errors, database failures, interruptions and Click's usage errors into
+    one French line with a hint and a non-zero exit code (``--verbose`` adds the trace)."""
 
     def main(  # one signature for both of Click's overloads
         self,
@@ -48,12 +48,28 @@ class Lettre(click.Group):
         try:
             return super().invoke(ctx)
         except NewsletterError as exc:
-            obj = ctx.find_object(Context)
-            if obj is not None and obj.verbose:
-                traceback.print_exc()
-            hint = f" ({exc.hint})" if exc.hint else ""
-            click.secho(f"Erreur : {exc.message}{hint}", fg="red", err=True)
-            ctx.exit(exc.exit_code)
+            self._fail(ctx, exc)
+        except KeyboardInterrupt:  # Ctrl-C during a command: its transaction is rolled back
+            if sys.stderr.isatty():
+                click.echo(err=True)  # end the terminal's ^C line
+            click.echo(french.gettext("Aborted!"), err=True)
+            ctx.exit(130)
+        except Exception as exc:
+            from newsletter.db import translated  # only when something failed: --help stays light
+
+            error = translated(exc)
+            if error is None:
+                raise
+            self._fail(ctx, error)
+
+    @staticmethod
+    def _fail(ctx: click.Context, exc: NewsletterError) -> None:
+        obj = ctx.find_object(Context)
+        if obj is not None and obj.verbose:
+            traceback.print_exc()
+        hint = f" ({exc.hint})" if exc.hint else ""
+        click.secho(f"Erreur : {exc.message}{hint}", fg="red", err=True)
+        ctx.exit(exc.exit_code)
 
 
 @click.group(cls=Lettre, context_settings={"help_option_names": ["-h", "--help"]})
@@ -65,14 +81,21 @@ class Lettre(click.Group):
     help="Fichier de configuration (défaut : ./config.toml).",
 )
 @click.option("--verbose", "-v", is_flag=True, help="Détails et trace complète des erreurs.")
+@click.option(
+    "--user",
+    "user_email",
+    metavar="COURRIEL",
+    envvar="NEWSLETTER_USER",
+    help="Agir au nom de ce compte d'éditeur : ses droits s'appliquent, l'historique le nomme.",
+)
 @click.pass_context
-def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
+def cli(ctx: click.Context, config: str | None, verbose: bool, user_email: str | None) -> None:
     """Lettre : la lettre et les lettres de réseau de Profession Banlieue."""
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    ctx.obj = Context(config_path=config, verbose=verbose)
+    ctx.obj = Context(config_path=config, verbose=verbose, user_email=user_email)
     ctx.call_on_close(ctx.obj.close)
 
 

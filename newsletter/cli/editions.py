@@ -159,7 +159,6 @@ def edit(
     preheader: str | None,
 ) -> None:
     """Modifie une édition : ordre, retraits, ajouts, édito, mouvements, objet, accroche."""
-    from newsletter.accounts.permissions import OPERATOR
     from newsletter.editions.store import EditionStore
 
     texts = (edito, mouvements, subject, preheader)
@@ -185,7 +184,7 @@ def edit(
         return (f"{len(moves)} déplacement(s), {len(drops)} retrait(s), {len(adds)} ajout(s)"
                 + (", textes" if any(text is not None for text in texts) else ""))  # fmt: skip
 
-    done = app.editing.change(OPERATOR, edition_id, act)
+    done = app.editing.change(ctx.actor(), edition_id, act)
     ctx.console.print(done, markup=False)
     with app.database.session() as session:
         print_contents(ctx, EditionStore(session).get(edition_id))
@@ -220,9 +219,7 @@ def render(ctx: Context, edition_id: int, out: Path | None, themes: str) -> None
 @pass_context
 def approve(ctx: Context, edition_id: int) -> None:
     """Approuve une édition : cette version, figée, pourra partir à sa date."""
-    from newsletter.accounts.permissions import OPERATOR
-
-    found = ctx.ready_app().editing.approve(OPERATOR, edition_id)
+    found = ctx.ready_app().editing.approve(ctx.actor(), edition_id)
     ctx.console.print(f"Édition {found.id} approuvée : {found.subject}", markup=False)
 
 
@@ -231,9 +228,7 @@ def approve(ctx: Context, edition_id: int) -> None:
 @pass_context
 def discard(ctx: Context, edition_id: int) -> None:
     """Abandonne les modifications faites depuis l’approbation : la version approuvée partira."""
-    from newsletter.accounts.permissions import OPERATOR
-
-    abandoned = ctx.ready_app().editing.discard(OPERATOR, edition_id)
+    abandoned = ctx.ready_app().editing.discard(ctx.actor(), edition_id)
     ctx.console.print(f"Édition {edition_id} : modifications abandonnées", markup=False)
     for line in abandoned:
         ctx.console.print(f"  – {line}", markup=False)

@@ -54,13 +54,13 @@ def send(
     """
     import sys
 
-    from newsletter.accounts.permissions import OPERATOR
     from newsletter.services import sending
 
-    app = ctx.ready_app()
+    app, actor = ctx.ready_app(), ctx.actor()
     if test_to:
+        app.editing.check(actor, "test_send", edition_id)
         sent = app.sending.send_test(edition_id, list(test_to))
-        app.editing.record(OPERATOR, "test_send", edition_id, f"{len(sent)} adresse(s)")
+        app.editing.record(actor, "test_send", edition_id, f"{len(sent)} adresse(s)")
         click.echo(f"Envoi d'essai de l'édition {edition_id} à : {', '.join(sent)}.")
         return
     app.check_sending()
@@ -75,7 +75,7 @@ def send(
                 if not sys.stdin.isatty():
                     raise InputError("confirmation requise", "ajoutez --yes pour envoyer")
                 click.confirm(f"Envoyer à {confirmation.recipients} destinataires ?", abort=True)
-        app.editing.start(OPERATOR, edition_id, accept_warnings=True)
+        app.editing.start(actor, edition_id, accept_warnings=True)
     report = send_with_progress(ctx, edition_id, workers, 0.0 if no_wait else None)
     ctx.console.print(f"Édition {edition_id} — {report.describe()}.", markup=False)
     if report.state == "paused":
@@ -124,12 +124,12 @@ def send_with_progress(
 @pass_context
 def pause(ctx: Context, edition_id: int) -> None:
     """Met un envoi en cours en pause (reprise : `edition send ID --resume`)."""
-    from newsletter.accounts.permissions import OPERATOR
     from newsletter.services import sending
 
-    app = ctx.ready_app()
+    app, actor = ctx.ready_app(), ctx.actor()
+    app.editing.check(actor, "pause", edition_id)
     sending.pause(app.database, edition_id)
-    app.editing.record(OPERATOR, "pause", edition_id)
+    app.editing.record(actor, "pause", edition_id)
     click.echo(f"Édition {edition_id} mise en pause.")
 
 

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from newsletter.db import changed_rows
 from newsletter.dispatch.ledger import OPEN, STATUSES, Delivery
 from newsletter.settings import SegmentRule
-from subscribers.audience import audience_condition
-from subscribers.models import Subscriber, SubscriberTheme
+from subscribers.audience import audience_condition, chosen_themes
+from subscribers.models import Subscriber
 
 
 class LedgerStore:
@@ -36,11 +36,7 @@ class LedgerStore:
     def freeze(self, edition_id: int, list_key: str, segment: SegmentRule | None) -> int:
         """One queued row per recipient, written by the database in one statement (no row
         goes through Python); the audience is fixed from now on."""
-        themes = (
-            sa.select(sa.func.aggregate_strings(SubscriberTheme.theme, ","))
-            .where(SubscriberTheme.subscriber_id == Subscriber.id)
-            .scalar_subquery()
-        )
+        themes = chosen_themes()
         recipients = (
             sa.select(sa.literal(edition_id), Subscriber.id, sa.func.coalesce(themes, ""),
                       Subscriber.format, sa.literal("queued"), sa.literal(0), sa.literal(""),

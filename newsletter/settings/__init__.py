@@ -126,6 +126,17 @@ def load_settings(
             f"fichier de configuration introuvable : {file}",
             f"créez-le à partir du config.toml du projet ou indiquez --config / ${ENV_CONFIG}",
         ) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{file.name} n’est pas en UTF-8 (octet 0x{exc.object[exc.start]:02x} à la position "
+            f"{exc.start})",
+            "enregistrez le fichier en UTF-8",
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"fichier de configuration illisible : {file} ({exc.strerror})",
+            "vérifiez le chemin et les droits de lecture",
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file.name}: TOML invalide : {exc}", "corrigez la syntaxe") from None
     if env.get(ENV_DATABASE_URL):
@@ -164,15 +175,60 @@ def _dotted(data: dict[str, Any], loc: tuple[int | str, ...]) -> str:
     return ".".join(parts) or "(top level)"
 
 
+# Pydantic's messages in French, by error type; ``{…}`` come from the error's context.
+MESSAGES = {
+    "int_type": "doit être un nombre entier",
+    "int_parsing": "doit être un nombre entier",
+    "int_from_float": "doit être un nombre entier, sans partie décimale",
+    "float_type": "doit être un nombre",
+    "float_parsing": "doit être un nombre",
+    "bool_type": "doit valoir true ou false",
+    "bool_parsing": "doit valoir true ou false",
+    "string_type": "doit être un texte entre guillemets",
+    "string_too_short": "trop court (au moins {min_length} caractère(s))",
+    "string_too_long": "trop long (au plus {max_length} caractères)",
+    "string_pattern_mismatch": "forme invalide (attendu : {pattern})",
+    "greater_than": "doit être supérieur à {gt}",
+    "greater_than_equal": "doit être supérieur ou égal à {ge}",
+    "less_than": "doit être inférieur à {lt}",
+    "less_than_equal": "doit être inférieur ou égal à {le}",
+    "literal_error": "valeur non admise (valeurs possibles : {expected})",
+    "enum": "valeur non admise (valeurs possibles : {expected})",
+    "list_type": "doit être une liste [ … ]",
+    "tuple_type": "doit être une liste [ … ]",
+    "set_type": "doit être une liste [ … ]",
+    "too_short": "liste trop courte (au moins {min_length} élément(s))",
+    "too_long": "liste trop longue (au plus {max_length} éléments)",
+    "dict_type": "doit être une table TOML",
+    "model_type": "doit être une table TOML",
+    "model_attributes_type": "doit être une table TOML",
+    "path_type": "doit être un chemin de fichier entre guillemets",
+    "time_type": "doit être une heure (HH:MM)",
+    "time_parsing": "doit être une heure (HH:MM)",
+    "date_type": "doit être une date (AAAA-MM-JJ)",
+    "date_parsing": "doit être une date (AAAA-MM-JJ)",
+    "datetime_type": "doit être une date et une heure",
+    "datetime_parsing": "doit être une date et une heure",
+}
+
+
 def _describe(error: Any) -> str:
+    """One French phrase for a pydantic error, with the value given when it helps."""
     kind = error["type"]
     if kind == "extra_forbidden":
         return "clé inconnue"
     if kind == "missing":
         return "clé obligatoire absente"
-    message = str(error["msg"]).removeprefix("Value error, ")
+    if kind in ("value_error", "assertion_error"):  # our own validators: French already
+        return str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    context = {key: str(value).replace("' or '", "', '") for key, value in
+               error.get("ctx", {}).items()}  # fmt: skip
+    try:
+        message = MESSAGES[kind].format(**context)
+    except KeyError:  # a type not translated here (a newer pydantic): still French
+        message = "valeur invalide"
     value = error.get("input")
-    if kind.endswith(("_type", "_parsing")) and not isinstance(value, dict):
+    if not isinstance(value, dict | list | tuple):
         return f"{message} (valeur : {value!r})"
     return message
 

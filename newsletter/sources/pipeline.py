@@ -2,7 +2,8 @@
 
 Sources are fetched concurrently; each one that fails is recorded and skipped while the
 others go on. Storing happens source by source, each in its own transaction, so an
-interruption never leaves a source half written.
+interruption never leaves a source half written; a database locked by another writer is
+waited for, then retried, and if it stays locked only the source being stored fails.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx
+from sqlalchemy.orm import Session
 
 from newsletter.content.classify import Classifier
 from newsletter.content.prepare import prepare
 from newsletter.content.store import ItemStore, SaveOutcome
 from newsletter.db import Database
-from newsletter.errors import SourceError
+from newsletter.errors import DatabaseError, SourceError
 from newsletter.settings import FetchSettings, Settings, SourceSettings
 from newsletter.sources.feeds import parse_feed
 from newsletter.sources.http import Fetched, Validators, fetch, make_client
@@ -165,22 +167,30 @@ def parse(
 def _store(done: Fetch, database: Database) -> SourceReport:
     source = done.settings
     report = SourceReport(source.key, source.name, seconds=done.seconds, error=done.error)
-    with database.session() as session:
-        sources = SourceStore(session)
-        row = sources.get(source.key)
-        if done.error or done.fetched is None:
-            sources.record_failure(row, done.error)
-            return report
-        if done.parsed is None:
-            report.not_modified = True
-            sources.record_success(row, done.fetched.validators, 0, row.last_warning)
-            return report
-        report.warnings = done.parsed.warnings
-        report.saved = ItemStore(session).save_entries(row.id, done.parsed.entries)
-        sources.record_success(
-            row, done.fetched.validators, report.saved.new, _summary(report.warnings)
-        )
+    try:
+        database.retrying(lambda session: _save(done, session, report))
+    except DatabaseError as exc:  # still locked after the retries: this source only
+        log.warning("source %s: not stored: %s", source.key, exc.message)
+        report.error = f"enregistrement impossible : {exc.message}"
     return report
+
+
+def _save(done: Fetch, session: Session, report: SourceReport) -> None:
+    """One source's outcome in one transaction (run again as a whole when retried)."""
+    sources = SourceStore(session)
+    row = sources.get(done.settings.key)
+    if done.error or done.fetched is None:
+        sources.record_failure(row, done.error)
+        return
+    if done.parsed is None:
+        report.not_modified = True
+        sources.record_success(row, done.fetched.validators, 0, row.last_warning)
+        return
+    report.warnings = done.parsed.warnings
+    report.saved = ItemStore(session).save_entries(row.id, done.parsed.entries)
+    sources.record_success(
+        row, done.fetched.validators, report.saved.new, _summary(report.warnings)
+    )
 
 
 def _summary(warnings: list[str]) -> str:

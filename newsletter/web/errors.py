@@ -9,8 +9,10 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
+from newsletter.db import translated
 from newsletter.errors import (
     AuthenticationError,
     ConfigError,
@@ -26,6 +28,7 @@ from newsletter.web.pages import Pages
 from subscribers.tokens import InvalidToken
 
 logger = logging.getLogger("lettre.web")
+RETRY_AFTER = "5"  # seconds: a busy database (an import's last step) is usually free again
 
 STATUS: dict[type[NewsletterError], int] = {
     InputError: 400,
@@ -124,6 +127,17 @@ def install(app: FastAPI) -> None:
             return _answer(request, 422, "requête invalide", "voir « fields »", fields=fields)
         details = "; ".join(f"{field['field']} : {field['message']}" for field in fields)
         return _answer(request, 400, "formulaire ou adresse invalide", details)
+
+    @app.exception_handler(DBAPIError)
+    async def database_failure(request: Request, exc: DBAPIError) -> Response:
+        """A locked, read-only or unreachable database: 503 with what to do, not a 500."""
+        error = translated(exc)
+        if error is None:
+            return await unexpected(request, exc)
+        logger.warning("database failure on %s %s: %s", request.method, request.url.path, exc)
+        response = _answer(request, 503, error.message, error.hint)
+        response.headers["Retry-After"] = RETRY_AFTER
+        return response
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
 from newsletter.accounts.store import AccountStore
-from newsletter.app import App
+from newsletter.app import App, build
 from newsletter.content.store import ItemStore
-from tests.web.conftest import add_user, seed
+from newsletter.db import Database
+from newsletter.secrets import ENV_WEB_SECRET
+from newsletter.settings import Settings
+from newsletter.web.app import create_app
+from tests.web.client import SECRET, serve
+from tests.web.conftest import ON_SQLITE, add_user, seed
 
 EVENT = {
     "id": "agenda-2027-014",
@@ -133,3 +141,35 @@ def test_openapi_describes_the_api(site: str) -> None:
     post = spec["paths"]["/api/v1/items"]["post"]
     assert {"200", "201", "400", "401", "403", "422"} <= set(post["responses"])
     assert "idempotent" in post["description"]
+
+
+@ON_SQLITE
+def test_locked_database_is_a_french_503(
+    database: Database, make_settings: Callable[..., Settings]
+) -> None:
+    """A write that waits past the busy timeout for another process's transaction (a big
+    import's last step) is answered 503 in French JSON with a hint and Retry-After, not 500;
+    once the database is free the same request succeeds."""
+    settings = make_settings(database={"url": f"{database.url}?timeout=0.3"})
+    app = build(settings, {**os.environ, ENV_WEB_SECRET: SECRET})
+    add_user(app, "redaction@exemple.fr")
+    with app.database.session() as session:
+        token = AccountStore(session).create_token("redaction@exemple.fr", "site web")
+    path = make_url(database.url).database
+    assert path
+    holder = sqlite3.connect(path, isolation_level=None)
+    headers = {"Authorization": f"Bearer {token}"}
+    with (
+        serve(create_app(app)) as site,
+        httpx.Client(base_url=f"{site}/api/v1", headers=headers, timeout=10) as api,
+    ):
+        holder.execute("BEGIN IMMEDIATE")
+        busy = api.post("/items", json=EVENT)
+        holder.execute("ROLLBACK")
+        assert busy.status_code == 503, busy.text
+        assert busy.headers["Retry-After"] == "5"
+        body = busy.json()
+        assert body["error"].startswith("base de données occupée") and "réessayez" in body["hint"]
+        assert api.post("/items", json=EVENT).status_code == 201
+    holder.close()
+    app.close()
