@@ -8,6 +8,8 @@ import unicodedata
 _LIGATURES = (("œ", "oe"), ("æ", "ae"), ("ß", "ss"))
 # Letters and digits, with their combining accents (still attached after NFKD).
 _NOT_WORD = re.compile(r"[^a-z0-9\u0300-\u036f]+")
+# Combining marks (accents…) as NFKD leaves them: the Unicode blocks of combining marks.
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def words(text: str) -> str:
@@ -15,6 +17,13 @@ def words(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", _expand(text.lower()))
     spaced = _NOT_WORD.sub(" ", decomposed)
     return spaced.encode("ascii", "ignore").decode("ascii").strip()
+
+
+def fold(text: str) -> str:
+    """Lowercase text without accents, punctuation kept (``ANNULÉ :`` → ``annule :``)."""
+    if text.isascii():
+        return text.lower()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text.lower()))
 
 
 def _expand(text: str) -> str:

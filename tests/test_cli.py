@@ -103,7 +103,7 @@ def test_fetch_with_every_source_down_fails(config: Path) -> None:
     result = invoke(config, "fetch")
     assert result.exit_code == 1
     assert "6 en échec" in result.stdout
-    assert "erreur réseau" in invoke(config, "sources").stdout
+    assert "connexion impossible" in invoke(config, "sources").stdout
 
 
 def test_demo_secrets_are_made_once(tmp_path: Path) -> None:

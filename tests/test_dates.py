@@ -1,33 +1,22 @@
-"""Tests for newsletter.sources.dates, the French date parser plugged into feedparser."""
+"""Tests for newsletter.sources.dates: dates as feeds write them (ISO 8601, RFC 822,
+French), their zone honoured, or the configured zone when they name none."""
 
-import time
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-import feedparser
 import pytest
 
 from newsletter.sources import dates
-from newsletter.sources.dates import feedparser_handler, parse_french_date, register_with_feedparser
+from newsletter.sources.dates import parse_date
 
 PARIS = ZoneInfo("Europe/Paris")
 CET = timezone(timedelta(hours=1))
 CEST = timezone(timedelta(hours=2))
 
-RSS_TEMPLATE = """<?xml version="1.0" encoding="utf-8"?>
-<rss version="2.0">
-  <channel>
-    <title>Profession Banlieue</title>
-    <link>https://www.professionbanlieue.org/</link>
-    <description>Actualités</description>
-    <item>
-      <title>Rencontre</title>
-      <link>https://www.professionbanlieue.org/rencontre</link>
-      <pubDate>{pub_date}</pubDate>
-    </item>
-  </channel>
-</rss>
-"""
+
+def parse_french_date(text: str, tz: str = "Europe/Paris") -> datetime | None:
+    """The French parser with Paris as the configured zone, as in config.toml."""
+    return dates.parse_french_date(text, tz)
 
 
 @pytest.mark.parametrize(
@@ -189,41 +178,49 @@ def test_unrecognised_or_invalid_text_returns_none(text: str) -> None:
     assert parse_french_date(text) is None
 
 
-def test_feedparser_handler_returns_utc_struct_time() -> None:
-    """The feedparser handler returns the UTC 9-tuple of the parsed date."""
-    result = feedparser_handler("Mardi 4 mars 2025 14h30")
-    assert isinstance(result, time.struct_time)
-    assert result == datetime(2025, 3, 4, 13, 30, tzinfo=UTC).utctimetuple()
-    assert tuple(result)[:6] == (2025, 3, 4, 13, 30, 0)
-
-
-def test_feedparser_handler_returns_none_for_unknown_text() -> None:
-    """The feedparser handler returns None so that feedparser tries its other handlers."""
-    assert feedparser_handler("bientôt") is None
-
-
-def test_register_with_feedparser_is_idempotent(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Registering twice adds the handler to feedparser only once."""
-    registered = []
-    monkeypatch.setattr(dates, "_registered", False)
-    monkeypatch.setattr(feedparser, "registerDateHandler", registered.append)
-    register_with_feedparser()
-    register_with_feedparser()
-    assert registered == [feedparser_handler]
+@pytest.mark.parametrize(
+    ("text", "expected_utc"),
+    [
+        ("Tue, 04 Mar 2025 09:00:00 CET", datetime(2025, 3, 4, 8, tzinfo=UTC)),
+        ("Fri, 04 Jul 2025 18:00:00 CEST", datetime(2025, 7, 4, 16, tzinfo=UTC)),
+        ("Fri, 04 Jul 2025 18:00:00 GMT", datetime(2025, 7, 4, 18, tzinfo=UTC)),
+        ("Fri, 04 Jul 2025 18:00:00 UTC", datetime(2025, 7, 4, 18, tzinfo=UTC)),
+        ("Fri, 04 Jul 2025 18:00:00 Z", datetime(2025, 7, 4, 18, tzinfo=UTC)),
+        ("4 Jul 25 18:00 +0200", datetime(2025, 7, 4, 16, tzinfo=UTC)),
+        ("Fri, 04 Jul 2025 18:00:00 EDT", datetime(2025, 7, 4, 22, tzinfo=UTC)),
+        ("2025-07-04T18:00:00Z", datetime(2025, 7, 4, 18, tzinfo=UTC)),
+        ("2025-07-04T18:00:00+02:00", datetime(2025, 7, 4, 16, tzinfo=UTC)),
+        ("04 Fév 2025 10:00 CET", datetime(2025, 2, 4, 9, tzinfo=UTC)),
+    ],
+)
+def test_a_zone_in_the_text_is_honoured(text: str, expected_utc: datetime) -> None:
+    """A date naming its zone (offset, Z, UTC, GMT, CET, CEST…) is that instant, whatever
+    the configured zone (feedparser alone reads CET and CEST as UTC)."""
+    assert parse_date(text, "America/Montreal") == expected_utc
 
 
 @pytest.mark.parametrize(
-    ("pub_date", "expected_utc"),
+    ("text", "local"),
     [
-        ("Mardi 4 mars 2025 14h30", datetime(2025, 3, 4, 13, 30, tzinfo=UTC)),
-        ("04 Fév 2025 10:00 CET", datetime(2025, 2, 4, 9, tzinfo=UTC)),
-        ("Tue, 04 Feb 2025 10:00:00 +0100", datetime(2025, 2, 4, 9, tzinfo=UTC)),
+        ("Tue, 04 Mar 2025 09:00:00", datetime(2025, 3, 4, 9)),
+        ("2025-03-04 09:00:00", datetime(2025, 3, 4, 9)),
+        ("2025-07-04T18:00:00", datetime(2025, 7, 4, 18)),
+        ("2025-07-04", datetime(2025, 7, 4)),
+        ("4 juillet 2025 à 18h00", datetime(2025, 7, 4, 18)),
     ],
 )
-def test_feedparser_parses_french_pub_date(pub_date: str, expected_utc: datetime) -> None:
-    """After registration, feedparser fills published_parsed from a French RSS pubDate."""
-    register_with_feedparser()
-    feed = feedparser.parse(RSS_TEMPLATE.format(pub_date=pub_date))
-    entry = feed.entries[0]
-    assert entry.published == pub_date
-    assert entry.published_parsed == expected_utc.utctimetuple()
+@pytest.mark.parametrize("zone", ["Europe/Paris", "America/Montreal"])
+def test_a_time_without_zone_is_in_the_configured_zone(
+    text: str, local: datetime, zone: str
+) -> None:
+    """Without a zone, RFC 822, ISO 8601 and French times are local times of the configured
+    zone (``fetch.timezone``), never UTC, never the time of the fetch."""
+    assert parse_date(text, zone) == local.replace(tzinfo=ZoneInfo(zone))
+
+
+@pytest.mark.parametrize(
+    "text", ["", "bientôt", "Tue, 31 Feb 2025 09:00:00", "4 mars 2025 10:00 XYZ"]
+)
+def test_unreadable_dates_give_none(text: str) -> None:
+    """Text that is no date (or an impossible one, or with an unknown zone) gives None."""
+    assert parse_date(text, "Europe/Paris") is None

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -16,6 +17,7 @@ from newsletter.db import Database
 from newsletter.demo.feed_server import FeedServer, serve_samples
 from newsletter.demo.samples import build_sample_feeds
 from newsletter.settings import Settings
+from newsletter.sources.http import network_error
 from newsletter.sources.models import Source
 from newsletter.sources.pipeline import SourceReport, gather
 
@@ -109,11 +111,15 @@ def test_french_pub_dates_are_understood(database: Database, sample_settings: Se
 
 
 def test_event_announced_twice_is_one_item(database: Database, sample_settings: Settings) -> None:
-    """The same event in two partners' agendas is stored once, crediting both sources."""
+    """The same event in two partners' agendas is stored once, crediting both sources, with
+    the reason of the merge recorded."""
     reports = by_key(gather(sample_settings, database))
     assert reports["partenaires-agenda"].saved.merged == 1
-    shared = [item for item in items(database) if len(item.sources) == 2]
-    assert len(shared) == 1 and shared[0].kind == "agenda"
+    shared = [item for item in items(database) if item.kind == "agenda" and len(item.sources) == 2]
+    assert len(shared) == 1
+    assert shared[0].sources[1].merge_reason == (
+        "même titre et même début, lieu et organisateur compatibles"
+    )
 
 
 def test_classification_into_networks(database: Database, sample_settings: Settings) -> None:
@@ -213,13 +219,13 @@ def test_failing_sources_are_recorded_and_skipped(
     assert reports["good"].ok and reports["good"].saved.new == 1
     expected = {
         "html": "pas un flux RSS ou Atom",
-        "truncated": "XML mal formé",
+        "truncated": "(document tronqué) : aucune entrée complète",
         "huge": "trop volumineux",
         "500": "HTTP 500",
-        "slow": "délai dépassé",
+        "slow": "délai de lecture dépassé",
         "drip": "délai dépassé",
         "loop": "trop de redirections",
-        "refused": "erreur réseau",
+        "refused": "connexion impossible : connexion refusée",
         "bad-ics": "iCalendar",
     }
     for key, fragment in expected.items():
@@ -324,8 +330,31 @@ def test_editor_override_survives_updates(
 def test_duplicate_action_in_one_feed_is_stored_once(
     database: Database, sample_settings: Settings
 ) -> None:
-    """The centres sociaux feed lists "Ateliers parents enfants" twice: one item results."""
+    """The centres sociaux feed lists "Ateliers parents enfants" twice (same title, same
+    text, same day, two addresses): one item results, both announcements credited."""
     reports = by_key(gather(sample_settings, database))
-    assert reports["centres-sociaux"].saved.unchanged == 1
+    assert reports["centres-sociaux"].saved.merged == 1
     ateliers = [i for i in items(database) if "ateliers parents enfants" in i.title.lower()]
     assert len(ateliers) == 1
+    assert ateliers[0].sources[1].merge_reason == "même titre et même texte, publiés le même jour"
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (httpx.ConnectError("[Errno -2] Name or service not known"), "nom de domaine introuvable"),
+        (httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"),
+         "certificat TLS refusé"),
+        (httpx.ConnectTimeout("timed out"), "délai de connexion dépassé"),
+        (httpx.ReadTimeout("timed out"), "délai de lecture dépassé"),
+        (httpx.RemoteProtocolError("Server disconnected without sending a response."),
+         "connexion interrompue par le serveur"),
+        (httpx.UnsupportedProtocol("Request URL has an unsupported protocol 'ftp://'"),
+         "adresse du flux invalide"),
+    ],
+)  # fmt: skip
+def test_network_failures_are_said_in_french(error: httpx.HTTPError, said: str) -> None:
+    """What the HTTP client reports (DNS, TLS, timeouts, cut connections) reaches editors
+    in French, without the library's English text."""
+    message = network_error(error)
+    assert said in message and str(error) not in message

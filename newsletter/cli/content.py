@@ -19,8 +19,9 @@ if TYPE_CHECKING:
     from newsletter.sources.pipeline import SourceReport
 
 
-def _local(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
-    return value.astimezone(ZoneInfo("Europe/Paris")).strftime(fmt) if value else "—"
+def _local(value: datetime | None, zone: str, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    """A stored (UTC) time in the zone of the settings (``fetch.timezone``)."""
+    return value.astimezone(ZoneInfo(zone)).strftime(fmt) if value else "—"
 
 
 @click.command()
@@ -101,24 +102,28 @@ def print_fetch_summary(ctx: Context, reports: list[SourceReport]) -> None:
 @click.command()
 @pass_context
 def sources(ctx: Context) -> None:
-    """Liste les sources : dernier succès, dernière erreur, échecs consécutifs."""
+    """Liste les sources : dernier succès, échecs consécutifs, dernière erreur,
+    avertissements de la dernière lecture (flux réparé, liens ignorés…)."""
+    from rich.markup import escape
     from rich.table import Table
 
     from newsletter.sources.store import SourceStore
 
     app = ctx.ready_app()
-    alert = app.settings.fetch.failure_alert_streak
+    alert, zone = app.settings.fetch.failure_alert_streak, app.settings.fetch.timezone
     table = Table(title="Sources")
-    for column in ("clé", "nom", "dernier succès", "échecs", "dernière erreur", "éléments"):
+    for column in ("clé", "nom", "dernier succès", "échecs", "dernière erreur",
+                   "avertissements", "éléments"):  # fmt: skip
         table.add_column(column)
     with app.database.session() as session:
         for row in SourceStore(session).all():
             streak = str(row.failure_streak)
             if row.failure_streak >= alert:
                 streak = f"[bold red]{streak}[/bold red]"
-            error = f"{_local(row.last_error_at)} {row.last_error}" if row.last_error else ""
-            table.add_row(row.key, row.name, _local(row.last_success_at), streak, error,
-                          str(row.items_total))  # fmt: skip
+            error = f"{_local(row.last_error_at, zone)} {row.last_error}" if row.last_error else ""
+            warning = f"[yellow]{escape(row.last_warning)}[/yellow]" if row.last_warning else ""
+            table.add_row(row.key, row.name, _local(row.last_success_at, zone), streak,
+                          escape(error), warning, str(row.items_total))  # fmt: skip
     ctx.console.print(table)
 
 
@@ -152,7 +157,8 @@ def items_list(
     from newsletter.content.store import ItemStore
 
     app = ctx.ready_app()
-    after = since.replace(tzinfo=ZoneInfo(app.settings.fetch.timezone)) if since else None
+    zone = app.settings.fetch.timezone
+    after = since.replace(tzinfo=ZoneInfo(zone)) if since else None
     with app.database.session() as session:
         found = ItemStore(session).search(kind, theme, network, search, after, limit=limit)
         if as_json:
@@ -165,7 +171,7 @@ def items_list(
         for item in found:
             when = item.starts_at or item.published_at
             title = f"[s]{item.title}[/s] (annulé)" if item.cancelled else item.title
-            table.add_row(str(item.id), item.kind, _local(when, "%d/%m/%Y"), title,
+            table.add_row(str(item.id), item.kind, _local(when, zone, "%d/%m/%Y"), title,
                           ", ".join(item.themes), ", ".join(item.networks),
                           str(len(item.sources)))  # fmt: skip
     ctx.console.print(table)
@@ -181,7 +187,7 @@ def item_json(item: Item) -> dict[str, object]:
         "published_at": iso(item.published_at), "starts_at": iso(item.starts_at),
         "ends_at": iso(item.ends_at), "place": item.place, "organiser": item.organiser,
         "themes": item.themes, "networks": item.networks, "cancelled": item.cancelled,
-        "revision": item.revision,
+        "postponed": item.postponed, "series": item.series or None, "revision": item.revision,
     }  # fmt: skip
 
 
@@ -213,32 +219,73 @@ def items_import(ctx: Context, file: Path) -> None:
 @click.argument("item_id", type=int)
 @pass_context
 def items_show(ctx: Context, item_id: int) -> None:
-    """Affiche un élément, ses sources et l'historique de ses mises à jour."""
+    """Affiche un élément, les annonces qui le composent (et pourquoi elles ont été
+    fusionnées) et l'historique de ses mises à jour."""
+    from rich.markup import escape
+
+    from newsletter.content.credits import merge_reason_label
     from newsletter.content.sanitise import plain_text
     from newsletter.content.store import ItemStore
+    from newsletter.sources.store import SourceStore
+
+    app = ctx.ready_app()
+    zone = app.settings.fetch.timezone
+    with app.database.session() as session:
+        item = ItemStore(session).get(item_id)
+        names = {row.id: row.key for row in SourceStore(session).all()}
+        out = ctx.console.print
+        out(f"[bold]{escape(item.title)}[/bold]  ({ITEM_KINDS[item.kind]}, n° {item.id})")
+        out(f"Lien : {item.url or '—'}", markup=False)
+        out(f"Publié : {_local(item.published_at, zone)}")
+        if item.kind == "agenda":
+            out(f"Quand : {_local(item.starts_at, zone)} → {_local(item.ends_at, zone)}")
+            out(f"Lieu : {item.place or '—'} ; organisé par {item.organiser or '—'}", markup=False)
+        if item.series:
+            out(f"Occurrence d'un événement répété (série {item.series})", markup=False)
+        if item.cancelled:
+            out("[red]Annulé[/red]")
+        if item.postponed:
+            out("[yellow]Reporté[/yellow]")
+        out(f"Thèmes : {', '.join(item.themes) or '—'}")
+        out(f"Réseaux : {', '.join(item.networks) or '—'}")
+        if item.overrides:
+            out(f"Corrigé à la main : {', '.join(item.overrides)}")
+        out("Annonces :")
+        for number, credit in enumerate(item.sources):
+            how = "référence" if number == 0 else f"fusionnée : {merge_reason_label(credit)}"
+            out(f"  - {names.get(credit.source_id, '?')} ({credit.guid}) — {how}", markup=False)
+        if len(item.sources) > 1:
+            out(f"Pour les séparer : newsletter items split {item.id} [--source CLÉ]", markup=False)
+        out(plain_text(item.summary), markup=False)
+        for change in item.changes:
+            out(f"Mise à jour du {_local(change.changed_at, zone)} : {', '.join(change.fields)}")
+
+
+@items.command("split")
+@click.argument("item_id", type=int)
+@click.option("--source", "key", metavar="CLÉ", help="Seulement les annonces de cette source.")
+@pass_context
+def items_split(ctx: Context, item_id: int, key: str | None) -> None:
+    """Sépare d'un élément les annonces qui y avaient été fusionnées : chacune redevient un
+    élément, tel que sa source l'a annoncé ; ses mises à jour iront à ce nouvel élément."""
+    from newsletter.content.store import ItemStore
+    from newsletter.sources.store import SourceStore
 
     app = ctx.ready_app()
     with app.database.session() as session:
-        item = ItemStore(session).get(item_id)
-        console = ctx.console
-        console.print(f"[bold]{item.title}[/bold]  ({ITEM_KINDS[item.kind]}, n° {item.id})")
-        console.print(f"Lien : {item.url or '—'}")
-        console.print(f"Publié : {_local(item.published_at)}")
-        if item.kind == "agenda":
-            console.print(f"Quand : {_local(item.starts_at)} → {_local(item.ends_at)}")
-            console.print(f"Lieu : {item.place or '—'} ; organisé par {item.organiser or '—'}")
-            if item.cancelled:
-                console.print("[red]Annulé[/red]")
-        console.print(f"Thèmes : {', '.join(item.themes) or '—'}")
-        console.print(f"Réseaux : {', '.join(item.networks) or '—'}")
-        if item.overrides:
-            console.print(f"Corrigé à la main : {', '.join(item.overrides)}")
-        console.print(f"Sources : {', '.join(s.guid for s in item.sources)}")
-        console.print(plain_text(item.summary), markup=False)
-        for change in item.changes:
-            console.print(
-                f"Mise à jour du {_local(change.changed_at)} : {', '.join(change.fields)}"
-            )
+        store = ItemStore(session)
+        chosen: list[int] = []
+        if key is not None:
+            ids = {row.key: row.id for row in SourceStore(session).all()}
+            if key not in ids:
+                raise InputError(f"source inconnue : {key}", "voir `newsletter sources`")
+            chosen = [c.id for c in store.get(item_id).sources[1:] if c.source_id == ids[key]]
+            if not chosen:
+                raise InputError(f"aucune annonce de {key} n'a été fusionnée dans l'élément",
+                                 f"voir `newsletter items show {item_id}`")  # fmt: skip
+        made = store.split(item_id, chosen)
+        click.echo(f"Élément {item_id} séparé : nouveaux éléments n° "
+                   f"{', '.join(str(new.id) for new in made)}.")  # fmt: skip
 
 
 @items.command("set")

@@ -13,7 +13,9 @@ class Entry:
     guid: str
     title: str
     kind: str
-    published_at: datetime
+    # None when the source gave no date: the item is then dated when first seen.
+    published_at: datetime | None
+    # The link as the source published it (absolute, http or https), for readers.
     url: str = ""
     summary: str = ""
     updated_at: datetime | None = None
@@ -28,7 +30,11 @@ class Entry:
     organiser: str = ""
     registration_url: str = ""
     cancelled: bool = False
+    postponed: bool = False
+    # The iCalendar UID of the series an occurrence belongs to ("" for a single event).
+    series: str = ""
     # Filled in by newsletter.content.prepare before storage.
+    canonical_url: str = field(default="", compare=False)
     dedup_key: str = field(default="", compare=False)
     content_hash: str = field(default="", compare=False)
 

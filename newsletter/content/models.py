@@ -18,7 +18,9 @@ class Item(Base):
     kind: Mapped[str] = mapped_column(sa.String(20), index=True)
     title: Mapped[str] = mapped_column(sa.String(500))
     summary: Mapped[str] = mapped_column(sa.Text, default="")
-    url: Mapped[str] = mapped_column(sa.String(2000), default="", index=True)
+    # The link as its reference source published it; the canonical form is for matching.
+    url: Mapped[str] = mapped_column(sa.String(2000), default="")
+    canonical_url: Mapped[str] = mapped_column(sa.String(2000), default="", index=True)
     guid: Mapped[str] = mapped_column(sa.String(2000), default="")
     dedup_key: Mapped[str] = mapped_column(sa.String(700), index=True)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -36,6 +38,9 @@ class Item(Base):
     organiser: Mapped[str] = mapped_column(sa.String(300), default="")
     registration_url: Mapped[str] = mapped_column(sa.String(2000), default="")
     cancelled: Mapped[bool] = mapped_column(default=False)
+    postponed: Mapped[bool] = mapped_column(default=False)
+    # An occurrence of a recurring event: the UID of its series in its source's calendar.
+    series: Mapped[str] = mapped_column(sa.String(2000), default="")
     # Bookkeeping.
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     revision: Mapped[int] = mapped_column(default=1)
@@ -54,7 +59,12 @@ class Item(Base):
 
 
 class ItemSource(Base):
-    """One announcement of an item by a source (an event may be announced by several)."""
+    """One announcement of an item by a source (an event may be announced by several).
+
+    The first is the item's reference: its updates change the item. Each later one was
+    merged for ``merge_reason`` and keeps what it announced (``snapshot``), so that an
+    editor can split it off into an item of its own.
+    """
 
     __tablename__ = "item_sources"
     __table_args__ = (sa.UniqueConstraint("source_id", "guid", name="uq_item_sources_guid"),)
@@ -65,6 +75,8 @@ class ItemSource(Base):
     guid: Mapped[str] = mapped_column(sa.String(2000))
     url: Mapped[str] = mapped_column(sa.String(2000), default="")
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    merge_reason: Mapped[str] = mapped_column(sa.String(2500), default="")
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
 
     item: Mapped[Item] = relationship(back_populates="sources")
 

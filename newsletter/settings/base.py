@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from email.utils import parseaddr
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
 class Section(BaseModel):
@@ -15,6 +16,18 @@ class Section(BaseModel):
 
 
 Key = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+
+
+def _known_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"fuseau horaire inconnu {value!r} (ex. Europe/Paris)") from None
+    return value
+
+
+# An IANA time zone name, checked when the settings are read.
+Zone = Annotated[str, AfterValidator(_known_zone)]
 
 
 def require_address(value: str) -> None:

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from newsletter.settings.base import Section
+from newsletter.settings.base import Section, Zone
 from newsletter.vocabulary import ITEM_KINDS
 
 
@@ -23,8 +23,9 @@ class FetchSettings(Section):
     max_bytes: Annotated[int, Field(ge=1024)] = 5_000_000
     max_redirects: Annotated[int, Field(ge=0, le=20)] = 5
     user_agent: str = "Lettre/0.1 (Profession Banlieue)"
-    timezone: str = "Europe/Paris"
+    timezone: Zone = "Europe/Paris"
     failure_alert_streak: Annotated[int, Field(ge=1)] = 3
+    agenda_horizon_days: Annotated[int, Field(ge=1, le=3660)] = 365
 
 
 class SourceSettings(Section):
@@ -63,3 +64,6 @@ class Category(Section):
 class ClassificationSettings(Section):
     themes: dict[str, Category] = {}
     networks: dict[str, Category] = {}
+    # A title starting with one of these words (case and accents ignored) marks the item.
+    cancelled_words: tuple[str, ...] = ()
+    postponed_words: tuple[str, ...] = ()

@@ -5,11 +5,10 @@ from __future__ import annotations
 import string
 from pathlib import Path
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 
-from newsletter.settings.base import Key, Section, require_address
+from newsletter.settings.base import Key, Section, Zone, require_address
 from newsletter.vocabulary import ITEM_KINDS
 
 
@@ -24,16 +23,7 @@ class OrganisationSettings(Section):
         "https://lettre.professionbanlieue.org"
     )
     logo_url: str = ""
-    timezone: str = "Europe/Paris"
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"fuseau horaire inconnu {value!r}") from None
-        return value
+    timezone: Zone = "Europe/Paris"
 
 
 class RenderingSettings(Section):

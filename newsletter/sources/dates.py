@@ -1,9 +1,12 @@
-"""Parsing of French dates that feedparser does not understand on its own.
+"""Dates as feeds write them: ISO 8601, RFC 822 and French, with or without a zone.
+
+:func:`parse_date` reads the text itself rather than trusting feedparser's reading, which
+takes ``CET`` and ``CEST`` for UTC and a date without a zone for a UTC one. A zone named
+in the text (``+0100``, ``Z``, ``UTC``, ``GMT``, ``CET``, ``CEST``…) is honoured; a time
+without a zone is in the zone given by the caller (``fetch.timezone``).
 
 French feeds and agendas write dates such as ``Mardi 4 mars 2025 à 14h30``,
-``mar., 04 févr. 2025 10:00:00 +0100`` or ``04/03/2025 14h30``. This module turns them into
-timezone-aware datetimes and exposes a date handler that plugs into feedparser, so that
-``entry.published_parsed`` is filled in for such feeds.
+``mar., 04 févr. 2025 10:00:00 +0100`` or ``04/03/2025 14h30``.
 
 Matching is accent- and case-insensitive: the text is normalised (NFKD, combining marks
 dropped, lowercased) before a single regular expression is applied, and month and weekday
@@ -11,12 +14,10 @@ names are looked up in tables built the same way.
 """
 
 import re
-import time
-import unicodedata
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
-import feedparser
+from newsletter.text import fold
 
 _MONTH_NAMES = (
     "janvier",
@@ -43,9 +44,28 @@ _ZONE_OFFSETS = {
     "ut": timedelta(0),
     "z": timedelta(0),
 }
+# RFC 822 dates also name North American and other European zones (feed generators still
+# write them); in a French date "est" is a word, not a zone.
+_RFC822_ZONES = _ZONE_OFFSETS | {
+    "met": timedelta(hours=1),
+    "mest": timedelta(hours=2),
+    "wet": timedelta(0),
+    "west": timedelta(hours=1),
+    "bst": timedelta(hours=1),
+    "est": timedelta(hours=-5),
+    "edt": timedelta(hours=-4),
+    "cst": timedelta(hours=-6),
+    "cdt": timedelta(hours=-5),
+    "mst": timedelta(hours=-7),
+    "mdt": timedelta(hours=-6),
+    "pst": timedelta(hours=-8),
+    "pdt": timedelta(hours=-7),
+}
+_ENGLISH_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                   "nov", "dec")  # fmt: skip
 _PARIS = "Europe/Paris"
 
-# Applied to normalised text (see _normalise), hence lowercase and accent-free literals.
+# Applied to normalised text (see newsletter.text.fold), hence lowercase and accent-free literals.
 _DATE_RE = re.compile(
     r"""
     \s*(?:le\s+)?
@@ -71,15 +91,19 @@ _DATE_RE = re.compile(
     """,
     re.VERBOSE,
 )
+# Dates outside these years are mistakes (and some cannot be stored in UTC).
+YEARS = range(1900, 2201)
 _OFFSET_RE = re.compile(r"(?P<sign>[+-])(?P<hours>\d{2}):?(?P<minutes>\d{2})")
-
-_registered = False
-
-
-def _normalise(text: str) -> str:
-    """Return ``text`` decomposed (NFKD), without combining marks, in lowercase."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
+# RFC 822 / RFC 2822 as feeds write it: "Tue, 04 Mar 2025 09:00:00 CET", zone optional.
+_RFC822_RE = re.compile(
+    r"""
+    \s*(?:[a-z]{3,9}\.?,?\s+)?
+    (?P<day>\d{1,2})\s+(?P<month>[a-z]{3})[a-z]*\.?\s+(?P<year>\d{4}|\d{2})
+    \s+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?
+    (?:\s*(?P<zone>[+-]\d{2}:?\d{2}|[a-z]{1,5}))?\s*
+    """,
+    re.VERBOSE,
+)
 
 
 def _prefix_table(names: tuple[str, ...]) -> dict[str, int]:
@@ -90,7 +114,7 @@ def _prefix_table(names: tuple[str, ...]) -> dict[str, int]:
     """
     candidates: dict[str, set[int]] = {}
     for index, name in enumerate(names, start=1):
-        key = _normalise(name)
+        key = fold(name)
         for end in range(3, len(key) + 1):
             candidates.setdefault(key[:end], set()).add(index)
     return {prefix: indexes.pop() for prefix, indexes in candidates.items() if len(indexes) == 1}
@@ -100,14 +124,16 @@ _MONTHS = _prefix_table(_MONTH_NAMES)
 _WEEKDAYS = _prefix_table(_WEEKDAY_NAMES)
 
 
-def _zone_info(zone: str | None, default: str) -> tzinfo | None:
+def _zone_info(
+    zone: str | None, default: str, names: dict[str, timedelta] = _ZONE_OFFSETS
+) -> tzinfo | None:
     """Return the tzinfo named by a matched zone, the ``default`` zone, or None if unknown."""
     if zone is None:
         return ZoneInfo(default)
     if zone.startswith("heure"):
         return ZoneInfo(_PARIS)
-    if zone in _ZONE_OFFSETS:
-        return timezone(_ZONE_OFFSETS[zone])
+    if zone in names:
+        return timezone(names[zone])
     offset = _OFFSET_RE.fullmatch(zone)
     if offset is None:
         return None
@@ -117,14 +143,14 @@ def _zone_info(zone: str | None, default: str) -> tzinfo | None:
     return timezone(timedelta(minutes=-minutes if offset["sign"] == "-" else minutes))
 
 
-def parse_french_date(text: str, tz: str = "Europe/Paris") -> datetime | None:
+def parse_french_date(text: str, tz: str) -> datetime | None:
     """Parse a French date (with optional time and zone) into an aware datetime.
 
     The datetime is in the zone or offset named by the text, else in ``tz``; a date without
     a time is at local midnight. Returns None when the text is not a recognised date or
     names an impossible one (such as 31 February).
     """
-    match = _DATE_RE.fullmatch(_normalise(text))
+    match = _DATE_RE.fullmatch(fold(text))
     if match is None:
         return None
     if match["weekday"] is not None and match["weekday"] not in _WEEKDAYS:
@@ -153,21 +179,43 @@ def parse_french_date(text: str, tz: str = "Europe/Paris") -> datetime | None:
         return None
 
 
-def feedparser_handler(text: str) -> time.struct_time | None:
-    """Date handler for ``feedparser.registerDateHandler``: a UTC 9-tuple, or None.
+def parse_date(text: str, tz: str) -> datetime | None:
+    """An ISO 8601, RFC 822 or French date as an aware datetime, or None.
 
-    ``utctimetuple`` gives the same fields as ``timetuple`` on a UTC datetime but with
-    ``tm_isdst=0``, like feedparser's built-in RFC 822 and W3DTF handlers.
+    A zone written in the text wins; without one, the time is in ``tz``; a date without a
+    time is at midnight in ``tz``.
     """
-    parsed = parse_french_date(text)
-    if parsed is None:
+    text = text.strip()
+    if not text:
         return None
-    return parsed.astimezone(UTC).utctimetuple()
+    try:
+        value: datetime | None = datetime.fromisoformat(text)
+    except ValueError:
+        value = _rfc822(text.lower(), tz) or parse_french_date(text, tz)
+    if value is None or value.year not in YEARS:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(tz))
 
 
-def register_with_feedparser() -> None:
-    """Register :func:`feedparser_handler` with feedparser, once per process."""
-    global _registered
-    if not _registered:
-        feedparser.registerDateHandler(feedparser_handler)
-        _registered = True
+def _rfc822(text: str, tz: str) -> datetime | None:
+    match = _RFC822_RE.fullmatch(text)
+    if match is None or match["month"] not in _ENGLISH_MONTHS:
+        return None
+    zone = _zone_info(match["zone"], tz, _RFC822_ZONES)
+    if zone is None:
+        return None
+    year = int(match["year"])
+    if year < 100:
+        year += 2000 if year < 50 else 1900
+    try:
+        return datetime(
+            year,
+            _ENGLISH_MONTHS.index(match["month"]) + 1,
+            int(match["day"]),
+            int(match["hour"]),
+            int(match["minute"]),
+            int(match["second"] or 0),
+            tzinfo=zone,
+        )
+    except ValueError:
+        return None

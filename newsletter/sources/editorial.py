@@ -7,10 +7,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -19,7 +18,7 @@ from newsletter.content.classify import Classifier
 from newsletter.content.entries import Entry, stable_id
 from newsletter.content.prepare import prepare
 from newsletter.content.rules import check_dates, check_keys, check_kind
-from newsletter.content.sanitise import clean_html, clean_text, text_to_html
+from newsletter.content.sanitise import clean_html, clean_text, text_to_html, web_link
 from newsletter.content.store import ItemStore, SaveOutcome
 from newsletter.db import Database
 from newsletter.errors import InputError
@@ -51,7 +50,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 ALIASES = {words(alias): column for column, names in COLUMNS.items() for alias in names}
 TRUE = {"oui", "o", "yes", "y", "vrai", "true", "1", "x"}
 MAX_GUID = 500
-MAX_URL = 2000
 # Dates outside these years are typing mistakes (and some cannot be stored in UTC).
 YEARS = range(1900, 2201)
 
@@ -131,7 +129,7 @@ def parse_record(
         guid=f"{EDITORIAL_SOURCE}:{guid}",
         title=title,
         kind=kind,
-        published_at=published or datetime.now(UTC),
+        published_at=published,  # none: dated when first stored
         url=url,
         summary=clean_html(summary if "<" in summary else text_to_html(summary), url),
         themes=parse_keys(values.get("themes", ""), classification.themes, "thème"),
@@ -147,19 +145,14 @@ def parse_record(
 
 
 def _http_url(text: str, label: str) -> str:
-    """An absolute http(s) address without spaces, or an empty string."""
+    """An absolute http(s) address without spaces (the rule of ``web_link``, which feeds
+    follow too), or an empty string; anything else is refused."""
     text = text.strip()
-    if not text:
-        return ""
-    try:
-        parts = urlsplit(text)
-        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
-    except ValueError:  # a bad port or IPv6 address
-        valid = False
-    if not valid or len(text) > MAX_URL or any(char.isspace() or char < " " for char in text):
+    link = web_link(text) if not any(char.isspace() for char in text) else None
+    if link is None:
         shown = clean_text(text, 80)
         raise InputError(f"{label} « {shown} » : adresse http(s) invalide")
-    return text
+    return link
 
 
 def parse_date(text: str, zone: ZoneInfo, column: str) -> datetime | None:

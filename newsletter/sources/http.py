@@ -85,12 +85,58 @@ async def fetch(
         )
     except TimeoutError:
         raise SourceError(f"délai dépassé ({settings.total_timeout:g} s au total)") from None
-    except httpx.TimeoutException as exc:
-        raise SourceError(f"délai dépassé ({type(exc).__name__})") from None
     except httpx.TooManyRedirects:
         raise SourceError(f"trop de redirections (plus de {settings.max_redirects})") from None
     except httpx.HTTPError as exc:
-        raise SourceError(f"erreur réseau : {type(exc).__name__}: {exc}") from None
+        raise SourceError(network_error(exc)) from None
+
+
+TIMEOUTS = {
+    httpx.ConnectTimeout: "délai de connexion dépassé",
+    httpx.ReadTimeout: "délai de lecture dépassé (le serveur ne répond plus)",
+    httpx.WriteTimeout: "délai d’envoi de la requête dépassé",
+    httpx.PoolTimeout: "délai dépassé (trop de connexions en attente)",
+}
+CONNECT = (
+    ("name or service not known", "nom de domaine introuvable"),
+    ("nodename nor servname", "nom de domaine introuvable"),
+    ("temporary failure in name resolution", "nom de domaine introuvable pour l’instant"),
+    ("no address associated", "nom de domaine sans adresse"),
+    ("connection refused", "connexion refusée par le serveur"),
+    ("all connection attempts failed", "connexion refusée ou serveur injoignable"),
+    ("network is unreachable", "réseau injoignable"),
+    ("no route to host", "serveur injoignable"),
+    ("certificate", "certificat TLS refusé (le site n’est pas sûr)"),
+    ("ssl", "échec de la connexion chiffrée (TLS)"),
+)
+STATUS = {401: "authentification demandée", 403: "accès refusé", 404: "page introuvable",
+          410: "page supprimée", 429: "trop de requêtes", 500: "erreur du serveur",
+          502: "passerelle en erreur", 503: "service indisponible",
+          504: "passerelle hors délai"}  # fmt: skip
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exception and those it was raised from (the socket's own error is deepest)."""
+    found = [exc]
+    while (cause := found[-1].__cause__ or found[-1].__context__) and len(found) < 8:
+        found.append(cause)
+    return found
+
+
+def network_error(exc: httpx.HTTPError) -> str:
+    """An httpx failure in French, for editors reading ``newsletter sources``."""
+    for kind, message in TIMEOUTS.items():
+        if isinstance(exc, kind):
+            return message
+    text = " ".join(str(cause).lower() for cause in _causes(exc))
+    if isinstance(exc, httpx.ConnectError):
+        found = next((said for key, said in CONNECT if key in text), "")
+        return f"connexion impossible : {found}" if found else "connexion impossible"
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
+        return "connexion interrompue par le serveur"
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return "adresse du flux invalide"
+    return f"erreur réseau ({type(exc).__name__})"
 
 
 async def _get(
@@ -101,7 +147,8 @@ async def _get(
         if response.status_code == 304:
             return Fetched(final_url, None, "", validators)
         if response.status_code >= 400:
-            raise SourceError(f"le serveur a répondu HTTP {response.status_code}")
+            meaning = STATUS.get(response.status_code, "erreur")
+            raise SourceError(f"le serveur a répondu HTTP {response.status_code} ({meaning})")
         declared = int(response.headers.get("Content-Length") or 0)
         if declared > max_bytes:
             raise SourceError(f"flux trop volumineux ({declared} octets > {max_bytes})")

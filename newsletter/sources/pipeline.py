@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import httpx
 from sqlalchemy.orm import Session
@@ -28,11 +29,12 @@ from newsletter.errors import DatabaseError, SourceError
 from newsletter.settings import FetchSettings, Settings, SourceSettings
 from newsletter.sources.feeds import parse_feed
 from newsletter.sources.http import Fetched, Validators, fetch, make_client
-from newsletter.sources.ical import parse_ical
+from newsletter.sources.ical import Horizon, parse_ical
 from newsletter.sources.parsed import Parsed
 from newsletter.sources.store import SourceStore
 
 log = logging.getLogger("lettre.sources")
+SHOWN_WARNINGS = 8
 
 
 @dataclass
@@ -128,7 +130,7 @@ async def _fetch_one(
             # Parsing and preparing are CPU work: in worker processes, off the event loop.
             loop = asyncio.get_running_loop()
             result.parsed = await loop.run_in_executor(
-                pool, parse, source, result.fetched, classifier, config.timezone
+                pool, parse, source, result.fetched, classifier, config, datetime.now(UTC)
             )
     except SourceError as exc:
         result.error = exc.message
@@ -140,15 +142,25 @@ async def _fetch_one(
 
 
 def parse(
-    source: SourceSettings, fetched: Fetched, classifier: Classifier, timezone: str
+    source: SourceSettings,
+    fetched: Fetched,
+    classifier: Classifier,
+    config: FetchSettings,
+    now: datetime,
 ) -> Parsed:
-    """Parse (sanitising inside the parsers) a fetched document, then prepare its entries."""
+    """Parse (sanitising inside the parsers) a fetched document, then prepare its entries.
+
+    Times without a zone are in ``fetch.timezone``; recurring events are expanded from
+    ``now``'s day over ``fetch.agenda_horizon_days``.
+    """
     assert fetched.body is not None
+    zone = config.timezone
     if source.type == "ical":
-        parsed = parse_ical(fetched.body, source)
+        horizon = Horizon.from_day(now, zone, config.agenda_horizon_days)
+        parsed = parse_ical(fetched.body, fetched.content_type, source, zone, horizon)
     else:
-        parsed = parse_feed(fetched.body, fetched.content_type, fetched.url, source)
-    parsed.entries = prepare(parsed.entries, classifier, timezone)
+        parsed = parse_feed(fetched.body, fetched.content_type, fetched.url, source, zone)
+    parsed.entries = prepare(parsed.entries, classifier, zone)
     return parsed
 
 
@@ -177,5 +189,13 @@ def _save(done: Fetch, session: Session, report: SourceReport) -> None:
     report.warnings = done.parsed.warnings
     report.saved = ItemStore(session).save_entries(row.id, done.parsed.entries)
     sources.record_success(
-        row, done.fetched.validators, report.saved.new, "; ".join(report.warnings)
+        row, done.fetched.validators, report.saved.new, _summary(report.warnings)
     )
+
+
+def _summary(warnings: list[str]) -> str:
+    """The warnings kept on the source, one per line, the first few only."""
+    shown = warnings[:SHOWN_WARNINGS]
+    if len(warnings) > SHOWN_WARNINGS:
+        shown.append(f"… et {len(warnings) - SHOWN_WARNINGS} autre(s) avertissement(s)")
+    return "\n".join(shown)

@@ -53,7 +53,7 @@ def test_pushing_an_item_is_idempotent(api: httpx.Client, lettre: App) -> None:
     body = created.json()
     assert body["title"] == EVENT["title"] and body["networks"] == ["reaap"]
     assert "<script" not in body["summary_html"] and "<p>Matinée" in body["summary_html"]
-    assert body["url"] == "https://www.professionbanlieue.org/seminaire-aller-vers"
+    assert body["url"] == EVENT["url"]  # as given; the canonical form is for matching only
     assert body["starts_at"] == "2027-02-04T08:30:00Z"
     assert body["ends_at"] == "2027-02-04T11:30:00Z"
     again = api.post("/items", json=EVENT)

@@ -16,10 +16,12 @@ from newsletter.demo.feed_server import serve_samples
 from newsletter.secrets import ENV_WEB_SECRET
 from newsletter.settings import validate_settings
 from newsletter.sources.editorial import import_file
+from newsletter.sources.http import Validators
 from newsletter.sources.pipeline import gather
 from newsletter.sources.store import SourceStore
 from newsletter.web.app import create_app
 from tests.conftest import ROOT
+from tests.web.axe import serious_violations
 from tests.web.chromium import chromium, log_in, shoot
 from tests.web.client import SECRET, serve
 from tests.web.conftest import add_user
@@ -58,6 +60,9 @@ def demo_site(
         broken = store.ensure("cget-agenda", "Centre de ressources partenaire — agenda")
         for _ in range(3):
             store.record_failure(broken, "délai dépassé (30 s)")
+        repaired = store.ensure("crpv-actualites", "Centre de ressources partenaire — actualités")
+        warning = "flux réparé : XML mal formé ligne 48 (document tronqué)"
+        store.record_success(repaired, Validators(), 0, warning)
     add_user(app, "claire.martin@exemple.fr", "editor", name="Claire Martin")
     add_user(app, "admin@exemple.fr", "admin", name="Administration")
     try:
@@ -136,3 +141,51 @@ def test_keyboard_and_small_screens(demo_site: tuple[str, App], browser: Any) ->
     page.goto(f"{url}/editeurs/elements/nouveau")
     shoot(page, "07-ajout")
     context.close()
+
+
+def test_editor_splits_a_merged_announcement(demo_site: tuple[str, App], browser: Any) -> None:
+    """On a wide and a phone screen, the dashboard shows the sources read with warnings and
+    the page of the event two partners announced says why they were merged; the editor
+    confirms and splits the second announcement off, and the page says which item it is."""
+    url, app = demo_site
+    with app.database.session() as session:
+        merged = [item for item in ItemStore(session).search(kind="agenda", limit=200)
+                  if len(item.sources) == 2]  # fmt: skip
+        assert len(merged) == 1
+        item_id = merged[0].id
+    for width, suffix in ((390, "-mobile"), (1280, "")):
+        context = browser.new_context(viewport={"width": width, "height": 900}, locale="fr-FR")
+        page = context.new_page()
+        console: list[Any] = []
+        page.on("console", lambda message, seen=console: seen.append(message))
+        log_in(page, url, "claire.martin@exemple.fr")
+        page.wait_for_url(f"{url}/editeurs/")
+        assert page.get_by_text("1 source lue avec réserve").is_visible()
+        assert page.get_by_text("flux réparé : XML mal formé ligne 48").is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert serious_violations(page) == []
+        shoot(page, f"08-tableau-avertissements{suffix}")
+        page.goto(f"{url}/editeurs/elements/{item_id}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert serious_violations(page) == []
+        if suffix:
+            shoot(page, f"09-annonces-fusionnees{suffix}")
+            context.close()
+            continue
+        reason = "Réunie à l'élément : même titre et même début, lieu et organisateur compatibles."
+        assert page.get_by_text(reason).is_visible()
+        shoot(page, "09-annonces-fusionnees")
+        button = page.get_by_role("button", name="Séparer cette annonce")
+        button.click()  # not confirmed: the browser keeps the form
+        assert page.url == f"{url}/editeurs/elements/{item_id}"
+        page.get_by_label("Je confirme", exact=False).check()
+        button.click()
+        status = page.get_by_role("status").inner_text()
+        assert status.startswith("Annonce séparée : elle forme désormais l’élément n° ") or (
+            status.startswith("Annonce séparée : elle forme désormais l'élément n° ")
+        )
+        assert page.get_by_role("button", name="Séparer cette annonce").count() == 0
+        assert serious_violations(page) == []
+        shoot(page, "10-annonce-separee")
+        assert [message.text for message in console if message.type == "error"] == []
+        context.close()

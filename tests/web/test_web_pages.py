@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import replace
 
 import httpx
 import pytest
 
 from newsletter.app import App
+from newsletter.content.classify import Classifier
+from newsletter.content.entries import Entry
+from newsletter.content.prepare import prepare
 from newsletter.content.store import ItemStore
 from newsletter.errors import ConfigError
+from newsletter.sources.http import Validators
 from newsletter.sources.store import SourceStore
 from newsletter.web.app import create_app
 from tests.web.client import csrf_of, login, post_form, serve
@@ -33,13 +38,17 @@ def test_pages_need_a_login(browser_client: httpx.Client) -> None:
 def test_login_then_dashboard_shows_sources_and_items(
     browser_client: httpx.Client, lettre: App, editor: str
 ) -> None:
-    """After login the dashboard lists sources with their failure streaks and latest items."""
+    """After login the dashboard lists sources with their failure streaks and the warnings
+    of their last reading, and the latest items."""
     with lettre.database.session() as session:
         store = SourceStore(session)
         broken = store.ensure("partenaire-en-panne", "Partenaire en panne")
         for _ in range(4):
             store.record_failure(broken, "HTTP 503")
         store.ensure("editorial", "Saisie éditoriale")
+        repaired = store.ensure("partenaire-repare", "Partenaire réparé")
+        store.record_success(repaired, Validators(), 0, "flux réparé : XML mal formé ligne 12"
+                             " (document tronqué)\n2 lien(s) non http(s) ignoré(s)")  # fmt: skip
     seed(lettre, {"title": "Cités éducatives : premier bilan"})
     response = login(browser_client, editor)
     assert response.status_code == 303 and response.headers["location"] == "/editeurs/"
@@ -47,6 +56,8 @@ def test_login_then_dashboard_shows_sources_and_items(
     assert "1 source en échec" in page and "Partenaire en panne" in page
     assert '<strong class="badge badge--alert">4</strong>' in page and "HTTP 503" in page
     assert "Cités éducatives : premier bilan" in page
+    assert "1 source lue avec réserve" in page and "<strong>Partenaire réparé</strong>" in page
+    assert "<li>flux réparé : XML mal formé ligne 12 (document tronqué)</li>" in page
     assert "Rédaction" in page  # who is logged in
 
 
@@ -106,6 +117,51 @@ def test_fixing_an_item_records_overrides(
         "starts_at": "2026-12-08T18:30", "ends_at": "2026-12-08T21:00", "cancelled": "true",
     })  # fmt: skip
     assert "Aucune modification." in browser_client.get(again.headers["location"]).text
+
+
+def merged_item(app: App) -> int:
+    """Two partners announcing the same page: one item, the second announcement merged."""
+    classifier = Classifier.from_settings(app.settings.classification)
+    with app.database.session() as session:
+        sources, store = SourceStore(session), ItemStore(session)
+        for key, title in (("crpv", "Rencontre jeunesse"), ("oriv", "Rencontre du réseau")):
+            source = sources.ensure(key, f"Centre de ressources {key.upper()}")
+            entry = Entry(key, f"{key}-1", title, "actualite", None,
+                          url="https://exemple.fr/rencontre?utm_source=lettre")  # fmt: skip
+            store.save_entries(source.id, prepare([entry], classifier, app.settings.fetch.timezone))
+        item = store.by_guid("crpv-1")
+        assert item is not None and len(item.sources) == 2
+        return item.id
+
+
+def test_splitting_a_merged_announcement(
+    browser_client: httpx.Client, lettre: App, editor: str
+) -> None:
+    """The item page says why an announcement was merged; its button, once confirmed (CSRF
+    checked), makes it an item of its own and says which."""
+    item_id = merged_item(lettre)
+    login(browser_client, editor)
+    path = f"/editeurs/elements/{item_id}"
+    page = browser_client.get(path).text
+    assert "Réunie à l'élément : même adresse (https://exemple.fr/rencontre)." in page
+    assert "Séparer cette annonce" in page
+    credit = int(page.split('name="annonce" value="')[1].split('"')[0])
+    form = {"csrf_token": csrf_of(page), "annonce": credit}
+    unconfirmed = browser_client.post(f"{path}/separer", data=form)
+    assert unconfirmed.status_code == 400 and "séparation non confirmée" in unconfirmed.text
+    forged = browser_client.post(
+        f"{path}/separer", data=form | {"csrf_token": "x", "confirmer": "oui"}
+    )
+    assert forged.status_code == 403
+    done = browser_client.post(f"{path}/separer", data=form | {"confirmer": "oui"})
+    assert done.status_code == 303 and done.headers["location"] == path
+    after = html.unescape(browser_client.get(path).text)
+    assert f"Annonce séparée : elle forme désormais l'élément n° {item_id + 1}." in after
+    assert "Séparer cette annonce" not in after
+    with lettre.database.session() as session:
+        split_off = ItemStore(session).get(item_id + 1)
+        assert split_off.title == "Rencontre du réseau"
+        assert [credit.guid for credit in split_off.sources] == ["oriv-1"]
 
 
 def test_an_invalid_fix_is_refused_with_its_reason(

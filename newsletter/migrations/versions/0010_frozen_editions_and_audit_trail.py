@@ -1,7 +1,7 @@
 """frozen editions and audit trail
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-02 06:56:54.672303
 """
 
@@ -14,7 +14,7 @@ import newsletter.db
 
 
 revision = '0010'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

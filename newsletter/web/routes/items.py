@@ -1,4 +1,5 @@
-"""Items: browse and search, fix one (kind, themes, networks, dates, cancelled), add one."""
+"""Items: browse and search, fix one (kind, themes, networks, dates, cancelled), add one,
+split off an announcement that was merged into it."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from newsletter.accounts.models import User
 from newsletter.app import App
+from newsletter.content.credits import merge_reason_label
 from newsletter.content.models import Item
-from newsletter.content.store import ItemStore
+from newsletter.content.store import MAX_ID, ItemStore
 from newsletter.errors import InputError
 from newsletter.settings import Settings
 from newsletter.sources.editorial import parse_date, parse_record, save_editorial
@@ -152,14 +154,23 @@ def item_page(
 ) -> Response:
     with app.database.session() as session:
         item = ItemStore(session).get(item_id)
-        context = _form_context(app.settings, item=item, sources=_sources(session, item))
-        return _pages(request).render(request, "items/detail.html", context)
+        return _detail(request, session, app.settings, item)
 
 
-def _sources(session: Session, item: Item) -> list[tuple[str, str]]:
-    """Name and link of each source that announced the item."""
+def _detail(
+    request: Request, session: Session, settings: Settings, item: Item, error: str = "",
+    hint: str = "", status: int = 200,
+) -> Response:  # fmt: skip
+    """The item's page: its content, its announcements, the correction form."""
     names = {source.id: source.name for source in SourceStore(session).all()}
-    return [(names.get(credit.source_id, "?"), credit.url) for credit in item.sources]
+    credits = [
+        {"id": credit.id, "name": names.get(credit.source_id, "?"), "url": credit.url,
+         "reason": merge_reason_label(credit) if number else None}
+        for number, credit in enumerate(item.sources)
+    ]  # fmt: skip
+    context = _form_context(settings, item=item, credits=credits, error=error or None,
+                            hint=hint)  # fmt: skip
+    return _pages(request).render(request, "items/detail.html", context, status=status)
 
 
 @router.post(LIST_PATH + "/{item_id:int}")
@@ -187,10 +198,32 @@ def fix_item(
             if changes:
                 store.override(item_id, settings.classification, **changes)
         except InputError as exc:
-            context = _form_context(settings, item=item, sources=_sources(session, item),
-                                    error=exc.message, hint=exc.hint)  # fmt: skip
-            return _pages(request).render(request, "items/detail.html", context, status=400)
+            return _detail(request, session, settings, item, exc.message, exc.hint, 400)
     flash(request, "Élément corrigé." if changes else "Aucune modification.")
+    return RedirectResponse(f"{LIST_PATH}/{item_id}", status_code=303)
+
+
+@router.post(LIST_PATH + "/{item_id:int}/separer")
+def split_item(
+    request: Request,
+    item_id: int,
+    app: Annotated[App, Depends(lettre)],
+    user: Annotated[User, Depends(current_user)],
+    annonce: Annotated[int, Form(ge=1, le=MAX_ID)],
+    confirmer: Short = "",
+) -> Response:
+    """One announcement merged into the item becomes an item of its own again."""
+    with app.database.session() as session:
+        store = ItemStore(session)
+        item = store.get(item_id)
+        try:
+            if confirmer != "oui":
+                raise InputError("séparation non confirmée", "cochez la case de confirmation")
+            made = store.split(item_id, [annonce])
+        except InputError as exc:
+            return _detail(request, session, app.settings, item, exc.message, exc.hint, 400)
+        new_id = made[0].id
+    flash(request, f"Annonce séparée : elle forme désormais l'élément n° {new_id}.")
     return RedirectResponse(f"{LIST_PATH}/{item_id}", status_code=303)
 
 
