@@ -47,7 +47,9 @@ def prepare(
     stack.callback(app.close)
     app.database.migrate()
     gather(app.settings, app.database)
-    import_file(app.database, app.settings, ROOT / "newsletter/demo/data/editorial.csv")
+    import_file(
+        app.database, app.settings, ROOT / "newsletter/demo/data/editorial.csv", "benchmark"
+    )
     _subscribe(app, recipients)
     return app, _edition(app, today + timedelta(days=1))
 

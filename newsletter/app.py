@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from newsletter.rendering.renderer import Renderer
     from newsletter.services.background import BackgroundSends
     from newsletter.services.editing import Editing
+    from newsletter.services.items import Items
     from newsletter.services.publishing import Publishing
     from newsletter.services.sending import Sending, Throughput
     from subscribers.bounces import BounceHandler
@@ -70,6 +71,12 @@ class App:
         from newsletter.services.editing import Editing
 
         return Editing(self.settings, self.database, self.publishing, self.segments)
+
+    @cached_property
+    def items(self) -> Items:
+        from newsletter.services.items import Items
+
+        return Items(self.settings, self.database)
 
     @cached_property
     def sending(self) -> Sending:

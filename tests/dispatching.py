@@ -58,7 +58,7 @@ def populate(app: App, tmp: Path, recipients: int, approve: bool = True) -> int:
     unless told otherwise); its id."""
     csv = tmp / "items.csv"
     csv.write_text(ITEMS, encoding="utf-8")
-    _, errors = import_file(app.database, app.settings, csv)
+    _, errors = import_file(app.database, app.settings, csv, "tests")
     assert errors == []
     with app.database.session() as session:
         store = app.subscriber_store(session)

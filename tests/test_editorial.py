@@ -44,7 +44,7 @@ def test_csv_in_windows_1252_is_imported(
     """A `;` CSV saved by Excel in Windows-1252 imports with its accents and French dates."""
     path = tmp_path / "saisie.csv"
     path.write_bytes(GOOD.encode("cp1252"))
-    saved, errors = import_file(database, make_settings(), path)
+    saved, errors = import_file(database, make_settings(), path, "tests")
     assert errors == [] and saved is not None and saved.new == 4
     stored = {item.kind: item for item in items(database)}
     assert stored["mouvement"].title == "Mouvements à Bobigny"
@@ -61,8 +61,8 @@ def test_reimport_changes_nothing(database: Database, tmp_path: Path,
     """Importing the same file twice does not duplicate anything."""
     path = tmp_path / "saisie.csv"
     path.write_text(GOOD, encoding="utf-8-sig")
-    import_file(database, make_settings(), path)
-    saved, _ = import_file(database, make_settings(), path)
+    import_file(database, make_settings(), path, "tests")
+    saved, _ = import_file(database, make_settings(), path, "tests")
     assert saved is not None and saved.new == 0 and saved.unchanged == 4
     assert len(items(database)) == 4
 
@@ -73,7 +73,7 @@ def test_bad_rows_are_reported_and_nothing_is_written(
     """Every bad row is reported with its line number; the good rows are not imported."""
     path = tmp_path / "saisie.csv"
     path.write_text(BAD, encoding="utf-8")
-    saved, errors = import_file(database, make_settings(), path)
+    saved, errors = import_file(database, make_settings(), path, "tests")
     assert saved is None
     assert [error.split(" :")[0] for error in errors] == [
         "ligne 3", "ligne 4", "ligne 5", "ligne 6", "ligne 7", "ligne 8",
@@ -93,7 +93,7 @@ def test_json_import(database: Database, tmp_path: Path,
         {"type": "fiche", "titre": "Aide aux devoirs à Sevran", "thèmes": ["education"],
          "réseaux": ["clas"], "lien": "https://pb.fr/fiche/devoirs"},
     ]}), encoding="utf-8")  # fmt: skip
-    saved, errors = import_file(database, make_settings(), path)
+    saved, errors = import_file(database, make_settings(), path, "tests")
     assert errors == [] and saved is not None and saved.new == 1
     item = items(database)[0]
     assert item.themes == ["education"] and item.networks == ["clas"]

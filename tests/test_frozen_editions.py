@@ -81,7 +81,7 @@ def change_an_item_and_a_source(app: App, edition_id: int) -> None:
                    "summary": "Résumé réécrit par la source.", "url": second.url}  # fmt: skip
         settings = app.settings
         entry = parse_record(changed, settings.classification, settings.fetch.timezone)
-        save_editorial(session, settings, [entry])
+        save_editorial(session, settings, [entry], "tests")
 
 
 def received_by_variant(

@@ -185,7 +185,7 @@ def stock(app: App) -> None:
     entries = [parse_record(record, settings.classification, settings.fetch.timezone)
                for record in records]  # fmt: skip
     with app.database.session() as session:
-        save_editorial(session, settings, entries)
+        save_editorial(session, settings, entries, "tests")
         app.subscriber_store(session).admin_add(
             "parent@exemple.fr", Details(), ["reaap"], Consent("admin", "2026-01", "tests")
         )

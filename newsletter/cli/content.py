@@ -201,10 +201,8 @@ def items_import(ctx: Context, file: Path) -> None:
     inscription, annulé, thèmes, réseaux, territoire, id. Si une ligne est fausse,
     rien n'est importé et chaque erreur est indiquée avec son numéro de ligne.
     """
-    from newsletter.sources.editorial import import_file
-
     app = ctx.ready_app()
-    saved, errors = import_file(app.database, app.settings, file)
+    saved, errors = app.items.import_file(ctx.actor(), file)
     if errors:
         for error in errors:
             click.secho(error, fg="red", err=True)
@@ -304,8 +302,6 @@ def items_set(
     cancelled: bool | None,
 ) -> None:
     """Corrige un élément à la main ; les mises à jour des flux ne l'écraseront pas."""
-    from newsletter.content.store import ItemStore
-
     app = ctx.ready_app()
     values: dict[str, object] = {}
     if kind:
@@ -318,9 +314,8 @@ def items_set(
         values["cancelled"] = cancelled
     if not values:
         raise InputError("rien à modifier", "indiquez --kind, --themes, --networks ou --cancelled")
-    with app.database.session() as session:
-        item = ItemStore(session).override(item_id, app.settings.classification, **values)
-        click.echo(f"Élément {item.id} corrigé : {', '.join(values)}.")
+    app.items.correct(ctx.actor(), item_id, values)
+    click.echo(f"Élément {item_id} corrigé : {', '.join(values)}.")
 
 
 COMMANDS = [init, fetch, sources, items]

@@ -48,8 +48,8 @@ def demo(ctx: Context, seconds: int, then_serve: bool) -> None:
 
     Les secrets absents de l'environnement sont créés une fois dans var/demo-secrets.env.
     """
+    from newsletter.accounts.permissions import OPERATOR
     from newsletter.demo.feed_server import serve_samples
-    from newsletter.sources.editorial import import_file
 
     _demo_settings(ctx)
     settings = ctx.settings
@@ -70,7 +70,7 @@ def demo(ctx: Context, seconds: int, then_serve: bool) -> None:
         console.print(f"Base : {ctx.app.database.url} (schéma {revision})")
         reports = fetch_with_progress(ctx)
         print_fetch_summary(ctx, reports)
-        saved, errors = import_file(ctx.app.database, settings, EDITORIAL_SAMPLE)
+        saved, errors = ctx.app.items.import_file(OPERATOR, EDITORIAL_SAMPLE)
         if errors or saved is None:
             raise NewsletterError(f"fichier éditorial d'exemple invalide : {errors[0]}")
         console.print(

@@ -77,6 +77,9 @@ class ItemSource(Base):
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     merge_reason: Mapped[str] = mapped_column(sa.String(2500), default="")
     snapshot: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    # Who typed an editorial entry ("compte:ID", "ligne de commande"; "" for feeds): the
+    # same identity typed by someone else is a conflict, never a silent overwrite.
+    author: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
 
     item: Mapped[Item] = relationship(back_populates="sources")
 
@@ -92,3 +95,20 @@ class ItemChange(Base):
     fields: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
 
     item: Mapped[Item] = relationship(back_populates="changes")
+
+
+class ItemProposal(Base):
+    """A correction a network coordinator proposes for an item they may not change (another
+    network's, or one another newsletter carries); an editor accepts or refuses it."""
+
+    __tablename__ = "item_proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    fields: Mapped[dict[str, Any]] = mapped_column(sa.JSON)  # field -> proposed value (JSON)
+    proposed_by: Mapped[str] = mapped_column(sa.String(200))
+    user_id: Mapped[int | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    state: Mapped[str] = mapped_column(sa.String(20), default="open")  # open, accepted, refused
+    decided_by: Mapped[str] = mapped_column(sa.String(200), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

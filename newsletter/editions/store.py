@@ -125,6 +125,15 @@ class EditionStore:
             for item in items
         ]
 
+    def newsletters_carrying(self, item_id: int) -> set[str]:
+        """The newsletters with an edition (in any state) that carries the item."""
+        query = (
+            sa.select(Edition.newsletter)
+            .join(EditionItem, EditionItem.edition_id == Edition.id)
+            .where(EditionItem.item_id == item_id)
+        )
+        return set(self.session.scalars(query))
+
     def credits(self, edition: Edition) -> dict[int, tuple[str, ...]]:
         """Names of the sources that announced each item of the edition."""
         query = (

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from newsletter.content.authors import check_authors, sign
 from newsletter.content.classify import Classifier
 from newsletter.content.entries import Entry, stable_id
 from newsletter.content.prepare import prepare
@@ -57,6 +58,7 @@ YEARS = range(1900, 2201)
 @dataclass
 class ImportReport:
     entries: list[Entry] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)  # each entry's line in the file
     errors: list[str] = field(default_factory=list)
 
 
@@ -97,6 +99,7 @@ def parse_rows(
     for row in rows:
         try:
             report.entries.append(parse_record(row.values, classification, timezone))
+            report.lines.append(row.line)
         except InputError as exc:
             report.errors.append(f"ligne {row.line} : {exc.message}")
     return report
@@ -176,20 +179,32 @@ def parse_keys(text: str, known: dict[str, Any], label: str) -> tuple[str, ...]:
     return check_keys(text.replace(";", ",").split(","), known, label)
 
 
+def read_entries(settings: Settings, path: Path) -> ImportReport:
+    """The entries of a CSV or JSON file, and one French line per bad row."""
+    return parse_rows(read_file(path), settings.classification, settings.fetch.timezone)
+
+
 def import_file(
-    database: Database, settings: Settings, path: Path
+    database: Database, settings: Settings, path: Path, author: str
 ) -> tuple[SaveOutcome | None, list[str]]:
     """Import a file in one transaction; with any bad row, nothing is written."""
-    report = parse_rows(read_file(path), settings.classification, settings.fetch.timezone)
+    report = read_entries(settings, path)
     if report.errors:
         return None, report.errors
     with database.session() as session:
-        return save_editorial(session, settings, report.entries), []
+        return save_editorial(session, settings, report.entries, author), []
 
 
-def save_editorial(session: Session, settings: Settings, entries: list[Entry]) -> SaveOutcome:
-    """Prepare (classify, dedup keys) and store entries under the editorial source."""
+def save_editorial(
+    session: Session, settings: Settings, entries: list[Entry], author: str
+) -> SaveOutcome:
+    """Prepare (classify, dedup keys) and store entries under the editorial source, typed
+    by ``author``; an identity another author already used is refused (content.authors)."""
     classifier = Classifier.from_settings(settings.classification)
     prepared = prepare(entries, classifier, settings.fetch.timezone)
     source = SourceStore(session).ensure(EDITORIAL_SOURCE, "Saisie éditoriale")
-    return ItemStore(session).save_entries(source.id, prepared)
+    guids = [entry.guid for entry in prepared]
+    check_authors(session, source.id, guids, author)
+    outcome = ItemStore(session).save_entries(source.id, prepared)
+    sign(session, source.id, guids, author)
+    return outcome

@@ -81,7 +81,7 @@ def seed(app: App, *records: dict[str, Any]) -> list[int]:
         for record in records
     ]  # fmt: skip
     with app.database.session() as session:
-        save_editorial(session, settings, entries)
+        save_editorial(session, settings, entries, "tests")
         store = ItemStore(session)
         return [store.by_guid(entry.guid).id for entry in entries]  # type: ignore[union-attr]
 

@@ -117,16 +117,24 @@ def test_reading_items(api: httpx.Client, lettre: App) -> None:
     assert api.get("/inconnu").json()["error"] == "cette adresse ne correspond à aucune page"
 
 
-def test_pushing_needs_an_editor_role(api: httpx.Client, site: str, lettre: App) -> None:
-    """A coordinator's token reads items but cannot push them (403)."""
+def test_a_coordinator_pushes_items_of_their_network_only(
+    api: httpx.Client, site: str, lettre: App
+) -> None:
+    """A coordinator's token reads items and pushes those of its network; an item of
+    another network, or of none, is refused (403) and nothing is stored."""
     add_user(lettre, "coord@exemple.fr", "coordinator", ("reaap",))
     with lettre.database.session() as session:
         token = AccountStore(session).create_token("coord@exemple.fr")
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=f"{site}/api/v1", headers=headers) as coordinator:
         assert coordinator.get("/items").status_code == 200
-        refused = coordinator.post("/items", json=EVENT)
-        assert refused.status_code == 403 and refused.json()["error"] == "accès refusé"
+        assert coordinator.post("/items", json=EVENT).status_code == 201
+        for networks in (["clas"], []):
+            refused = coordinator.post("/items", json=EVENT | {"id": "autre", "networks": networks})
+            assert refused.status_code == 403, refused.text
+            assert refused.json()["error"] == "cet élément ne relève pas de votre réseau"
+    with lettre.database.session() as session:
+        assert len(ItemStore(session).search(limit=10)) == 1
 
 
 def test_openapi_describes_the_api(site: str) -> None:

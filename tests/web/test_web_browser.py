@@ -54,7 +54,9 @@ def demo_site(
                     {**os.environ, ENV_WEB_SECRET: SECRET})  # fmt: skip
         app.database.migrate()
         gather(app.settings, app.database)
-    import_file(app.database, app.settings, ROOT / "newsletter" / "demo" / "data" / "editorial.csv")
+    import_file(
+        app.database, app.settings, ROOT / "newsletter" / "demo" / "data" / "editorial.csv", "tests"
+    )
     with app.database.session() as session:
         store = SourceStore(session)
         broken = store.ensure("cget-agenda", "Centre de ressources partenaire — agenda")
@@ -109,7 +111,7 @@ def test_editor_searches_and_fixes_an_item(demo_site: tuple[str, App], browser: 
     assert page.get_by_role("status").inner_text() == "Élément corrigé."
     assert page.get_by_label("Clas — accompagnement à la scolarité").is_checked()
     shoot(page, "04-element-corrige")
-    item_id = int(page.url.rsplit("/", 1)[1])
+    item_id = int(page.url.split("#")[0].rsplit("/", 1)[1])
     with app.database.session() as session:
         item = ItemStore(session).get(item_id)
         assert "clas" in item.networks and "networks" in item.overrides

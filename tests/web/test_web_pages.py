@@ -103,7 +103,7 @@ def test_fixing_an_item_records_overrides(
         "starts_at": "2026-12-08T18:30", "ends_at": "2026-12-08T21:00", "cancelled": "true",
         "published_at": "",
     })  # fmt: skip
-    assert response.status_code == 303 and response.headers["location"] == path
+    assert response.status_code == 303 and response.headers["location"] == f"{path}#titre-corriger"
     page = browser_client.get(path).text
     assert "Élément corrigé." in page
     with lettre.database.session() as session:

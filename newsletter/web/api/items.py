@@ -9,10 +9,8 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from newsletter.accounts.models import User
 from newsletter.app import App
 from newsletter.content.store import MAX_ID, ItemStore
-from newsletter.errors import InputError
-from newsletter.sources.editorial import parse_record, save_editorial
 from newsletter.web.api.schemas import ErrorOut, ItemIn, ItemOut, ItemPage, Kind, ValidationErrorOut
-from newsletter.web.auth import api_role, api_user, lettre
+from newsletter.web.auth import api_user, lettre
 from newsletter.web.csrf import csrf_exempt
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -30,7 +28,7 @@ MAX_LIMIT = 100
     responses={
         200: {"model": ItemOut, "description": "Élément déjà connu (mis à jour ou inchangé)"},
         400: {"model": ErrorOut, "description": "Élément refusé (date, lien, thème…)"},
-        403: {"model": ErrorOut, "description": "Rôle insuffisant"},
+        403: {"model": ErrorOut, "description": "Élément hors des réseaux du compte"},
     },
 )
 @csrf_exempt
@@ -38,20 +36,16 @@ def push_item(
     body: ItemIn,
     response: Response,
     app: Annotated[App, Depends(lettre)],
-    user: Annotated[User, Depends(api_role("admin", "editor"))],
+    user: Annotated[User, Depends(api_user)],
 ) -> ItemOut:
-    """Ajoute ou met à jour un élément ; idempotent par `id` (201 si nouveau, 200 sinon)."""
-    settings = app.settings
-    entry = parse_record(body.editorial_values(), settings.classification,
-                         settings.fetch.timezone)  # fmt: skip
+    """Ajoute ou met à jour un élément ; idempotent par `id` (201 si nouveau, 200 sinon).
+    Un compte de coordination n'ajoute que des éléments de ses réseaux (403 sinon) ; un
+    identifiant déjà saisi par un autre compte est refusé (400, avec la raison)."""
+    item_id, new = app.items.create(app.actor(user), body.editorial_values())
+    if not new:
+        response.status_code = 200
     with app.database.session() as session:
-        outcome = save_editorial(session, settings, [entry])
-        item = ItemStore(session).by_guid(entry.guid)
-        if item is None:  # pragma: no cover - save_editorial always records the guid
-            raise InputError("élément non enregistré")
-        if not outcome.new:
-            response.status_code = 200
-        return ItemOut.of(item)
+        return ItemOut.of(ItemStore(session).get(item_id))
 
 
 @router.get("/items", response_model=ItemPage)

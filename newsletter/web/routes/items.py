@@ -16,10 +16,11 @@ from newsletter.accounts.models import User
 from newsletter.app import App
 from newsletter.content.credits import merge_reason_label
 from newsletter.content.models import Item
+from newsletter.content.proposals import ProposalStore
 from newsletter.content.store import MAX_ID, ItemStore
-from newsletter.errors import InputError
+from newsletter.errors import InputError, PermissionDenied
 from newsletter.settings import Settings
-from newsletter.sources.editorial import parse_date, parse_record, save_editorial
+from newsletter.sources.editorial import parse_date
 from newsletter.sources.store import SourceStore
 from newsletter.vocabulary import ITEM_KINDS
 from newsletter.web.auth import current_user, lettre
@@ -130,13 +131,8 @@ def new_item(
                        "cancelled": "oui" if cancelled else ""}  # fmt: skip
     settings = app.settings
     try:
-        entry = parse_record(values, settings.classification, settings.fetch.timezone)
-        with app.database.session() as session:
-            save_editorial(session, settings, [entry])
-            item = ItemStore(session).by_guid(entry.guid)
-            assert item is not None
-            item_id = item.id
-    except InputError as exc:
+        item_id, _new = app.items.create(app.actor(user), values)
+    except (InputError, PermissionDenied) as exc:
         shown = fields | {"themes": themes, "networks": networks}
         context = _form_context(settings, values=shown, cancelled=cancelled,
                                 error=exc.message, hint=exc.hint)  # fmt: skip
@@ -154,22 +150,24 @@ def item_page(
 ) -> Response:
     with app.database.session() as session:
         item = ItemStore(session).get(item_id)
-        return _detail(request, session, app.settings, item)
+        return _detail(request, session, app, user, item)
 
 
 def _detail(
-    request: Request, session: Session, settings: Settings, item: Item, error: str = "",
+    request: Request, session: Session, app: App, user: User, item: Item, error: str = "",
     hint: str = "", status: int = 200,
 ) -> Response:  # fmt: skip
-    """The item's page: its content, its announcements, the correction form."""
+    """The item's page: its content, its announcements, the correction form (or, for whom
+    may not correct it, the proposal form), the corrections proposed."""
     names = {source.id: source.name for source in SourceStore(session).all()}
     credits = [
         {"id": credit.id, "name": names.get(credit.source_id, "?"), "url": credit.url,
          "reason": merge_reason_label(credit) if number else None}
         for number, credit in enumerate(item.sources)
     ]  # fmt: skip
-    context = _form_context(settings, item=item, credits=credits, error=error or None,
-                            hint=hint)  # fmt: skip
+    context = _form_context(app.settings, item=item, credits=credits, error=error or None,
+                            hint=hint, may_correct=app.items.may_correct(app.actor(user), item.id),
+                            proposals=ProposalStore(session).open_for(item.id))  # fmt: skip
     return _pages(request).render(request, "items/detail.html", context, status=status)
 
 
@@ -187,20 +185,46 @@ def fix_item(
     networks: Keys = [],  # noqa: B006
     cancelled: Annotated[bool, Form()] = False,
 ) -> Response:
-    """Fields whose value changed become overrides: feed updates will not undo them."""
-    settings = app.settings
+    """Fields whose value changed become overrides: feed updates will not undo them. Who
+    may not correct the item (a coordinator, for another network's item or one another
+    newsletter carries) proposes the correction to the editors instead."""
+    settings, actor = app.settings, app.actor(user)
     with app.database.session() as session:
-        store = ItemStore(session)
-        item = store.get(item_id)
+        item = ItemStore(session).get(item_id)
+        changes = {}
         try:
             changes = _changes(item, settings, kind, published_at, starts_at, ends_at,
                                themes, networks, cancelled)  # fmt: skip
-            if changes:
-                store.override(item_id, settings.classification, **changes)
-        except InputError as exc:
-            return _detail(request, session, settings, item, exc.message, exc.hint, 400)
-    flash(request, "Élément corrigé." if changes else "Aucune modification.")
-    return RedirectResponse(f"{LIST_PATH}/{item_id}", status_code=303)
+            if changes and app.items.may_correct(actor, item_id):
+                app.items.correct(actor, item_id, changes)
+                done = "Élément corrigé."
+            elif changes:
+                app.items.propose(actor, item_id, changes)
+                done = "Correction proposée : la rédaction l'acceptera ou la refusera."
+            else:
+                done = "Aucune modification."
+        except (InputError, PermissionDenied) as exc:
+            return _detail(request, session, app, user, item, exc.message, exc.hint, 400)
+    flash(request, done)
+    return RedirectResponse(f"{LIST_PATH}/{item_id}#titre-corriger", status_code=303)
+
+
+@router.post(LIST_PATH + "/{item_id:int}/proposition")
+def decide_proposal(
+    request: Request,
+    item_id: int,
+    app: Annotated[App, Depends(lettre)],
+    user: Annotated[User, Depends(current_user)],
+    proposition: Annotated[int, Form(ge=1, le=MAX_ID)],
+    decision: Short = "",
+) -> Response:
+    """An editor accepts or refuses a correction a coordinator proposed."""
+    if decision not in ("accepter", "refuser"):
+        raise InputError("décision inconnue", "« accepter » ou « refuser »")
+    proposal = app.items.decide(app.actor(user), proposition, decision == "accepter")
+    flash(request, "Proposition acceptée : l'élément est corrigé." if proposal.state == "accepted"
+          else "Proposition refusée.")  # fmt: skip
+    return RedirectResponse(f"{LIST_PATH}/{item_id}#titre-propositions", status_code=303)
 
 
 @router.post(LIST_PATH + "/{item_id:int}/separer")
@@ -214,14 +238,13 @@ def split_item(
 ) -> Response:
     """One announcement merged into the item becomes an item of its own again."""
     with app.database.session() as session:
-        store = ItemStore(session)
-        item = store.get(item_id)
+        item = ItemStore(session).get(item_id)
         try:
             if confirmer != "oui":
                 raise InputError("séparation non confirmée", "cochez la case de confirmation")
-            made = store.split(item_id, [annonce])
-        except InputError as exc:
-            return _detail(request, session, app.settings, item, exc.message, exc.hint, 400)
+            made = app.items.split(app.actor(user), item_id, [annonce])
+        except (InputError, PermissionDenied) as exc:
+            return _detail(request, session, app, user, item, exc.message, exc.hint, 400)
         new_id = made[0].id
     flash(request, f"Annonce séparée : elle forme désormais l'élément n° {new_id}.")
     return RedirectResponse(f"{LIST_PATH}/{item_id}", status_code=303)
