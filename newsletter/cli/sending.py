@@ -8,6 +8,7 @@ import click
 
 from newsletter.cli.context import Context, pass_context
 from newsletter.cli.editions import edition
+from newsletter.errors import NewsletterError
 
 if TYPE_CHECKING:
     from newsletter.dispatch.sender import Report
@@ -51,6 +52,11 @@ def send(
     if found.state == "paused" and not resume:
         raise click.UsageError(f"l'édition {edition_id} est en pause : ajoutez --resume")
     report = send_with_progress(ctx, edition_id, workers, 0.0 if no_wait else None)
+    if report.state == "interrupted":
+        raise NewsletterError(
+            f"édition {edition_id} — {report.describe()}",
+            f"reprise : `newsletter edition send {edition_id} --resume`",
+        )
     ctx.console.print(f"Édition {edition_id} — {report.describe()}.", markup=False)
     if report.state == "paused":
         raise click.exceptions.Exit(1)
@@ -59,7 +65,8 @@ def send(
 def send_with_progress(
     ctx: Context, edition_id: int, workers: int | None = None, wait: float | None = None
 ) -> Report:
-    """Send an edition with a progress bar: sent / deferred / failed / skipped, rate, ETA."""
+    """Send an edition with a progress bar: sent / deferred / failed / skipped, what the send
+    waits for (the relay, the hourly quota, another sender), rate, ETA."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -82,10 +89,11 @@ def send_with_progress(
         task = progress.add_task(f"Édition {edition_id}", total=sum(counts.values()) or 1,
                                  detail="")  # fmt: skip
 
-        def show(now_counts: dict[str, int]) -> None:
+        def show(now_counts: dict[str, int], note: str = "") -> None:
             done = sum(now_counts[s] for s in ("sent", "failed", "skipped"))
+            detail = counts_text(now_counts) + (f" — {note}" if note else "")
             progress.update(task, completed=done, total=sum(now_counts.values()),
-                            detail=counts_text(now_counts))  # fmt: skip
+                            detail=detail)  # fmt: skip
 
         report = app.sending.send(edition_id, processes=workers, on_progress=show,
                                   wait_deferred=wait)  # fmt: skip
