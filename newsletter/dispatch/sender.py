@@ -6,9 +6,10 @@ beats every second in the table of live senders, taking its share of the relay's
 (dispatch.share). It ends the send cleanly — its processes told to stop before their next
 message, the rows they did not send handed back to the queue — when:
 
-- the edition is paused: by an editor (the pause wakes the senders of this machine at once,
-  see dispatch.senders; others read the edition's state every 50 ms), or by the sender
-  itself when a worker gives up or the error rate crosses the threshold;
+- the edition is paused: by an editor (the pause wakes the senders of this machine, which
+  stop at once and wait for it to be committed, see dispatch.senders; others read the
+  edition's state every 50 ms), or by the sender itself when a worker gives up or the
+  error rate crosses the threshold;
 - the relay stays unreachable for ``dispatch.relay_down_seconds``, or a sending process
   dies: the edition is paused, "interrompu : …", and the send can be resumed;
 - the process is told to stop (SIGTERM, SIGINT): the edition stays ``sending`` and the
@@ -47,6 +48,7 @@ IDLE = 0.5  # seconds between looks at the ledger while nothing can be claimed
 HEARTBEAT = 1.0  # seconds between renewals in the table of live senders (and shares)
 PROGRESS = 0.5  # seconds between progress reports (each counts the ledger's rows)
 GRACE = 10.0  # seconds the sending processes have to finish their message once told to stop
+WOKEN = 2.0  # seconds a woken sender waits, stopped, for the pause to be committed
 
 Progress = Callable[[dict[str, int], str], None]  # counts, and what the send waits for
 
@@ -177,7 +179,7 @@ class Sender:
             look = signals.woken or now - checked >= CHECK
             checked = now if look else checked
             ending = self._ending(signals, workers, look, now)
-            self._exchange(received, claim=ending is None)
+            self._exchange(received, claim=ending is None and not signals.woken)
             received = []
             if ending is not None:
                 return ending
@@ -204,11 +206,11 @@ class Sender:
         if signals.interrupted:
             return Report("interrupted", {}, signals.interrupted)
         if look:
-            woken, signals.woken = signals.woken, False
             paused = self.ledger.paused()
             if paused is not None:
                 return Report("paused", {}, paused)
-            if woken:  # the edition was resumed since: go on
+            if signals.woken and now - signals.woken_at > WOKEN:  # no pause came: go on
+                signals.woken = False
                 self.controls.go_on()
         self.relay.answered(self.controls.answered())
         dead = [process.exitcode for process in workers if process.exitcode not in (None, 0)]

@@ -7,8 +7,10 @@ Through this table senders see each other, on one machine or several (PostgreSQL
 - a sender is dead when its process is gone (on this machine: seen at once) or when it has
   not beaten for ``dispatch.lease_seconds`` (another machine); the rows it held go back to
   the queue;
-- pausing an edition wakes its senders on this machine with SIGUSR1 (see :func:`wake`);
-  those on other machines read the pause in the database within a tenth of a second.
+- pausing an edition wakes its senders on this machine with SIGUSR1 (see :func:`wake`),
+  just before the pause is committed: they stop before their next message and wait for
+  it (dispatch.sender); those on other machines read the pause in the database every
+  50 ms.
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ class SenderStore:
 
 def wakeable_here(session: Session, edition_id: int) -> list[tuple[int, str]]:
     """(pid, start time) of the senders of the edition that run on this machine and stop at
-    once when woken, read before the pause is committed so that the signal follows it."""
+    once when woken."""
     rows = session.scalars(
         sa.select(LiveSender).where(LiveSender.edition_id == edition_id, LiveSender.wakeable)
     )

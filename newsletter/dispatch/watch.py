@@ -1,7 +1,7 @@
 """What the parent of a send watches besides the ledger: signals and the relay.
 
-- ``Signals``: while a send runs in a process's main thread, SIGUSR1 (an editor paused the
-  edition: dispatch.senders.wake) and SIGTERM or SIGINT (stop) each stop the sending
+- ``Signals``: while a send runs in a process's main thread, SIGUSR1 (an editor is pausing
+  the edition: dispatch.senders.wake) and SIGTERM or SIGINT (stop) each stop the sending
   processes at once, through the shared controls, and tell the parent why.
 - ``RelayWatch``: since when no session could hand a message to the relay. It starts at
   the first connection failure (refused, dropped, timed out) and is reset by any answer of
@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import signal
 import threading
+import time
 from types import FrameType, TracebackType
 from typing import Any
 
@@ -23,7 +24,8 @@ from newsletter.dispatch.worker import Trouble
 class Signals:
     def __init__(self, controls: Controls) -> None:
         self.controls = controls
-        self.woken = False  # asked to look at the edition's state now
+        self.woken = False  # an editor is pausing the edition: look at its state now
+        self.woken_at = 0.0
         self.interrupted = ""  # why the send must stop, leaving the edition to resume
         self.installed = False  # only the main thread of a process receives signals
         self._previous: dict[int, Any] = {}
@@ -47,7 +49,7 @@ class Signals:
     def _receive(self, number: int, _frame: FrameType | None) -> None:
         self.controls.stop()
         if number == WAKE:
-            self.woken = True
+            self.woken, self.woken_at = True, time.monotonic()
         else:
             self.interrupted = f"arrêt demandé ({signal.Signals(number).name})"
 

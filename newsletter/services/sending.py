@@ -216,15 +216,14 @@ class Sending:
 def pause(
     database: Database, edition_id: int, reason: str = "mise en pause par un éditeur"
 ) -> None:
-    """Pause the send; its senders on this machine are woken at once (dispatch.senders)."""
+    """Pause the send; its senders on this machine stop at once (dispatch.senders)."""
     with database.session() as session:
         editions = EditionStore(session)
         edition = editions.get(edition_id)
         if edition.state != "sending":
             raise InputError(f"l’édition {edition_id} n’est pas en cours d’envoi")
-        here = wakeable_here(session, edition_id)
+        wake(wakeable_here(session, edition_id))  # they wait for the pause to be committed
         editions.pause(edition, reason)
-    wake(here)
 
 
 def status(database: Database, edition_id: int) -> tuple[Edition, dict[str, int]]:
