@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from newsletter.db import utcnow
@@ -78,7 +79,8 @@ def test_a_pause_never_signals_a_reused_pid() -> None:
     stranger = subprocess.Popen(["sleep", "30"])
     try:
         wake([(stranger.pid, "12345")])  # the start time of a sender long gone
-        assert stranger.poll() is None
+        with pytest.raises(subprocess.TimeoutExpired):
+            stranger.wait(0.5)  # still running
         wake([(stranger.pid, process_started(stranger.pid))])
         assert stranger.wait(10) == -signal.SIGUSR1
     finally:
