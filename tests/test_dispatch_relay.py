@@ -8,6 +8,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import subprocess
 import threading
 import time
 from collections import Counter
@@ -19,7 +20,7 @@ import sqlalchemy as sa
 from newsletter.dispatch.ledger import Delivery, LiveSender
 from newsletter.dispatch.sender import in_flight_limit
 from newsletter.services.sending import status
-from tests.dispatching import Wired, address, populate, start_send, wait_until, wire
+from tests.dispatching import NEWSLETTER, Wired, address, populate, start_send, wait_until, wire
 from tests.smtp_server import SmtpTestServer, quiet_port
 
 __all__ = ["wire"]  # a fixture
@@ -72,10 +73,10 @@ def test_closed_relay_ends_the_send_in_time(wire: Callable[..., Wired], tmp_path
 
 
 def test_relay_down_then_back_is_waited_for(wire: Callable[..., Wired], tmp_path: Path) -> None:
-    """The relay stops for 3 s in the middle of a send: the sender says it is waiting for
-    it ("relais injoignable, nouvel essai dans N s", the note its progress shows), and the
-    send completes with nobody missed (only messages cut at that instant may arrive
-    twice)."""
+    """The relay stops in the middle of a send: the sender says it is waiting for it
+    ("relais injoignable, nouvel essai dans N s": its progress, `edition status`), and once
+    the relay is back the send completes with nobody missed (only messages cut at that
+    instant may arrive twice)."""
     relay = SmtpTestServer(port=quiet_port()).start()
     try:
         wired = wire(port=relay.port, processes=2, concurrency=4, rate_per_second=100,
@@ -86,6 +87,10 @@ def test_relay_down_then_back_is_waited_for(wire: Callable[..., Wired], tmp_path
         relay.stop()
         wait_until(lambda: any(note.startswith("relais injoignable, nouvel essai dans ")
                                for note in notes(wired)), 30)  # fmt: skip
+        shown = subprocess.run([str(NEWSLETTER), "edition", "status", str(edition_id)],
+                               env=wired.env | {"COLUMNS": "200"}, capture_output=True,
+                               text=True, check=True).stdout  # fmt: skip
+        assert "Envoyée par " in shown and " : relais injoignable, nouvel essai dans " in shown
         time.sleep(1)
         relay.start()
         assert sender.wait(60) == 0

@@ -11,7 +11,7 @@ from newsletter.cli.editions import edition
 from newsletter.errors import NewsletterError
 
 if TYPE_CHECKING:
-    from newsletter.dispatch.sender import Report
+    from newsletter.dispatch.report import Report
 
 
 @edition.command()
@@ -76,7 +76,7 @@ def send_with_progress(
         TimeRemainingColumn,
     )
 
-    from newsletter.dispatch.sender import counts_text
+    from newsletter.dispatch.report import counts_text
     from newsletter.services import sending
 
     app = ctx.ready_app()
@@ -116,14 +116,16 @@ def pause(ctx: Context, edition_id: int) -> None:
 @click.argument("edition_id", type=int)
 @pass_context
 def status(ctx: Context, edition_id: int) -> None:
-    """État d'un envoi : envoyés, différés, en échec, écartés."""
+    """État d'un envoi : envoyés, différés, en échec, écartés ; qui l'envoie et ce qu'il attend."""
     from rich.table import Table
 
     from newsletter.dispatch.ledger import STATUSES
+    from newsletter.dispatch.senders import SenderStore
     from newsletter.editions.lifecycle import STATES
     from newsletter.services import sending
 
-    found, counts = sending.status(ctx.ready_app().database, edition_id)
+    app = ctx.ready_app()
+    found, counts = sending.status(app.database, edition_id)
     table = Table(title=f"Édition {edition_id} — {STATES[found.state]}", title_justify="left")
     table.add_column("statut")
     table.add_column("destinataires", justify="right")
@@ -132,3 +134,8 @@ def status(ctx: Context, edition_id: int) -> None:
     ctx.console.print(table)
     if found.held_reason:
         ctx.console.print(f"Remarque : {found.held_reason}", markup=False)
+    with app.database.session() as session:
+        senders = SenderStore(session, app.settings.dispatch.lease_seconds).live(edition_id)
+        for sender in senders:
+            doing = f" : {sender.note}" if sender.note else ""
+            ctx.console.print(f"Envoyée par {sender.holder}{doing}", markup=False)

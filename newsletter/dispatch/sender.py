@@ -24,9 +24,7 @@ import multiprocessing
 import os
 import queue
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
@@ -35,7 +33,7 @@ from typing import Any, Protocol
 from newsletter.db import utcnow
 from newsletter.dispatch import worker
 from newsletter.dispatch.controls import Controls
-from newsletter.dispatch.ledger import STATUSES
+from newsletter.dispatch.report import ErrorWindow, Report
 from newsletter.dispatch.share import HourUse, share
 from newsletter.dispatch.tasks import Outcome, TaskRow
 from newsletter.dispatch.watch import RelayWatch, Signals
@@ -69,29 +67,6 @@ class Ledger(Protocol):
     def release_stale(self) -> str: ...
 
 
-@dataclass
-class Report:
-    """How a run ended: ``sent`` (nothing left), ``paused``, ``waiting`` (deferred left) or
-    ``interrupted`` (relay unreachable, a process died, told to stop: resumable)."""
-
-    state: str
-    counts: dict[str, int]
-    reason: str = ""
-
-    def describe(self) -> str:
-        """In French, for editors: how it ended, why, and the counts."""
-        outcome = {"sent": "envoi terminé", "paused": "envoi en pause",
-                   "waiting": "messages différés en attente",
-                   "interrupted": "envoi interrompu"}[self.state]  # fmt: skip
-        reason = f" ({self.reason})" if self.reason else ""
-        return f"{outcome}{reason} : {counts_text(self.counts)}"
-
-
-def counts_text(counts: dict[str, int]) -> str:
-    shown = ("sent", "deferred", "failed", "skipped")
-    return ", ".join(f"{counts.get(key, 0)} {STATUSES[key]}" for key in shown)
-
-
 def in_flight_limit(processes: int, connections: int) -> int:
     """Rows a sender holds claimed at most: all that a crash can cause to be sent twice.
 
@@ -99,19 +74,6 @@ def in_flight_limit(processes: int, connections: int) -> int:
     that finishes its unit goes on at once while the parent records it and claims the next.
     """
     return (processes * connections + 1) * UNIT
-
-
-class _Window:
-    """Outcomes of the last ``size`` messages, for the error rate."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.failures: deque[bool] = deque(maxlen=size)
-
-    def add(self, outcomes: list[Outcome]) -> float:
-        """Count these outcomes; the share of failures once ``size`` are known, else 0."""
-        self.failures.extend(outcome.status in ("failed", "deferred") for outcome in outcomes)
-        return sum(self.failures) / self.size if len(self.failures) == self.size else 0.0
 
 
 class Sender:
@@ -169,7 +131,7 @@ class Sender:
         wait_deferred: float,
     ) -> Report:
         received: list[Outcome] = []
-        window = _Window(self.settings.error_window)
+        window = ErrorWindow(self.settings.error_window)
         beat = checked = progressed = float("-inf")
         while True:
             now = time.monotonic()
@@ -274,7 +236,7 @@ class Sender:
         time.sleep(min(max(delay, 0) + 0.01, IDLE))
         return None
 
-    def _collect(self, results: Queue[Any], window: _Window) -> tuple[list[Outcome], str]:
+    def _collect(self, results: Queue[Any], window: ErrorWindow) -> tuple[list[Outcome], str]:
         """What the workers reported (waiting up to POLL for it), and why the send must
         pause now ("" when it may go on): a worker gave up, or too many errors."""
         try:

@@ -28,7 +28,8 @@ from newsletter.dispatch.message import (
     one_click_url,
     subscriber_key,
 )
-from newsletter.dispatch.sender import Progress, Report, Sender
+from newsletter.dispatch.report import Report
+from newsletter.dispatch.sender import Progress, Sender
 from newsletter.dispatch.senders import SenderStore, wake, wakeable_here
 from newsletter.dispatch.store import LedgerStore
 from newsletter.dispatch.tasks import Outcome, Task
