@@ -89,7 +89,7 @@ def test_the_hourly_quota_counts_every_edition(
     wire: Callable[..., Wired], smtp_server: SmtpTestServer, tmp_path: Path
 ) -> None:
     """With 30 messages an hour and 20 already sent this hour by another edition, a send
-    hands over 10 messages, then waits, saying until when."""
+    hands over 10 messages, records them, then waits, saying until when."""
     wired = wire(rate_per_hour=30)
     edition_id = populate(wired.app, tmp_path, 40)
     earlier = _another_edition(wired, edition_id)
@@ -102,15 +102,16 @@ def test_the_hourly_quota_counts_every_edition(
             .where(Delivery.id.in_(list(ids)[:20]))
             .values(status="sent", sent_at=sent_at)
         )
-    notes: list[str] = []
+    waiting: list[tuple[str, int]] = []  # what the progress said while the send waited
 
-    def watch(_counts: dict[str, int], note: str) -> None:
-        notes.append(note)
+    def watch(counts: dict[str, int], note: str) -> None:
         if note.startswith("en pause : quota horaire atteint"):
+            waiting.append((note, counts["sent"]))
+        if len(waiting) == 2:  # half a second into the wait: enough seen
             pause(wired.app.database, edition_id)
 
     report = wired.app.sending.send(edition_id, on_progress=watch)
     assert report.state == "paused"
     assert len(smtp_server.messages) == 10
     reprise = (sent_at + timedelta(hours=1)).astimezone(PARIS).strftime("%H:%M")
-    assert f"en pause : quota horaire atteint, reprise à {reprise}" in notes
+    assert waiting[-1] == (f"en pause : quota horaire atteint, reprise à {reprise}", 10)
