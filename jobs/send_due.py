@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from newsletter.accounts.permissions import SCHEDULER
 from newsletter.app import App
 from newsletter.dispatch.senders import SenderStore
 from newsletter.editions.due import SENDING, Decision, due
@@ -24,36 +25,45 @@ log = logging.getLogger("lettre.jobs.send_due")
 
 
 def settle(app: App, now: datetime) -> list[Decision]:
-    """Decide, record approvals and holds; the decisions that are not "wait"."""
+    """Decide, record approvals and holds; the decisions that are not "wait". An edition
+    due to start whose send checks fail (changed since its approval, empty, nobody to send
+    to) is held with the reason, for an editor to act."""
     settings = app.settings
     staleness = timedelta(hours=settings.scheduler.staleness_hours)
     with app.database.session() as session:
-        store = EditionStore(session)
-        decisions = due(store.awaiting_send(now), settings.newsletters, now, staleness,
-                        settings.organisation.timezone)  # fmt: skip
-        for decision in decisions:
-            edition = store.get(decision.edition_id)
-            if decision.action == "approve_and_send":
-                store.approve(edition, now)
-            elif decision.action == "hold":
-                store.hold(edition, decision.reason)
-                log.warning("edition=%s held reason=%r", edition.id, decision.reason)
-    return [decision for decision in decisions if decision.action != "wait"]
+        decisions = due(EditionStore(session).awaiting_send(now), settings.newsletters, now,
+                        staleness, settings.organisation.timezone)  # fmt: skip
+    settled = []
+    for decision in decisions:
+        if decision.action == "approve_and_send":
+            app.editing.approve(SCHEDULER, decision.edition_id, now)
+        if decision.action in ("send", "approve_and_send"):
+            blocking = app.editing.confirmation(decision.edition_id, now).blocking
+            if blocking:
+                reason = "envoi suspendu : " + " ; ".join(check.message for check in blocking)
+                decision = Decision(decision.edition_id, "hold", reason)
+        if decision.action == "hold":
+            app.editing.hold(SCHEDULER, decision.edition_id, decision.reason)
+            log.warning("edition=%s held reason=%r", decision.edition_id, decision.reason)
+        if decision.action != "wait":
+            settled.append(decision)
+    return settled
 
 
 def run(app: App, now: datetime) -> str:
     done: list[str] = []
     for decision in settle(app, now):
         if decision.action in SENDING:
-            done.append(f"édition {decision.edition_id} : {start(app, decision.edition_id)}")
+            done.append(f"édition {decision.edition_id} : {start(app, decision)}")
         else:
             done.append(f"édition {decision.edition_id} suspendue")
     return " ; ".join(done) or "rien à envoyer"
 
 
-def start(app: App, edition_id: int) -> str:
-    """Start the edition's send in the background, unless it is being sent already."""
-    sends = app.background_sends
+def start(app: App, decision: Decision) -> str:
+    """Start the edition's send in the background (recorded in its history), unless it is
+    being sent already."""
+    edition_id, sends = decision.edition_id, app.background_sends
     with app.database.session() as session:
         senders = SenderStore(session, app.settings.dispatch.lease_seconds).live(edition_id)
     if senders or sends.running(edition_id):
@@ -62,4 +72,5 @@ def start(app: App, edition_id: int) -> str:
     # Deferred messages are not waited for there: a later run resumes the edition.
     if not sends.start(edition_id, wait_deferred=False):
         return "envoi non lancé : arrêt du planificateur"
+    app.editing.record(SCHEDULER, "resume" if decision.action == "resume" else "send", edition_id)
     return f"envoi lancé (journal : {sends.log(edition_id)})"

@@ -25,10 +25,13 @@ from newsletter.settings import Settings
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from newsletter.accounts.models import User
+    from newsletter.accounts.permissions import Actor
     from newsletter.dispatch.dkim import DkimSigner
     from newsletter.dispatch.transports import Transport
     from newsletter.rendering.renderer import Renderer
     from newsletter.services.background import BackgroundSends
+    from newsletter.services.editing import Editing
     from newsletter.services.publishing import Publishing
     from newsletter.services.sending import Sending, Throughput
     from subscribers.bounces import BounceHandler
@@ -61,6 +64,12 @@ class App:
         from newsletter.services.publishing import Publishing
 
         return Publishing(self.settings, self.renderer)
+
+    @cached_property
+    def editing(self) -> Editing:
+        from newsletter.services.editing import Editing
+
+        return Editing(self.settings, self.database, self.publishing, self.segments)
 
     @cached_property
     def sending(self) -> Sending:
@@ -138,6 +147,15 @@ class App:
                      settings.subscribers, settings.subscribers.sender,
                      settings.classification.themes,
                      lambda token: confirm_url(public_url, token))  # fmt: skip
+
+    def actor(self, user: User) -> Actor:
+        """An editor's account as the permission rules see it (a coordinator's networks are
+        those their newsletters are made of)."""
+        from newsletter.accounts.permissions import Actor
+
+        newsletters = [self.settings.newsletters[key] for key in user.newsletters
+                       if key in self.settings.newsletters]  # fmt: skip
+        return Actor.of(user, {network for letter in newsletters for network in letter.networks})
 
     def check_sending(self) -> None:
         """Secrets, transport and DKIM key, checked before a long-running command starts:

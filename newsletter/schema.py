@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from newsletter import leases
 from newsletter.accounts import models as account_models
+from newsletter.audit import models as audit_models
 from newsletter.content import models as content_models
 from newsletter.db import Base
 from newsletter.dispatch import ledger as dispatch_models
@@ -12,8 +13,8 @@ from newsletter.sources import models as source_models
 from subscribers import models as subscriber_models
 
 __all__ = [
-    "Base", "account_models", "content_models", "dispatch_models", "edition_models", "leases",
-    "source_models", "subscriber_models",
+    "Base", "account_models", "audit_models", "content_models", "dispatch_models",
+    "edition_models", "leases", "source_models", "subscriber_models",
 ]  # fmt: skip
 
 metadata = Base.metadata

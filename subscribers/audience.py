@@ -106,3 +106,48 @@ def audience(
             name = f"{first_name} {last_name}".strip()
             yield Recipient(subscriber_id, email, name, format_, tuple(themes[subscriber_id]))
         after = rows[-1][0]
+
+
+def audience_by_variant(
+    session: Session, list_key: str, segment: SegmentRule | None = None
+) -> dict[tuple[str, tuple[str, ...]], int]:
+    """How many recipients per (format, themes chosen): what a send's confirmation shows."""
+    themes = (
+        sa.select(sa.func.aggregate_strings(SubscriberTheme.theme, ","))
+        .where(SubscriberTheme.subscriber_id == Subscriber.id)
+        .scalar_subquery()
+    )
+    variant = sa.func.coalesce(themes, "")
+    rows = session.execute(
+        sa.select(Subscriber.format, variant, sa.func.count())
+        .where(audience_condition(list_key, segment))
+        .group_by(Subscriber.format, variant)
+    )
+    counts: dict[tuple[str, tuple[str, ...]], int] = defaultdict(int)
+    for format_, chosen, count in rows:
+        counts[format_, tuple(sorted(filter(None, chosen.split(","))))] += count
+    return dict(counts)
+
+
+def left_out(session: Session, list_key: str) -> dict[str, int]:
+    """Subscribed to the list but not receiving it, by reason: bounced, complained, blocked,
+    or on the suppression list."""
+    subscribed = sa.exists().where(
+        Subscription.subscriber_id == Subscriber.id,
+        Subscription.list_key == list_key,
+        Subscription.status == "active",
+    )
+    by_status = session.execute(
+        sa.select(Subscriber.status, sa.func.count())
+        .where(subscribed, Subscriber.status != "active")
+        .group_by(Subscriber.status)
+    )
+    counts = {status: count for status, count in by_status}
+    suppressed = session.scalar(
+        sa.select(sa.func.count(Subscriber.id)).where(
+            subscribed, Subscriber.status == "active", ~_receives(list_key)
+        )
+    )
+    if suppressed:
+        counts["suppressed"] = suppressed
+    return counts

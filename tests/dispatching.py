@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from newsletter.app import App
+from newsletter.content.store import ItemStore
 from newsletter.dispatch.sender import in_flight_limit
 from newsletter.editions.assembly import assemble
 from newsletter.editions.store import EditionStore
@@ -55,8 +56,8 @@ def address(number: int) -> str:
 
 
 def populate(app: App, tmp: Path, recipients: int, approve: bool = True) -> int:
-    """Items, an audience on the `lettre` list, and an edition (approved unless told
-    otherwise); its id."""
+    """Items, an audience on the `lettre` list, and an edition carrying the items (approved
+    unless told otherwise); its id."""
     csv = tmp / "items.csv"
     csv.write_text(ITEMS, encoding="utf-8")
     _, errors = import_file(app.database, app.settings, csv)
@@ -69,12 +70,21 @@ def populate(app: App, tmp: Path, recipients: int, approve: bool = True) -> int:
                               format="text" if number % 10 == 9 else "html",
                               themes=THEMES[number % 3])  # fmt: skip
             store.admin_add(address(number), details, ["lettre"], consent)
+    return lettre(app, SEND_DAY, approve)
+
+
+def lettre(app: App, day: date, approve: bool = True) -> int:
+    """An edition of the Lettre for ``day`` carrying the items (approved unless told
+    otherwise); its id."""
     with app.database.session() as session:
         editions = EditionStore(session)
         newsletter = app.settings.newsletter("lettre")
-        made = assemble(editions, "lettre", newsletter, "Europe/Paris", day=SEND_DAY)
+        made = assemble(editions, "lettre", newsletter, "Europe/Paris", day=day)
+        for item in ItemStore(session).search(limit=10):  # the rubriques take other sources
+            section = "fiches" if item.kind == "fiche" else "actualites"
+            editions.add_item(made, item.id, newsletter, section)
         if approve:
-            editions.approve(made)
+            editions.approve(made, app.publishing.live_view(session, made), "tests")
         return made.id
 
 
@@ -145,7 +155,7 @@ def crashable(
 
 def start_send(edition_id: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [str(NEWSLETTER), "edition", "send", str(edition_id), "--resume"],
+        [str(NEWSLETTER), "edition", "send", str(edition_id), "--resume", "--yes"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
     )  # fmt: skip
 

@@ -11,6 +11,7 @@ import pytest
 
 from newsletter.accounts.login import authenticate
 from newsletter.accounts.models import User
+from newsletter.accounts.permissions import Actor, may_act_on_newsletter
 from newsletter.accounts.store import AccountStore
 from newsletter.accounts.throttle import Throttle, ThrottlePolicy
 from newsletter.db import Database, utcnow
@@ -60,10 +61,11 @@ def test_account_rules(database: Database) -> None:
 
 def test_coordinators_act_on_their_newsletters_only() -> None:
     """Admins and editors may act on any newsletter, a coordinator only on theirs."""
-    coordinator = User(role="coordinator", newsletters=["reaap"])
-    assert coordinator.may_act_on("reaap") and not coordinator.may_act_on("lettre-pb")
-    assert User(role="editor", newsletters=[]).may_act_on("lettre-pb")
-    assert User(role="admin", newsletters=[]).may_act_on("reaap")
+    coordinator = Actor.of(User(role="coordinator", newsletters=["reaap"]))
+    assert may_act_on_newsletter(coordinator, "reaap")
+    assert not may_act_on_newsletter(coordinator, "lettre-pb")
+    assert may_act_on_newsletter(Actor.of(User(role="editor", newsletters=[])), "lettre-pb")
+    assert may_act_on_newsletter(Actor.of(User(role="admin", newsletters=[])), "reaap")
 
 
 def test_lockout_after_failures_survives_a_restart(database: Database) -> None:

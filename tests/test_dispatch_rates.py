@@ -14,11 +14,10 @@ from newsletter.db import utcnow
 from newsletter.dispatch.ledger import Delivery
 from newsletter.dispatch.share import HourUse, share
 from newsletter.dispatch.store import LedgerStore
-from newsletter.editions.assembly import assemble
 from newsletter.editions.store import EditionStore
 from newsletter.services.sending import pause
 from newsletter.settings import DispatchSettings
-from tests.dispatching import SEND_DAY, Wired, populate, start_send, wire
+from tests.dispatching import SEND_DAY, Wired, lettre, populate, start_send, wire
 from tests.smtp_server import SmtpTestServer
 
 __all__ = ["wire"]  # a fixture
@@ -79,10 +78,7 @@ def _another_edition(wired: Wired, first: int) -> int:
     with wired.app.database.session() as session:
         store = EditionStore(session)
         store.start_sending(store.get(first))
-        made = assemble(store, "lettre", wired.app.settings.newsletter("lettre"), "Europe/Paris",
-                        day=SEND_DAY + timedelta(days=60))  # fmt: skip
-        store.approve(made)
-        return made.id
+    return lettre(wired.app, SEND_DAY + timedelta(days=60))
 
 
 def test_the_hourly_quota_counts_every_edition(

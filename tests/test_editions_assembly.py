@@ -17,8 +17,9 @@ from newsletter.editions.assembly import assemble
 from newsletter.editions.lifecycle import move
 from newsletter.editions.models import Edition
 from newsletter.editions.store import EditionStore
+from newsletter.editions.views import edition_view
 from newsletter.errors import InputError, NotFoundError
-from newsletter.settings import ClassificationSettings, NewsletterSettings
+from newsletter.settings import ClassificationSettings, NewsletterSettings, OrganisationSettings
 from newsletter.sources.models import Source
 
 ZONE = "Europe/Paris"
@@ -98,9 +99,14 @@ def titles(edition: Edition) -> dict[str, list[str]]:
     return found
 
 
+def approve(store: EditionStore, edition: Edition) -> None:
+    view = edition_view(edition, LETTRE, OrganisationSettings(), store.credits(edition))
+    store.approve(edition, view, "tests")
+
+
 def send(store: EditionStore, edition: Edition) -> None:
     """What dispatch will do: approve, send, mark sent."""
-    store.approve(edition)
+    approve(store, edition)
     move(edition, "sending")
     store.mark_sent(edition, edition.send_at)
     store.session.flush()
@@ -230,7 +236,7 @@ def test_editing_an_approved_edition_needs_a_new_approval(session: Session) -> N
     """An approved edition that changes goes back to draft; a sent one cannot change."""
     store = EditionStore(session)
     edition = make(store)
-    store.approve(edition)
+    approve(store, edition)
     store.set_texts(edition, mouvements="- Mme Martin rejoint la préfecture.")
     assert edition.state == "draft" and edition.approved_at is None
     assert "<li>Mme Martin rejoint la préfecture.</li>" in edition.mouvements
@@ -238,4 +244,4 @@ def test_editing_an_approved_edition_needs_a_new_approval(session: Session) -> N
     with pytest.raises(InputError, match="ne peut plus changer"):
         store.set_texts(edition, edito="Trop tard")
     with pytest.raises(InputError, match="impossible"):
-        store.approve(edition)
+        approve(store, edition)

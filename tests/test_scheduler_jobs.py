@@ -17,12 +17,15 @@ import pytest
 import sqlalchemy as sa
 
 from jobs import assemble_drafts, process_bounces, purge, send_due
+from newsletter.accounts.permissions import OPERATOR
 from newsletter.app import App
+from newsletter.content.store import ItemStore
 from newsletter.db import Database
 from newsletter.editions.assembly import assemble
 from newsletter.editions.models import Edition
 from newsletter.editions.store import EditionStore
 from newsletter.secrets import Secrets
+from newsletter.sources.editorial import parse_record, save_editorial
 from subscribers.addresses import parse_address
 from subscribers.consent import Consent
 from subscribers.details import Details
@@ -85,7 +88,8 @@ def draft(app: App, newsletter: str, send_at: datetime, state: str = "draft") ->
                         now=send_at - timedelta(days=8))  # fmt: skip
         assert made.send_at == send_at
         if state == "approved":
-            store.approve(made, send_at - timedelta(days=1))
+            view = app.publishing.live_view(session, made)
+            store.approve(made, view, "tests", send_at - timedelta(days=1))
         return made.id
 
 
@@ -173,9 +177,24 @@ def test_editors_notice_goes_through_smtp(make_app: MakeApp, smtp_server: SmtpTe
 REAAP_AT = datetime(2027, 1, 14, 9, 0, tzinfo=UTC)  # Thursday 14 January 2027, 10:00 in Paris
 
 
+def stock(app: App) -> None:
+    """Items for the Réaap's rubriques and one subscriber: an edition worth sending."""
+    settings = app.settings
+    records = [{"kind": kind, "title": f"{kind.capitalize()} du réseau", "networks": "reaap",
+                "published_at": "2027-01-02"} for kind in ("actualite", "fiche")]  # fmt: skip
+    entries = [parse_record(record, settings.classification, settings.fetch.timezone)
+               for record in records]  # fmt: skip
+    with app.database.session() as session:
+        save_editorial(session, settings, entries)
+        app.subscriber_store(session).admin_add(
+            "parent@exemple.fr", Details(), ["reaap"], Consent("admin", "2026-01", "tests")
+        )
+
+
 def test_automatic_draft_is_approved_at_its_time(app: App) -> None:
     """At its time, the draft of an automatic newsletter is approved (then handed to the
     send); a draft of a newsletter that waits for approval is left alone."""
+    stock(app)
     reaap = draft(app, "reaap", REAAP_AT)
     lettre = draft(app, "lettre", LETTRE_AT)
     assert send_due.settle(app, REAAP_AT - timedelta(minutes=1)) == []
@@ -210,15 +229,42 @@ def test_after_long_downtime_nothing_is_sent_and_the_edition_is_flagged(app: App
 
 def test_approving_a_held_draft_releases_it(app: App) -> None:
     """An editor's approval lifts the hold: the next minute the edition is due again."""
+    stock(app)
     reaap = draft(app, "reaap", REAAP_AT)
     assert send_due.run(app, REAAP_AT + timedelta(days=2)) == f"édition {reaap} suspendue"
     approved_at = REAAP_AT + timedelta(days=2, hours=1)
-    with app.database.session() as session:
-        store = EditionStore(session)
-        store.approve(store.get(reaap), approved_at)
+    app.editing.approve(OPERATOR, reaap, approved_at)
     [decision] = send_due.settle(app, approved_at + timedelta(minutes=1))
     assert (decision.edition_id, decision.action) == (reaap, "send")
     assert get(app, reaap).held_reason == ""
+
+
+def test_an_empty_automatic_edition_is_held_not_sent(app: App) -> None:
+    """At its time, an automatic edition with nothing in it, or nobody to send it to, is
+    approved but held with the reason, never sent."""
+    reaap = draft(app, "reaap", REAAP_AT)
+    [decision] = send_due.settle(app, REAAP_AT + timedelta(seconds=30))
+    assert (decision.edition_id, decision.action) == (reaap, "hold")
+    reason = get(app, reaap).held_reason
+    assert "l’édition est vide" in reason and "aucun destinataire" in reason
+
+
+def test_a_scheduled_edition_changed_since_its_approval_is_held(app: App) -> None:
+    """An approved edition whose item changed afterwards is not sent at its time: it is held
+    saying what changed, until an editor approves again or abandons the changes."""
+    stock(app)
+    reaap = draft(app, "reaap", REAAP_AT)
+    app.editing.approve(OPERATOR, reaap, REAAP_AT - timedelta(days=1))
+    with app.database.session() as session:
+        item = EditionStore(session).get(reaap).entries[0].item
+        ItemStore(session).override(item.id, app.settings.classification, title="Titre corrigé")
+    [decision] = send_due.settle(app, REAAP_AT + timedelta(seconds=30))
+    assert decision.action == "hold"
+    assert "modifiée depuis l’approbation" in get(app, reaap).held_reason
+    assert "« Titre corrigé » — titre modifié(s)" in get(app, reaap).held_reason
+    app.editing.discard(OPERATOR, reaap)
+    [decision] = send_due.settle(app, REAAP_AT + timedelta(minutes=2))
+    assert (decision.edition_id, decision.action) == (reaap, "send")
 
 
 # -- process_bounces, purge -----------------------------------------------------------------

@@ -46,10 +46,15 @@ def received(server: SmtpTestServer) -> Counter[str]:
     return Counter(rcpt for message in server.messages for rcpt in message.recipients)
 
 
-def due_now(app: App, edition_id: int) -> None:
-    """The edition's time is now (the scheduler's own clock will find it due)."""
+def due_now(app: App, tmp_path: Path, recipients: int) -> int:
+    """An edition approved for now (the scheduler's own clock will find it due); its id."""
+    edition_id = populate(app, tmp_path, recipients, approve=False)
     with app.database.session() as session:
-        EditionStore(session).get(edition_id).send_at = utcnow() - timedelta(seconds=5)
+        store = EditionStore(session)
+        edition = store.get(edition_id)
+        edition.send_at = utcnow() - timedelta(seconds=5)
+        store.approve(edition, app.publishing.live_view(session, edition), "tests")
+    return edition_id
 
 
 def rows_by_status(app: App, edition_id: int) -> dict[str, int]:
@@ -122,8 +127,7 @@ def test_a_real_scheduler_sends_from_its_own_process(
     the edition due: its send runs in a process started for it, never forked from the
     scheduler's threads, and everyone gets one message."""
     wired = wire(sections=OFTEN).app
-    edition_id = populate(wired, tmp_path, 30)
-    due_now(wired, edition_id)
+    edition_id = due_now(wired, tmp_path, 30)
     stop = threading.Event()
     serving = threading.Thread(target=Runner(wired).serve, args=(stop,))
     serving.start()
@@ -159,8 +163,7 @@ def test_scheduled_send_gives_up_on_a_dead_relay(
     `dispatch.relay_down_seconds`, with one French line in its log, the edition paused
     with the reason and every row back in the queue; the scheduler logs no error."""
     wired = wire(port=free_port(), sections=OFTEN, relay_down_seconds=3)
-    edition_id = populate(wired.app, tmp_path, 40)
-    due_now(wired.app, edition_id)
+    edition_id = due_now(wired.app, tmp_path, 40)
     log = tmp_path / "scheduler.log"
     with scheduler(wired, log) as process:
         wait_until(lambda: status(wired.app.database, edition_id)[0].state == "paused", 60)
@@ -184,8 +187,7 @@ def test_sigterm_stops_the_scheduler_and_its_send_in_bounded_time(
     and the send stop within the documented time (STOP_GRACE), the rows go back to the
     queue and the edition stays `sending`, for the next run to resume."""
     wired = wire(port=free_port(), sections=OFTEN, relay_down_seconds=600)
-    edition_id = populate(wired.app, tmp_path, 40)
-    due_now(wired.app, edition_id)
+    edition_id = due_now(wired.app, tmp_path, 40)
 
     def retrying() -> bool:
         with wired.app.database.session() as session:

@@ -31,10 +31,6 @@ class User(Base):
     def name(self) -> str:
         return self.display_name or self.email
 
-    def may_act_on(self, newsletter: str) -> bool:
-        """Admins and editors act on every newsletter, a coordinator only on theirs."""
-        return self.role != "coordinator" or newsletter in self.newsletters
-
 
 class ApiToken(Base):
     """A bearer token for the JSON API; only its SHA-256 is stored."""

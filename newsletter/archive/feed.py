@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from newsletter.archive.links import edition_url, feed_url, newsletter_url
-from newsletter.editions.models import Edition
 
 ATOM = "http://www.w3.org/2005/Atom"
 
@@ -49,18 +48,6 @@ def archive_feed(
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=url)
         _text(entry, "summary", edition.summary)
     return ET.tostring(feed, encoding="unicode", xml_declaration=True) + "\n"
-
-
-def published_feed(
-    editions: Iterable[Edition], public_url: str, newsletter: str, title: str, author: str
-) -> str:
-    """The feed of a newsletter's published editions (those not sent yet are left out)."""
-    archived = [
-        ArchivedEdition(edition.number, edition.subject, edition.preheader, edition.sent_at)
-        for edition in editions
-        if edition.sent_at is not None
-    ]
-    return archive_feed(public_url, newsletter, title, author, archived)
 
 
 def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:

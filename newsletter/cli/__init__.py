@@ -65,20 +65,28 @@ class Lettre(click.Group):
     help="Fichier de configuration (défaut : ./config.toml).",
 )
 @click.option("--verbose", "-v", is_flag=True, help="Détails et trace complète des erreurs.")
+@click.option(
+    "--user",
+    "user_email",
+    metavar="COURRIEL",
+    envvar="NEWSLETTER_USER",
+    help="Agir au nom de ce compte d'éditeur : ses droits s'appliquent, l'historique le nomme.",
+)
 @click.pass_context
-def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
+def cli(ctx: click.Context, config: str | None, verbose: bool, user_email: str | None) -> None:
     """Lettre : la lettre et les lettres de réseau de Profession Banlieue."""
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    ctx.obj = Context(config_path=config, verbose=verbose)
+    ctx.obj = Context(config_path=config, verbose=verbose, user_email=user_email)
     ctx.call_on_close(ctx.obj.close)
 
 
 def _register() -> None:
     from newsletter.cli import (
         accounts,
+        audit,
         bounces,
         content,
         demo,
@@ -89,7 +97,8 @@ def _register() -> None:
         web,
     )
 
-    for module in (content, editions, subscribers, bounces, scheduler, accounts, web, demo):
+    for module in (content, editions, subscribers, bounces, scheduler, accounts, audit, web,
+                   demo):  # fmt: skip
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -15,6 +15,7 @@ import click
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from newsletter.accounts.permissions import Actor
     from newsletter.app import App
     from newsletter.settings import Settings
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 class Context:
     config_path: str | None
     verbose: bool = False
+    user_email: str | None = None  # --user: an editor's account the command acts for
     environ: Mapping[str, str] | None = None  # None: the process's environment
     _settings: Settings | None = None
     _app: App | None = None
@@ -52,6 +54,18 @@ class Context:
 
             self._app = build(self.settings, self.environ)
         return self._app
+
+    def actor(self) -> Actor:
+        """Who the command acts as: the account of ``--user``, else the operator (who
+        acts as an editor on every newsletter)."""
+        from newsletter.accounts.permissions import OPERATOR
+        from newsletter.accounts.store import AccountStore
+
+        if not self.user_email:
+            return OPERATOR
+        app = self.ready_app()
+        with app.database.session() as session:
+            return app.actor(AccountStore(session).by_email(self.user_email))
 
     def ready_app(self) -> App:
         self.app.database.require_schema()

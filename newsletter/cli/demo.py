@@ -151,10 +151,11 @@ def _editions(ctx: Context, today: date) -> list[int]:
 def _send(ctx: Context, edition_ids: list[int]) -> None:
     """Import the sample audience, approve the editions and send them (to the outbox).
 
-    The demo sends the Réaap issue and leaves the Lettre as a draft, for the editors' pages.
+    The demo sends the Réaap issue and leaves the Lettre as a draft, for the editors' pages;
+    an issue with anything to check before sending (empty, thin…) is not sent.
     """
+    from newsletter.accounts.permissions import OPERATOR
     from newsletter.demo.audience import import_sample_audience
-    from newsletter.editions.store import EditionStore
 
     app = ctx.app
     counts = import_sample_audience(app)
@@ -163,11 +164,14 @@ def _send(ctx: Context, edition_ids: list[int]) -> None:
         "Abonnés d'exemple importés : "
         + ", ".join(f"{count} sur la liste {key}" for key, count in counts.items())
     )
-    with app.database.session() as session:
-        store = EditionStore(session)
-        for edition_id in edition_ids:
-            store.approve(store.get(edition_id))
     for edition_id in edition_ids:
+        app.editing.approve(OPERATOR, edition_id)
+        checks = app.editing.confirmation(edition_id).checks
+        if checks:
+            reasons = " ; ".join(check.message for check in checks)
+            ctx.console.print(f"Édition {edition_id} non envoyée : {reasons}.", markup=False)
+            continue
+        app.editing.start(OPERATOR, edition_id)
         report = send_with_progress(ctx, edition_id, wait=0.0)
         ctx.console.print(f"Édition {edition_id} — {report.describe()}.", markup=False)
     outbox = app.settings.base_dir / app.settings.transport.maildir_path / "new"

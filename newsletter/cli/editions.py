@@ -116,6 +116,8 @@ def show(ctx: Context, edition_id: int) -> None:
         if found.held_reason:
             reason = found.held_reason
             console.print(reason[:1].upper() + reason[1:], style="bold red", markup=False)
+        for line in app.publishing.changes(session, found):
+            console.print(f"Modifiée depuis l’approbation : {line}", style="yellow", markup=False)
         if found.editors_notified_at is not None:
             console.print(f"Éditeurs prévenus le {_local(ctx, found.editors_notified_at)}")
         console.print(f"Accroche : {found.preheader or '(automatique)'}", markup=False)
@@ -163,11 +165,9 @@ def edit(
     if not (moves or drops or adds) and all(text is None for text in texts):
         raise InputError("rien à modifier", "voir `newsletter edition edit --help`")
     app = ctx.ready_app()
-    with app.database.session() as session:
-        store = EditionStore(session)
-        found = store.get(edition_id)
+
+    def act(store: EditionStore, found: Edition) -> str:
         newsletter = app.settings.newsletter(found.newsletter)
-        was = found.state
         for item_id in drops:
             store.drop_item(found, item_id)
         for item_id in adds:
@@ -181,9 +181,13 @@ def edit(
             subject=subject,
             preheader=preheader,
         )
-        if was != found.state:
-            ctx.console.print("[yellow]L’édition repasse en brouillon : à approuver de nouveau.[/]")
-        print_contents(ctx, found)
+        return (f"{len(moves)} déplacement(s), {len(drops)} retrait(s), {len(adds)} ajout(s)"
+                + (", textes" if any(text is not None for text in texts) else ""))  # fmt: skip
+
+    done = app.editing.change(ctx.actor(), edition_id, act)
+    ctx.console.print(done, markup=False)
+    with app.database.session() as session:
+        print_contents(ctx, EditionStore(session).get(edition_id))
 
 
 @edition.command()
@@ -214,15 +218,20 @@ def render(ctx: Context, edition_id: int, out: Path | None, themes: str) -> None
 @click.argument("edition_id", type=int)
 @pass_context
 def approve(ctx: Context, edition_id: int) -> None:
-    """Approuve une édition : elle pourra partir à sa date."""
-    from newsletter.editions.store import EditionStore
+    """Approuve une édition : cette version, figée, pourra partir à sa date."""
+    found = ctx.ready_app().editing.approve(ctx.actor(), edition_id)
+    ctx.console.print(f"Édition {found.id} approuvée : {found.subject}", markup=False)
 
-    app = ctx.ready_app()
-    with app.database.session() as session:
-        store = EditionStore(session)
-        found = store.get(edition_id)
-        store.approve(found)
-        ctx.console.print(f"Édition {found.id} approuvée : {found.subject}", markup=False)
+
+@edition.command()
+@click.argument("edition_id", type=int)
+@pass_context
+def discard(ctx: Context, edition_id: int) -> None:
+    """Abandonne les modifications faites depuis l’approbation : la version approuvée partira."""
+    abandoned = ctx.ready_app().editing.discard(ctx.actor(), edition_id)
+    ctx.console.print(f"Édition {edition_id} : modifications abandonnées", markup=False)
+    for line in abandoned:
+        ctx.console.print(f"  – {line}", markup=False)
 
 
 @edition.command()
@@ -249,16 +258,10 @@ def number(ctx: Context, name: str, value: int | None) -> None:
 @pass_context
 def feed(ctx: Context, name: str, out: TextIO) -> None:
     """Écrit le flux Atom des archives de la lettre NAME (éditions envoyées)."""
-    from newsletter.archive.feed import published_feed
-    from newsletter.editions.store import EditionStore
-
     app = ctx.ready_app()
-    newsletter = app.settings.newsletter(name)
-    organisation = app.settings.organisation
+    app.settings.newsletter(name)
     with app.database.session() as session:
-        published = EditionStore(session).published(name)
-        out.write(published_feed(published, organisation.public_url, name, newsletter.title,
-                                 organisation.name))  # fmt: skip
+        out.write(app.publishing.feed(session, name))
 
 
 def edition_folder(app: App, found: Edition) -> Path:

@@ -8,10 +8,11 @@ import click
 
 from newsletter.cli.context import Context, pass_context
 from newsletter.cli.editions import edition
-from newsletter.errors import NewsletterError
+from newsletter.errors import InputError, NewsletterError
 
 if TYPE_CHECKING:
     from newsletter.dispatch.report import Report
+    from newsletter.services.editing import Confirmation
 
 
 @edition.command()
@@ -21,11 +22,18 @@ if TYPE_CHECKING:
     "test_to",
     multiple=True,
     metavar="ADRESSE",
-    help="Envoi d'essai à cette adresse seulement (répétable) ; rien n'est noté.",
+    help="Envoi d'essai à cette adresse seulement (répétable), objet « [ESSAI] ».",
 )
 @click.option("--workers", type=int, help="Processus d'envoi (défaut : dispatch.processes).")
 @click.option("--resume", is_flag=True, help="Reprendre un envoi en pause ou interrompu.")
 @click.option("--no-wait", is_flag=True, help="Ne pas attendre les messages différés (4xx).")
+@click.option("--yes", is_flag=True, help="Envoyer sans demander de confirmation.")
+@click.option(
+    "--started",
+    is_flag=True,
+    hidden=True,
+    help="Vérifications faites et notées par l'appelant (site, planificateur).",
+)
 @pass_context  # fmt: skip
 def send(
     ctx: Context,
@@ -34,23 +42,40 @@ def send(
     workers: int | None,
     resume: bool,
     no_wait: bool,
+    yes: bool,
+    started: bool,
 ) -> None:
     """Envoie une édition approuvée à sa liste (ou reprend un envoi interrompu).
 
+    Avant un premier envoi, affiche les destinataires (par format et thèmes), l'objet,
+    l'expéditeur et les vérifications, et demande confirmation (--yes : sans question).
     L'audience est figée au premier lancement ; relancer la commande après une panne ou une
     pause reprend là où l'envoi s'était arrêté, sans doublon ni oubli.
     """
+    import sys
+
     from newsletter.services import sending
 
-    app = ctx.ready_app()
+    app, actor = ctx.ready_app(), ctx.actor()
     if test_to:
+        app.editing.check(actor, "test_send", edition_id)
         sent = app.sending.send_test(edition_id, list(test_to))
+        app.editing.record(actor, "test_send", edition_id, f"{len(sent)} adresse(s)")
         click.echo(f"Envoi d'essai de l'édition {edition_id} à : {', '.join(sent)}.")
         return
     app.check_sending()
     found, _ = sending.status(app.database, edition_id)
     if found.state == "paused" and not resume:
         raise click.UsageError(f"l'édition {edition_id} est en pause : ajoutez --resume")
+    if not started:
+        if found.state in ("approved", "scheduled"):
+            confirmation = app.editing.confirmation(edition_id)
+            print_confirmation(ctx, confirmation)
+            if not confirmation.blocking and not yes:
+                if not sys.stdin.isatty():
+                    raise InputError("confirmation requise", "ajoutez --yes pour envoyer")
+                click.confirm(f"Envoyer à {confirmation.recipients} destinataires ?", abort=True)
+        app.editing.start(actor, edition_id, accept_warnings=True)
     report = send_with_progress(ctx, edition_id, workers, 0.0 if no_wait else None)
     if report.state == "interrupted":
         raise NewsletterError(
@@ -108,7 +133,10 @@ def pause(ctx: Context, edition_id: int) -> None:
     """Met un envoi en cours en pause (reprise : `edition send ID --resume`)."""
     from newsletter.services import sending
 
-    sending.pause(ctx.ready_app().database, edition_id)
+    app, actor = ctx.ready_app(), ctx.actor()
+    app.editing.check(actor, "pause", edition_id)
+    sending.pause(app.database, edition_id)
+    app.editing.record(actor, "pause", edition_id)
     click.echo(f"Édition {edition_id} mise en pause.")
 
 
@@ -139,3 +167,21 @@ def status(ctx: Context, edition_id: int) -> None:
         for sender in senders:
             doing = f" : {sender.note}" if sender.note else ""
             ctx.console.print(f"Envoyée par {sender.holder}{doing}", markup=False)
+
+
+def print_confirmation(ctx: Context, confirmation: Confirmation) -> None:
+    """What a send will do, as its confirmation page shows it."""
+    console = ctx.console
+    segment = f", segment « {confirmation.segment_label} »" if confirmation.segment_label else ""
+    console.print(f"Objet : {confirmation.subject}", markup=False)
+    console.print(f"Expéditeur : {confirmation.sender}", markup=False)
+    console.print(f"Liste : {confirmation.list_label}{segment} — "
+                  f"{confirmation.recipients} destinataire(s)", markup=False)  # fmt: skip
+    for format_, themes, count in confirmation.by_variant:
+        console.print(f"  {count:>6}  {format_}, {themes}", markup=False)
+    for reason, count in confirmation.left_out:
+        console.print(f"  non destinataires : {count} {reason}", markup=False)
+    for check in confirmation.checks:
+        label = "Bloquant" if check.blocking else "Avertissement"
+        style = "bold red" if check.blocking else "yellow"
+        console.print(f"{label} : {check.message}", style=style, markup=False)

@@ -155,17 +155,22 @@ class Session:
                 self.connection.close()
 
     def send_all(self, batch: list[Task], parent: int) -> list[Outcome]:
-        """An outcome for each task: those not sent (told to stop) are handed back."""
-        outcomes = []
-        for task in batch:
+        """An outcome for each task: those not sent (told to stop) are handed back. Before
+        a long wait (the hourly quota, an unreachable relay) what is done is reported at
+        once, so that the ledger records it meanwhile."""
+        outcomes: list[Outcome] = []
+        for number, task in enumerate(batch):
             if os.getppid() != parent:
                 os._exit(1)  # the parent died: never send unrecorded mail
+            if outcomes and (not self.controls.may_send() or self.failures > 1):
+                self.results.put(outcomes)
+                outcomes = []
             outcome = self.send(task)
             if outcome is None:
+                rest = batch[number:]
+                outcomes += [Outcome(t.delivery_id, t.subscriber_id, "retry") for t in rest]
                 break
             outcomes.append(outcome)
-        for task in batch[len(outcomes) :]:
-            outcomes.append(Outcome(task.delivery_id, task.subscriber_id, "retry"))
         return outcomes
 
     def send(self, task: Task) -> Outcome | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -37,6 +38,13 @@ class Edition(Base):
     # Why a send is paused or held back (too late after downtime, too many errors), for
     # editors; empty when all is well.
     held_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    # What was approved, frozen (editions.snapshots): the view and the edition's own state;
+    # its hash; the hash of a later live version whose differences editors chose to leave
+    # out ("abandonner les modifications"); who approved.
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    snapshot_hash: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
+    accepted_hash: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
+    approved_by: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
 
     entries: Mapped[list[EditionItem]] = relationship(
         back_populates="edition",

@@ -14,7 +14,9 @@ from newsletter.editions.lifecycle import DONE, EDITABLE, PUBLISHED, move, requi
 from newsletter.editions.models import Edition, EditionItem, EditionNumbering
 from newsletter.editions.prose import to_html
 from newsletter.editions.selection import Candidate, Placement, matches
+from newsletter.editions.snapshots import approved_state, content_hash, freeze
 from newsletter.errors import InputError, NotFoundError
+from newsletter.rendering.context import EditionView
 from newsletter.settings import NewsletterSettings
 from newsletter.sources.models import Source
 
@@ -288,10 +290,35 @@ class EditionStore:
                 setattr(edition, name, value)
         return bool(changes)
 
-    def approve(self, edition: Edition, now: datetime | None = None) -> None:
-        """Approved: it may go out at its date. An editor's approval also lifts a hold."""
-        move(edition, "approved")
+    def approve(
+        self, edition: Edition, view: EditionView, by: str, now: datetime | None = None
+    ) -> None:
+        """Approved: ``view``, the edition as it is now, is frozen (editions.snapshots) and
+        is what may go out at its date, each item announced at its present revision.
+        Approving again an approved or scheduled edition refreezes it, in the same state.
+        An editor's approval also lifts a hold."""
+        if edition.state not in ("approved", "scheduled"):
+            move(edition, "approved")
+        for entry in edition.entries:
+            entry.item_revision = entry.item.revision
         edition.approved_at = now or utcnow()
+        edition.snapshot, edition.snapshot_hash = freeze(edition, view), content_hash(view)
+        edition.accepted_hash = ""
+        edition.approved_by = by[:200]
+        edition.held_reason = ""
+
+    def restore_approved(self, edition: Edition) -> None:
+        """Abandon the changes made since the approval: texts and items as approved, and
+        the edition approved again with its snapshot."""
+        if edition.snapshot is None:
+            raise InputError("cette édition n’a jamais été approuvée",
+                             "approuvez-la : il n’y a rien à abandonner")  # fmt: skip
+        texts, placements = approved_state(edition.snapshot)
+        for name, value in texts.items():
+            setattr(edition, name, value)
+        self.place(edition, placements)
+        if edition.state == "draft":
+            move(edition, "approved")
         edition.held_reason = ""
 
     def hold(self, edition: Edition, reason: str) -> None:
@@ -321,11 +348,9 @@ class EditionStore:
         edition.held_reason = reason[:500]
 
     def mark_sent(self, edition: Edition, when: datetime) -> None:
-        """The edition went out: what it announced is frozen at the items' current revision."""
+        """The edition went out, announcing its items at the revisions it was approved with."""
         move(edition, "sent")
         edition.sent_at = when
-        for entry in edition.entries:
-            entry.item_revision = entry.item.revision
 
     def _entry(self, edition: Edition, item_id: int) -> EditionItem:
         for entry in edition.entries:

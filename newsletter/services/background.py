@@ -69,7 +69,8 @@ class BackgroundSends:
                 return False
             self.folder.mkdir(parents=True, exist_ok=True)
             log = self.folder / f"edition-{edition_id}.log"
-            arguments = ["edition", "send", str(edition_id)]
+            # The caller (the edition page, the scheduler) made the checks and recorded it.
+            arguments = ["edition", "send", str(edition_id), "--started"]
             arguments += ["--resume"] if resume else []
             arguments += [] if wait_deferred else ["--no-wait"]
             with log.open("ab") as output:

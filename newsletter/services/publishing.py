@@ -2,6 +2,9 @@
 archive pages and the files ``edition render`` writes, and the header fields every message
 of an edition shares. All of them go through :meth:`Publishing.renderings`, the function the
 real send renders with, so a preview is what subscribers receive.
+
+What is rendered is the edition's snapshot once it was approved (see editions.snapshots):
+what an editor approved is what goes out, whatever changes later; a draft renders live.
 """
 
 from __future__ import annotations
@@ -14,14 +17,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from newsletter.archive.feed import ArchivedEdition, archive_feed
 from newsletter.archive.links import edition_url, sample_values
 from newsletter.archive.pages import archive_page
 from newsletter.dispatch.bodies import finished_texts
 from newsletter.dispatch.message import EditionHeaders, MessageFactory, Recipient, feedback_id
 from newsletter.editions.models import Edition
+from newsletter.editions.snapshots import content_hash, differences, thaw
 from newsletter.editions.store import EditionStore
 from newsletter.editions.views import edition_view
-from newsletter.rendering.context import ALL_THEMES, Variant
+from newsletter.rendering.context import ALL_THEMES, EditionView, Variant
 from newsletter.rendering.personalise import PersonalValues
 from newsletter.rendering.renderer import Rendered, Renderer
 from newsletter.settings import Settings
@@ -60,14 +65,34 @@ class Publishing:
         self.settings = settings
         self.renderer = renderer
 
+    def live_view(self, session: Session, edition: Edition) -> EditionView:
+        """The edition as its items and texts are now."""
+        settings = self.settings
+        newsletter = settings.newsletter(edition.newsletter)
+        return edition_view(edition, newsletter, settings.organisation,
+                            EditionStore(session).credits(edition))  # fmt: skip
+
+    def view(self, session: Session, edition: Edition) -> EditionView:
+        """What goes out: the approved snapshot, or the live edition of a draft."""
+        if edition.snapshot is not None and edition.state != "draft":
+            return thaw(edition.snapshot)
+        return self.live_view(session, edition)
+
+    def changes(self, session: Session, edition: Edition) -> list[str]:
+        """What changed since the approval, in editors' words (empty: nothing, or never
+        approved). Differences editors chose to leave out do not count."""
+        if edition.snapshot is None:
+            return []
+        live = self.live_view(session, edition)
+        if content_hash(live) in (edition.snapshot_hash, edition.accepted_hash):
+            return []
+        return differences(thaw(edition.snapshot), live) or ["contenu modifié"]
+
     def renderings(
         self, session: Session, edition: Edition, variants: Iterable[str]
     ) -> dict[str, Rendered]:
         """Each variant (a ledger key) rendered once: the send path's rendering."""
-        settings = self.settings
-        newsletter = settings.newsletter(edition.newsletter)
-        view = edition_view(edition, newsletter, settings.organisation,
-                            EditionStore(session).credits(edition))  # fmt: skip
+        view = self.view(session, edition)
         done: dict[frozenset[str], Rendered] = {}
         for key in variants:
             themes = variant_themes(key)
@@ -108,6 +133,19 @@ class Publishing:
             ),
             feedback_id=feedback_id(edition.id, newsletter.list, settings.dispatch.feedback_id),
         )
+
+    def feed(self, session: Session, newsletter: str) -> str:
+        """The Atom feed of a newsletter's published editions, as they went out."""
+        settings = self.settings
+        archived = []
+        for edition in EditionStore(session).published(newsletter):
+            if edition.sent_at is not None:
+                view = self.view(session, edition).for_variant(ALL_THEMES)
+                archived.append(ArchivedEdition(edition.number, view.subject, view.preheader,
+                                                edition.sent_at))  # fmt: skip
+        return archive_feed(settings.organisation.public_url, newsletter,
+                            settings.newsletter(newsletter).title, settings.organisation.name,
+                            archived)  # fmt: skip
 
     def archive(self, session: Session, edition: Edition) -> str:
         """The public web page of an edition."""

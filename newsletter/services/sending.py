@@ -48,6 +48,7 @@ from subscribers.tokens import Tokens
 
 STARTABLE = ("approved", "scheduled", "sending", "paused")
 MAX_TEST_ADDRESSES = 10
+TEST_MARK = "[ESSAI]"
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,13 @@ class Sending:
                     f"l’édition {edition_id} n’est pas prête à partir (état : {edition.state})",
                     "approuvez-la d’abord avec `newsletter edition approve ID`",
                 )
+            changes = [] if ledger.frozen(edition_id) else self.publishing.changes(session, edition)
+            if changes:
+                raise InputError(
+                    f"l’édition {edition_id} a été modifiée depuis son approbation : "
+                    + " ; ".join(changes),
+                    "approuvez-la de nouveau, ou abandonnez les modifications",
+                )
             newsletter = settings.newsletter(edition.newsletter)
             if not ledger.frozen(edition_id):
                 segments = self.segments(session)
@@ -189,7 +197,8 @@ class Sending:
 
     def send_test(self, edition_id: int, addresses: list[str]) -> list[str]:
         """Send the edition as a sample subscriber would get it, to the given addresses only
-        (no ledger, no state change): the same rendering and message path as the real send."""
+        (no ledger, no state change): the same rendering and message path as the real send,
+        DKIM included, the subject marked ``[ESSAI]``."""
         addresses = [parse_address(address).email for address in addresses]
         if not 0 < len(addresses) <= MAX_TEST_ADDRESSES:
             raise InputError(
@@ -201,13 +210,16 @@ class Sending:
             rendered = self.publishing.render(session, edition)
         values = self.publishing.sample_values(edition)
         texts = finished_texts(rendered, values)
-        factory = MessageFactory(self.publishing.headers(edition, rendered.subject), self.id_key)
+        subject = f"{TEST_MARK} {rendered.subject}"
+        factory = MessageFactory(self.publishing.headers(edition, subject), self.id_key)
         connection = self.transport.connect()
         try:
             for number, address in enumerate(addresses, 1):
                 recipient = Recipient(key=f"test{number}", email=address,
                                       unsubscribe_url=values.unsubscribe_url)  # fmt: skip
                 message = factory.build(recipient, *texts)
+                if self.signer is not None:
+                    message = self.signer.sign(message)
                 connection.send(self.settings.subscribers.bounce_address, address, message)
         finally:
             connection.close()

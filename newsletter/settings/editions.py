@@ -88,7 +88,14 @@ class NewsletterSettings(Section):
     sender: str
     reply_to: str = ""
     editors: tuple[str, ...] = ()
+    min_items: Annotated[int, Field(ge=0)] = 3
     sections: tuple[NewsletterSection, ...]
+
+    @property
+    def networks(self) -> frozenset[str]:
+        """The networks its rubriques are made of: a coordinator of the newsletter acts on
+        their items."""
+        return frozenset(network for section in self.sections for network in section.networks)
 
     @field_validator("schedule")
     @classmethod

@@ -18,6 +18,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from newsletter.accounts.models import User
+from newsletter.accounts.permissions import Actor, check_edition
 from newsletter.accounts.store import AccountStore
 from newsletter.app import App
 from newsletter.errors import AuthenticationError, PermissionDenied
@@ -103,11 +104,7 @@ def require_role(*roles: str) -> Callable[..., User]:
 
 def authorise_newsletter(user: User, newsletter: str) -> None:
     """Refuse (403) a coordinator acting on a newsletter that is not theirs."""
-    if not user.may_act_on(newsletter):
-        raise PermissionDenied(
-            f"accès refusé à la lettre « {newsletter} »",
-            f"votre compte coordonne : {', '.join(user.newsletters) or 'aucune lettre'}",
-        )
+    check_edition(Actor.of(user), "view", newsletter)
 
 
 def require_newsletter(param: str = "newsletter") -> Callable[..., User]:

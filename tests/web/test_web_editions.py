@@ -47,7 +47,6 @@ def site(
                  "rendering": {"max_html_bytes": 10_000}}  # fmt: skip
     with public_site(folder, project_config, **overrides) as (url, app):
         lettre = populate(app, folder, RECIPIENTS)
-        fill(app, lettre)
         with app.database.session() as session:
             store = EditionStore(session)
             reaap = assemble(store, "reaap", app.settings.newsletter("reaap"), "Europe/Paris",
@@ -79,19 +78,6 @@ def act(client: httpx.Client, page: str, action: str, data: dict[str, str]) -> h
     """Send one of the edition page's forms, with the page's CSRF token."""
     token = csrf_of(client.get(page).text)
     return client.post(f"{page}/{action}", data={"csrf_token": token, **data})
-
-
-def fill(app: App, edition_id: int) -> None:
-    """Put every stored item in the edition (the sample's rubriques take other sources)
-    and approve it again."""
-    with app.database.session() as session:
-        store = EditionStore(session)
-        edition = store.get(edition_id)
-        newsletter = app.settings.newsletter(edition.newsletter)
-        for item in ItemStore(session).search(limit=50):
-            section = "fiches" if item.kind == "fiche" else "actualites"
-            store.add_item(edition, item.id, newsletter, section)
-        store.approve(edition)
 
 
 @pytest.fixture(scope="module")
@@ -183,19 +169,36 @@ def test_reorder_drop_add_and_texts(
 def test_approve_schedule_and_cancel(
     site: tuple[str, App, dict[str, int]], editor: httpx.Client
 ) -> None:
-    """Approval, scheduling and cancellation move the edition through its lifecycle; a
-    cancellation needs its checkbox; impossible moves are explained on the page."""
+    """Approval, scheduling and cancellation move the edition through its lifecycle;
+    scheduling shows the send's confirmation first, refuses an empty edition or one without
+    recipients, and needs warnings ticked; a cancellation needs its checkbox; impossible
+    moves are explained on the page."""
     _url, app, ids = site
     path = f"/editeurs/editions/{ids['reaap']}"
-    refused = act(editor, path, "programmer", {})
-    assert (
-        "impossible de la passer à l’état programmée"
-        in editor.get(refused.headers["location"]).text
-    )
-    for action, state in (("approuver", "approved"), ("programmer", "scheduled")):
-        assert act(editor, path, action, {}).status_code == 303
-        with app.database.session() as session:
-            assert EditionStore(session).get(ids["reaap"]).state == state
+    refused = act(editor, path, "envoyer", {"envoi": "programmer"})
+    assert refused.headers["location"] == f"{path}/confirmer?envoi=programmer#verifications"
+    assert "approuvez-la d’abord" in editor.get(refused.headers["location"]).text
+    assert act(editor, path, "approuver", {}).status_code == 303
+    empty = editor.get(f"{path}/confirmer", params={"envoi": "programmer"}).text
+    assert "L'envoi est impossible" in empty and "L’édition est vide" in empty
+    assert "Aucun destinataire" in empty and 'name="avertissements"' not in empty
+    with app.database.session() as session:
+        store = EditionStore(session)
+        edition = store.get(ids["reaap"])
+        item = ItemStore(session).search(network="clas", limit=1)[0]
+        store.add_item(edition, item.id, app.settings.newsletter("reaap"), "actualites")
+        app.subscriber_store(session).admin_add(
+            "parent@exemple.fr", Details(format="text"), ["reaap"],
+            Consent("admin", "2026-01", "tests"))  # fmt: skip
+    assert act(editor, path, "approuver", {}).status_code == 303
+    confirm = editor.get(f"{path}/confirmer", params={"envoi": "programmer"}).text
+    assert "Texte seul" in confirm and "Programmer l'envoi à 1 destinataires" in confirm
+    assert "Édition mince : 1 élément(s), moins de 2" in confirm
+    unticked = act(editor, path, "envoyer", {"envoi": "programmer"})
+    assert "cochez les avertissements" in editor.get(unticked.headers["location"]).text
+    act(editor, path, "envoyer", {"envoi": "programmer", "avertissements": "oui"})
+    with app.database.session() as session:
+        assert EditionStore(session).get(ids["reaap"]).state == "scheduled"
     page = editor.get(path).text
     assert "Programmée : elle partira d'elle-même" in page
     act(editor, path, "annuler", {})
@@ -222,9 +225,11 @@ def test_send_started_from_the_page(
             "injection@exemple.fr", Details(first_name=INJECTION, last_name=INJECTION), ["lettre"],
             Consent("admin", "2026-01", "tests"))  # fmt: skip
     act(editor, path, "approuver", {})
+    confirm = editor.get(f"{path}/confirmer").text
+    assert f"Envoyer à {RECIPIENTS + 1} destinataires" in confirm
     before = len(smtp.messages)
     smtp.faults.add("RCPT", delay=0.4, times=None)  # a slow relay: time to pause
-    started = act(editor, path, "envoyer", {})
+    started = act(editor, path, "envoyer", {"envoi": "maintenant", "avertissements": "oui"})
     assert started.status_code == 303 and started.headers["location"] == f"{path}#envoi"
     page = editor.get(path).text
     assert "Envoi lancé." in page and 'http-equiv="refresh"' in page
@@ -295,7 +300,9 @@ def test_coordinators_see_and_act_on_their_newsletter_only(
         assert coordinator.get(f"{lettre}/apercu.html").status_code == 403
         form = {"csrf_token": csrf_of(coordinator.get("/editeurs/").text), "confirmer": "oui",
                 "adresses": "x@exemple.fr", "subject": "x"}  # fmt: skip
-        for action in ("approuver", "annuler", "essai", "envoyer", "textes", "elements"):
+        assert coordinator.get(f"{lettre}/confirmer").status_code == 403
+        for action in ("approuver", "abandonner", "annuler", "essai", "envoyer", "textes",
+                       "elements"):  # fmt: skip
             response = coordinator.post(f"{lettre}/{action}", data=form)
             assert response.status_code == 403, action
 
@@ -308,7 +315,7 @@ def test_editor_forms_need_the_csrf_token(
     path = f"/editeurs/editions/{ids['lettre']}"
     with app.database.session() as session:
         before = EditionStore(session).get(ids["lettre"]).subject
-    for action in ("approuver", "programmer", "annuler", "essai", "envoyer", "pause",
+    for action in ("approuver", "abandonner", "annuler", "essai", "envoyer", "pause",
                    "textes", "elements", "ajouter"):  # fmt: skip
         response = editor.post(f"{path}/{action}", data={"subject": "volé", "confirmer": "oui"})
         assert response.status_code == 403, action

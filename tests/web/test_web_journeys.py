@@ -1,24 +1,28 @@
 """End to end in headless Chromium (Debian's package, driven by Playwright), with emails
 delivered to a real SMTP server: a subscriber subscribes, confirms from the email,
 changes themes and unsubscribes; an editor previews an edition, reorders it, approves it
-and sends a test. Screenshots go to tests/artifacts/."""
+and sends a test, then sends it after its confirmation page. Screenshots go to
+tests/artifacts/; axe-core checks the editor's pages."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from newsletter.accounts.permissions import OPERATOR
 from newsletter.app import App
+from newsletter.editions.assembly import assemble
 from newsletter.editions.store import EditionStore
 from tests.dispatching import fast_dispatch, populate, relay
 from tests.smtp_server import SmtpTestServer
+from tests.web.axe import serious_violations
 from tests.web.chromium import chromium, log_in, shoot
 from tests.web.conftest import add_user, public_site
-from tests.web.test_web_editions import fill
 from tests.web.test_web_public import confirmation_for, statuses, subscriber, token_for
 
 DESKTOP = {"width": 1280, "height": 900}
@@ -40,7 +44,6 @@ def site(
     overrides = {"transport": relay(smtp.port), "dispatch": fast_dispatch(processes=1)}
     with public_site(folder, project_config, **overrides) as (url, app):
         edition_id = populate(app, folder, 3)
-        fill(app, edition_id)
         add_user(app, "claire.martin@exemple.fr", "editor", name="Claire Martin")
         yield url, app, edition_id
 
@@ -112,7 +115,8 @@ def test_subscriber_journey(site: tuple[str, App, int], page: Any, smtp: SmtpTes
 
 def test_editor_journey(site: tuple[str, App, int], page: Any, smtp: SmtpTestServer) -> None:
     """Login → the edition's preview (the email itself in the frames) → an item moved
-    down → approval → a test send that arrives at the SMTP server."""
+    down → approval → a test send that arrives at the SMTP server, marked [ESSAI] → the
+    send's confirmation page (recipients counted, warnings to tick) → the send, done."""
     url, app, edition_id = site
     log_in(page, url, "claire.martin@exemple.fr")
     page.wait_for_url(f"{url}/editeurs/")
@@ -135,7 +139,9 @@ def test_editor_journey(site: tuple[str, App, int], page: Any, smtp: SmtpTestSer
     rows = page.locator("table.entries tbody tr th[scope=row]").all_inner_texts()
     assert rows.index(fiches[1]) < rows.index(fiches[0])
     page.get_by_role("button", name="Approuver l'édition").click()
-    assert page.get_by_role("status").inner_text() == "Édition approuvée."
+    assert page.get_by_role("status").inner_text() == (
+        "Édition approuvée : c’est cette version qui partira."
+    )
     assert page.locator(".page-head .state").inner_text() == "approuvée"
 
     before = len(smtp.messages)
@@ -148,11 +154,49 @@ def test_editor_journey(site: tuple[str, App, int], page: Any, smtp: SmtpTestSer
     assert sorted(r.recipients[0] for r in received) == ["direction@exemple.fr",
                                                          "relecture@exemple.fr"]  # fmt: skip
     message = received[0].parsed()
-    assert message["Subject"] == subject
+    assert message["Subject"] == f"[ESSAI] {subject}"
     html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert html.index(fiches[1]) < html.index(fiches[0])  # the new order went out
 
+    assert serious_violations(page) == []
     page.set_viewport_size(PHONE)
     page.reload()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shoot(page, "12-edition-mobile")
+    page.set_viewport_size(DESKTOP)
+
+    page.get_by_role("link", name="Envoyer maintenant…").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Envoyer maintenant"
+    table = page.get_by_role("table", name="Destinataires par format et par thèmes choisis")
+    assert sum(int(n) for n in table.locator("td.num").all_inner_texts()) == 3
+    assert "Édition mince" in page.locator("#verifications").inner_text()
+    assert serious_violations(page) == []
+    shoot(page, "13-envoi-confirmation")
+    page.set_viewport_size(PHONE)
+    shoot(page, "13-envoi-confirmation-mobile")
+    page.set_viewport_size(DESKTOP)
+    page.get_by_label("J'ai lu ces avertissements et je confirme l'envoi").check()
+    before = len(smtp.messages)
+    page.get_by_role("button", name="Envoyer à 3 destinataires").click()
+    assert page.get_by_role("status").inner_text() == "Envoi lancé."
+    page.locator(".state--sent").wait_for(timeout=30_000)  # the page refreshes itself
+    assert len(smtp.messages) - before == 3
+
+
+def test_an_empty_edition_cannot_be_sent(site: tuple[str, App, int], page: Any) -> None:
+    """The confirmation page of an approved but empty edition says why it cannot go, and
+    offers no button to send it."""
+    url, app, _ = site
+    with app.database.session() as session:
+        store = EditionStore(session)
+        empty = assemble(store, "clas", app.settings.newsletter("clas"), "Europe/Paris",
+                         day=date(2027, 1, 20)).id  # fmt: skip
+    app.editing.approve(OPERATOR, empty)
+    log_in(page, url, "claire.martin@exemple.fr")
+    page.goto(f"{url}/editeurs/editions/{empty}")
+    page.get_by_role("link", name="Envoyer maintenant…").click()
+    refused = page.get_by_role("alert").inner_text()
+    assert "L'envoi est impossible" in refused and "L’édition est vide" in refused
+    assert page.get_by_role("button", name=re.compile("^Envoyer")).count() == 0
+    assert serious_violations(page) == []
+    shoot(page, "14-envoi-refuse")

@@ -297,7 +297,7 @@ def test_home_archive_web_version_and_feed(site: tuple[str, App]) -> None:
         store = EditionStore(session)
         newsletter = app.settings.newsletter("reaap")
         sent = assemble(store, "reaap", newsletter, "Europe/Paris", day=date(2026, 10, 6))
-        store.approve(sent)
+        store.approve(sent, app.publishing.live_view(session, sent), "tests")
         store.start_sending(sent)
         store.mark_sent(sent, datetime(2026, 10, 6, 7, tzinfo=UTC))
         draft = assemble(store, "reaap", newsletter, "Europe/Paris", day=date(2026, 12, 8))

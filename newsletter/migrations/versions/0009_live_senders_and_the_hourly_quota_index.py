@@ -1,7 +1,7 @@
 """live senders and the hourly quota index
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0010
 Create Date: 2026-12-02 07:04:00.881781
 """
 
@@ -14,7 +14,7 @@ import newsletter.db
 
 
 revision = '0009'
-down_revision = '0007'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 
 from newsletter.accounts.models import User
+from newsletter.accounts.permissions import Actor, check_edition, may_act_on_newsletter
 from newsletter.app import App
 from newsletter.content.store import MAX_ID
 from newsletter.dispatch.store import LedgerStore
 from newsletter.editions.store import EditionStore
-from newsletter.errors import PermissionDenied
 from newsletter.web.api.items import ERRORS, MAX_LIMIT
 from newsletter.web.api.schemas import EditionOut, EditionPage, ErrorOut, State
 from newsletter.web.auth import api_user, lettre
@@ -31,11 +31,13 @@ def list_editions(
     """Les éditions des lettres du compte, par lettre puis de la plus récente à la plus
     ancienne, avec le décompte de leurs destinataires."""
     public_url = app.settings.organisation.public_url
+    actor = Actor.of(user)
     with app.database.session() as session:
         found = [
             edition
             for edition in EditionStore(session).listing(newsletter)
-            if user.may_act_on(edition.newsletter) and (state is None or edition.state == state)
+            if may_act_on_newsletter(actor, edition.newsletter)
+            and (state is None or edition.state == state)
         ]
         page = found[offset : offset + limit]
         counts = LedgerStore(session).counts_for([edition.id for edition in page])
@@ -61,7 +63,6 @@ def get_edition(
     """Une édition par son numéro interne."""
     with app.database.session() as session:
         edition = EditionStore(session).get(edition_id)
-        if not user.may_act_on(edition.newsletter):
-            raise PermissionDenied(f"accès refusé à la lettre « {edition.newsletter} »")
+        check_edition(Actor.of(user), "view", edition.newsletter)
         counts = LedgerStore(session).counts(edition_id)
         return EditionOut.of(edition, counts, app.settings.organisation.public_url)

@@ -14,7 +14,6 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from newsletter.app import App
-from newsletter.archive.feed import published_feed
 from newsletter.archive.links import ARCHIVE_PATH
 from newsletter.editions.store import EditionStore
 from newsletter.errors import NotFoundError
@@ -81,10 +80,7 @@ def web_version(newsletter: str, number: Number, app: Lettre) -> Response:
 
 @router.get(ARCHIVE_PATH + "/{newsletter}/feed.atom")
 def feed(newsletter: str, app: Lettre) -> Response:
-    settings = app.settings.newsletter(newsletter)
-    organisation = app.settings.organisation
+    app.settings.newsletter(newsletter)
     with app.database.session() as session:
-        published = EditionStore(session).published(newsletter)
-        xml = published_feed(published, organisation.public_url, newsletter, settings.title,
-                             organisation.name)  # fmt: skip
+        xml = app.publishing.feed(session, newsletter)
     return Response(xml, media_type="application/atom+xml; charset=utf-8")

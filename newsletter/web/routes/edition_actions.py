@@ -1,6 +1,7 @@
-"""What editors do to an edition: its items and texts, approval, schedule, cancellation,
-test sends, starting, pausing and resuming the send. The same store methods and
-``newsletter.sending`` functions as the command line."""
+"""What editors do to an edition: its items and texts, approval, abandoning changes,
+schedule, cancellation, test sends, starting, pausing and resuming the send. Every action
+goes through ``newsletter.services.editing`` (permissions, audit trail) like the command
+line's; a send or a schedule first shows its confirmation page."""
 
 from __future__ import annotations
 
@@ -13,45 +14,47 @@ from fastapi.responses import RedirectResponse, Response
 from newsletter.accounts.models import User
 from newsletter.app import App
 from newsletter.dispatch.errors import DeliveryError, TransportError
+from newsletter.editions.models import Edition
 from newsletter.editions.store import EditionStore
 from newsletter.errors import InputError
-from newsletter.services.sending import STARTABLE
 from newsletter.services.sending import pause as pause_sending
 from newsletter.web.auth import current_user, lettre
-from newsletter.web.pages import flash, sentence
-from newsletter.web.routes.editions import LIST_PATH, edition_path, load_edition
+from newsletter.web.pages import Pages, flash, sentence
+from newsletter.web.routes.editions import LIST_PATH, edition_path
 
 router = APIRouter(include_in_schema=False)
 ACTION = LIST_PATH + "/{edition_id:int}/"
 Editor = Annotated[User, Depends(current_user)]
 Lettre = Annotated[App, Depends(lettre)]
 Short = Annotated[str, Form(max_length=500)]
-BACK_TO_DRAFT = " L’édition repasse en brouillon : à approuver de nouveau."
 # What an editor can fix: shown on the edition page rather than as an error page.
 FIXABLE = (InputError, DeliveryError, TransportError)
-
-
-def _change(app: App, user: User, edition_id: int, act: Callable[[EditionStore], str]) -> str:
-    """Run ``act`` on the edition in one transaction; the message to show."""
-    with app.database.session() as session:
-        edition = load_edition(session, user, edition_id)
-        was = edition.state
-        message = act(EditionStore(session))
-        back = was != "draft" and edition.state == "draft"
-        return message + (BACK_TO_DRAFT if back else "")
+CONFIRMED = {"maintenant": "Envoi lancé.", "programmer": "Envoi programmé : l’édition partira "
+             "d’elle-même à sa date."}  # fmt: skip
 
 
 def _attempt(
-    request: Request, edition_id: int, work: Callable[[], str], anchor: str = ""
-) -> Response:
+    request: Request, edition_id: int, work: Callable[[], str], anchor: str = "",
+    failed: str = "",
+) -> Response:  # fmt: skip
     """Do ``work``, then back to the edition page with its message, or with what went wrong
-    (permission and missing edition stay error pages)."""
+    (to ``failed`` when given; permission and missing edition stay error pages)."""
     try:
         flash(request, work())
     except FIXABLE as exc:
         hint = f" ({exc.hint})" if exc.hint else ""
         flash(request, sentence(exc.message + hint), "error")
+        if failed:
+            return RedirectResponse(failed, status_code=303)
     return RedirectResponse(edition_path(edition_id) + anchor, status_code=303)
+
+
+def _edit(
+    request: Request, app: App, user: User, edition_id: int,
+    act: Callable[[EditionStore, Edition], str], anchor: str,
+) -> Response:  # fmt: skip
+    actor = app.actor(user)
+    return _attempt(request, edition_id, lambda: app.editing.change(actor, edition_id, act), anchor)
 
 
 @router.post(ACTION + "elements")
@@ -61,8 +64,7 @@ def change_items(
 ) -> Response:  # fmt: skip
     """The buttons of the items table: ``deplacer=ITEM:POSITION`` or ``retirer=ITEM``."""
 
-    def act(store: EditionStore) -> str:
-        edition = store.get(edition_id)
+    def act(store: EditionStore, edition: Edition) -> str:
         if deplacer:
             item, _, position = deplacer.partition(":")
             store.move_item(edition, _number(item), _number(position))
@@ -72,7 +74,7 @@ def change_items(
             return "Élément retiré de l’édition."
         raise InputError("aucune action demandée")
 
-    return _attempt(request, edition_id, lambda: _change(app, user, edition_id, act), "#elements")
+    return _edit(request, app, user, edition_id, act, "#elements")
 
 
 def _number(text: str) -> int:
@@ -86,13 +88,12 @@ def add_item(
     request: Request, edition_id: int, app: Lettre, user: Editor,
     item_id: Short = "", section: Short = "",
 ) -> Response:  # fmt: skip
-    def act(store: EditionStore) -> str:
-        edition = store.get(edition_id)
+    def act(store: EditionStore, edition: Edition) -> str:
         newsletter = app.settings.newsletter(edition.newsletter)
         entry = store.add_item(edition, _number(item_id), newsletter, section or None)
         return f"Élément ajouté à la rubrique « {entry.section} »."
 
-    return _attempt(request, edition_id, lambda: _change(app, user, edition_id, act), "#elements")
+    return _edit(request, app, user, edition_id, act, "#elements")
 
 
 @router.post(ACTION + "textes")
@@ -102,86 +103,111 @@ def change_texts(
     edito: Annotated[str | None, Form(max_length=50_000)] = None,
     mouvements: Annotated[str | None, Form(max_length=50_000)] = None,
 ) -> Response:  # fmt: skip
-    def act(store: EditionStore) -> str:
-        changed = store.set_texts(store.get(edition_id), edito=edito, mouvements=mouvements,
+    def act(store: EditionStore, edition: Edition) -> str:
+        changed = store.set_texts(edition, edito=edito, mouvements=mouvements,
                                   subject=subject, preheader=preheader)  # fmt: skip
         return "Textes enregistrés." if changed else "Aucune modification."
 
-    return _attempt(request, edition_id, lambda: _change(app, user, edition_id, act), "#textes")
+    return _edit(request, app, user, edition_id, act, "#textes")
 
 
 @router.post(ACTION + "approuver")
 def approve(request: Request, edition_id: int, app: Lettre, user: Editor) -> Response:
-    def act(store: EditionStore) -> str:
-        store.approve(store.get(edition_id))
-        return "Édition approuvée."
+    def work() -> str:
+        app.editing.approve(app.actor(user), edition_id)
+        return "Édition approuvée : c’est cette version qui partira."
 
-    return _attempt(request, edition_id, lambda: _change(app, user, edition_id, act))
+    return _attempt(request, edition_id, work, "#envoi")
 
 
-@router.post(ACTION + "programmer")
-def schedule(request: Request, edition_id: int, app: Lettre, user: Editor) -> Response:
-    def act(store: EditionStore) -> str:
-        store.schedule(store.get(edition_id))
-        return "Envoi programmé : l’édition partira d’elle-même à sa date."
+@router.post(ACTION + "abandonner")
+def discard(request: Request, edition_id: int, app: Lettre, user: Editor) -> Response:
+    def work() -> str:
+        abandoned = app.editing.discard(app.actor(user), edition_id)
+        return "Modifications abandonnées : l’édition partira telle qu’approuvée" + (
+            f" ({'; '.join(abandoned)})." if abandoned else "."
+        )
 
-    return _attempt(request, edition_id, lambda: _change(app, user, edition_id, act))
+    return _attempt(request, edition_id, work, "#envoi")
+
+
+@router.get(ACTION + "confirmer")
+def confirmation_page(
+    request: Request, edition_id: int, app: Lettre, user: Editor, envoi: str = "maintenant"
+) -> Response:
+    """What the send will do — recipients, subject, sender, checks — before it starts."""
+    if envoi not in CONFIRMED:
+        raise InputError("envoi inconnu", "« maintenant » ou « programmer »")
+    edition = app.editing.check(app.actor(user), "send", edition_id)
+    context = {
+        "edition": edition, "envoi": envoi, "confirmation": app.editing.confirmation(edition_id),
+        "newsletter": app.settings.newsletter(edition.newsletter),
+    }  # fmt: skip
+    pages: Pages = request.app.state.pages
+    return pages.render(request, "editions/confirm.html", context)
+
+
+@router.post(ACTION + "envoyer")
+def start_send(
+    request: Request, edition_id: int, app: Lettre, user: Editor,
+    envoi: Short = "maintenant", avertissements: Short = "",
+) -> Response:  # fmt: skip
+    """After the confirmation page: start the send in the background (or schedule it); a
+    paused send resumes. Refused checks go back to the confirmation page's section."""
+    actor = app.actor(user)
+
+    def work() -> str:
+        accepted = avertissements == "oui"
+        if envoi == "programmer":
+            app.editing.schedule(actor, edition_id, accepted)
+            return CONFIRMED["programmer"]
+        resume = app.editing.start(actor, edition_id, accepted)
+        app.background_sends.start(edition_id, resume=resume)
+        return "Envoi repris." if resume else CONFIRMED["maintenant"]
+
+    again = f"{edition_path(edition_id)}/confirmer?envoi={envoi}#verifications"
+    return _attempt(request, edition_id, work, "#envoi", failed=again)
 
 
 @router.post(ACTION + "annuler")
 def cancel(
     request: Request, edition_id: int, app: Lettre, user: Editor, confirmer: Short = ""
 ) -> Response:
-    def act(store: EditionStore) -> str:
+    def work() -> str:
         if confirmer != "oui":
             raise InputError("annulation non confirmée", "cochez la case de confirmation")
-        store.cancel(store.get(edition_id))
+        app.editing.cancel(app.actor(user), edition_id)
         return "Édition annulée."
 
-    return _attempt(request, edition_id, lambda: _change(app, user, edition_id, act))
+    return _attempt(request, edition_id, work, "#envoi")
 
 
 @router.post(ACTION + "essai")
 def test_send(
     request: Request, edition_id: int, app: Lettre, user: Editor, adresses: Short = ""
 ) -> Response:
-    """A test send to the given addresses: the sample subscriber's message, nothing noted."""
-    with app.database.session() as session:
-        load_edition(session, user, edition_id)
+    """A test send to the given addresses: the message a sample subscriber would get."""
+    actor = app.actor(user)
+    app.editing.check(actor, "test_send", edition_id)
     addresses = [part for part in adresses.replace(";", ",").replace("\n", ",").split(",")
                  if part.strip()]  # fmt: skip
 
     def work() -> str:
         sent = app.sending.send_test(edition_id, addresses)
+        app.editing.record(actor, "test_send", edition_id, f"{len(sent)} adresse(s)")
         return f"Envoi d’essai parti vers : {', '.join(sent)}."
 
     return _attempt(request, edition_id, work, "#essai")
 
 
-@router.post(ACTION + "envoyer")
-def start_send(request: Request, edition_id: int, app: Lettre, user: Editor) -> Response:
-    """Start (or resume) the real send in the background; the page then shows progress."""
-    with app.database.session() as session:
-        state = load_edition(session, user, edition_id).state
-    sends = app.background_sends
-
-    def work() -> str:
-        if state not in STARTABLE:
-            raise InputError("cette édition ne peut pas partir dans son état actuel",
-                             "approuvez-la d’abord")  # fmt: skip
-        sends.start(edition_id, resume=state == "paused")
-        return "Envoi repris." if state == "paused" else "Envoi lancé."
-
-    return _attempt(request, edition_id, work, "#envoi")
-
-
 @router.post(ACTION + "pause")
 def pause(request: Request, edition_id: int, app: Lettre, user: Editor) -> Response:
-    with app.database.session() as session:
-        load_edition(session, user, edition_id)
+    actor = app.actor(user)
+    app.editing.check(actor, "pause", edition_id)
 
     def work() -> str:
         pause_sending(app.database, edition_id)
+        app.editing.record(actor, "pause", edition_id)
         return "Envoi mis en pause."
 
     return _attempt(request, edition_id, work, "#envoi")

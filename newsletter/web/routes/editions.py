@@ -8,6 +8,7 @@ script, no form, nothing but images from outside).
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -17,7 +18,9 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from newsletter.accounts.models import User
+from newsletter.accounts.permissions import Actor, may_act_on_newsletter
 from newsletter.app import App
+from newsletter.audit.store import ACTIONS, AuditStore
 from newsletter.content.store import ItemStore
 from newsletter.dispatch.ledger import STATUSES
 from newsletter.dispatch.store import LedgerStore
@@ -35,6 +38,7 @@ LIST_PATH = "/editeurs/editions"
 RECENT = 10
 SEARCH_RESULTS = 10
 REFRESH_SECONDS = 3
+HISTORY = 50
 # The email, framed: inline styles only, no script, no form, no plugin, own origin.
 PREVIEW_CSP = "; ".join(
     (
@@ -52,7 +56,8 @@ Themes = Annotated[list[str], Query(max_length=20)]
 
 def newsletters_of(settings: Settings, user: User) -> list[str]:
     """The newsletters this account may see and act on."""
-    return [name for name in settings.newsletters if user.may_act_on(name)]
+    actor = Actor.of(user)
+    return [name for name in settings.newsletters if may_act_on_newsletter(actor, name)]
 
 
 def load_edition(session: Session, user: User, edition_id: int) -> Edition:
@@ -120,6 +125,8 @@ def edition_page(
         shown = app.publishing.preview(session, edition, variant)
         counts = LedgerStore(session).counts(edition_id)
         found = _search(session, edition, q)
+        changes = app.publishing.changes(session, edition)
+        history = AuditStore(session).entries(edition_id=edition_id, limit=HISTORY)
         running = edition.state == "sending" or sends.running(edition_id)
         order = [section.key for section in newsletter.sections]
         entries = sorted(edition.entries, key=lambda e: (
@@ -134,7 +141,12 @@ def edition_page(
                 {"themes": sorted(variant)}, doseq=True),
             "classification": settings.classification, "counts": counts, "statuses": STATUSES,
             "total": sum(counts.values()), "running": running, "refresh": REFRESH_SECONDS,
+            # A URL that differs at each refresh: a browser would take a refresh to the
+            # same URL with its #anchor for a jump within the page, and not reload it.
+            "refresh_url": edition_path(edition_id, themes=sorted(variant),
+                                        suivi=int(time.time())) + "#envoi",
             "failure": sends.failure(edition_id), "q": q, "found": found,
+            "changes": changes, "history": history, "actions": ACTIONS,
         }  # fmt: skip
         return _pages(request).render(request, "editions/page.html", context)
 

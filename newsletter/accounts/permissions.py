@@ -1,0 +1,88 @@
+"""Who may do what: the one place the rules live, for the web, the API, the command line
+and the scheduler alike.
+
+Admins and editors act on every newsletter and every item. A network coordinator acts
+only on the newsletters of their account, and on the items of their networks (the
+networks those newsletters are made of) that no other newsletter's edition carries; on
+any other item they may propose a correction, which an editor accepts or refuses. The
+command line (an operator on the server) and the scheduler act as editors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from newsletter.accounts.models import User
+from newsletter.errors import PermissionDenied
+from newsletter.vocabulary import ROLES
+
+EDITION_ACTIONS = ("view", "assemble", "edit", "approve", "discard", "schedule", "send",
+                   "pause", "resume", "cancel", "test_send")  # fmt: skip
+ITEM_ACTIONS = ("create", "edit", "propose")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: an editor's account, an operator on the command line, or the scheduler."""
+
+    label: str  # how the audit trail names them
+    role: str  # a role of vocabulary.ROLES, or "operator", "scheduler"
+    newsletters: frozenset[str] = frozenset()  # a coordinator's
+    networks: frozenset[str] = frozenset()  # a coordinator's (from their newsletters)
+    user_id: int | None = None
+
+    @classmethod
+    def of(cls, user: User, networks: Collection[str] = ()) -> Actor:
+        """An editor's account; ``networks``: those its newsletters are made of."""
+        return cls(f"{user.name} ({ROLES.get(user.role, user.role)})", user.role,
+                   frozenset(user.newsletters), frozenset(networks), user.id)  # fmt: skip
+
+    @property
+    def coordinator(self) -> bool:
+        return self.role == "coordinator"
+
+
+OPERATOR = Actor("ligne de commande", "operator")
+SCHEDULER = Actor("planificateur", "scheduler")
+
+
+def may_act_on_newsletter(actor: Actor, newsletter: str) -> bool:
+    return not actor.coordinator or newsletter in actor.newsletters
+
+
+def check_edition(actor: Actor, action: str, newsletter: str) -> None:
+    """``action`` (one of EDITION_ACTIONS) on an edition of ``newsletter``."""
+    if action not in EDITION_ACTIONS:
+        raise ValueError(f"unknown edition action {action!r}")
+    if not may_act_on_newsletter(actor, newsletter):
+        raise PermissionDenied(
+            f"accès refusé à la lettre « {newsletter} »",
+            f"votre compte coordonne : {', '.join(sorted(actor.newsletters)) or 'aucune lettre'}",
+        )
+
+
+def check_item(
+    actor: Actor,
+    action: str,
+    networks: Collection[str],
+    carried_by: Collection[str] = (),
+) -> None:
+    """``action`` on an item of these ``networks`` (after the change, for create and edit),
+    carried by editions of the newsletters ``carried_by``."""
+    if action not in ITEM_ACTIONS:
+        raise ValueError(f"unknown item action {action!r}")
+    if not actor.coordinator or action == "propose":
+        return
+    theirs = ", ".join(sorted(actor.networks)) or "aucun"
+    if not networks or not set(networks) <= actor.networks:
+        raise PermissionDenied(
+            "cet élément ne relève pas de votre réseau",
+            f"vos réseaux : {theirs} ; proposez la correction à la rédaction",
+        )
+    others = sorted(set(carried_by) - actor.newsletters)
+    if others:
+        raise PermissionDenied(
+            f"cet élément figure dans une édition d’une autre lettre ({', '.join(others)})",
+            "proposez la correction à la rédaction, qui l’acceptera",
+        )
