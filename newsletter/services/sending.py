@@ -229,13 +229,14 @@ class Sending:
 def pause(
     database: Database, edition_id: int, reason: str = "mise en pause par un éditeur"
 ) -> None:
-    """Pause the send; its senders on this machine stop at once (dispatch.senders)."""
+    """Pause the send; its senders on this machine stop at once (dispatch.senders): woken
+    first, they wait for the pause to be committed (only an edition being sent has any)."""
     with database.session() as session:
+        wake(wakeable_here(session, edition_id))
         editions = EditionStore(session)
         edition = editions.get(edition_id)
         if edition.state != "sending":
             raise InputError(f"l’édition {edition_id} n’est pas en cours d’envoi")
-        wake(wakeable_here(session, edition_id))  # they wait for the pause to be committed
         editions.pause(edition, reason)
 
 
