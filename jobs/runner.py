@@ -33,6 +33,7 @@ from newsletter.app import App
 from newsletter.db import Database, utcnow
 from newsletter.errors import InputError
 from newsletter.leases import acquire, new_holder, release
+from newsletter.services.background import Stopped
 
 log = logging.getLogger("lettre.jobs")
 SCHEDULER_LEASE = "scheduler"
@@ -81,6 +82,10 @@ class Runner:
                 detail = self.app.background_sends.job(name)
             else:
                 detail = job.run(self.app, self.clock())
+        except Stopped as exc:  # the scheduler is stopping: the next one runs it again
+            log.info("job=%s duration_s=%.3f outcome=stopped detail=%r",
+                     name, time.perf_counter() - started, exc.message)  # fmt: skip
+            return exc.message
         except Exception as exc:
             log.exception(
                 "job=%s duration_s=%.3f outcome=error detail=%r",

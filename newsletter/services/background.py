@@ -36,6 +36,12 @@ from newsletter.errors import NewsletterError
 from newsletter.settings import Settings
 
 logger = logging.getLogger("lettre.sends")
+
+
+class Stopped(NewsletterError):
+    """A job not run, or cut, because this process is stopping (not a failure)."""
+
+
 LAST_LINES = 3
 ERROR = "Erreur : "  # how the command line starts its one-line errors
 
@@ -105,10 +111,10 @@ class BackgroundSends:
 
     def job(self, name: str) -> str:
         """Run a scheduled job in a process of its own and wait for it: its outcome, or
-        its one-line error raised here."""
+        its one-line error raised here (``Stopped`` when this process stops meanwhile)."""
         with self._lock:
             if self._stopping:
-                raise NewsletterError(f"tâche {name} non lancée : arrêt du planificateur")
+                raise Stopped(f"tâche {name} non lancée : arrêt du planificateur")
             process = self._popen(["scheduler", "--once", name], stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE)  # fmt: skip
             self._jobs.add(process)
@@ -121,11 +127,12 @@ class BackgroundSends:
         for line in said:  # its warnings (a failing source…); its own run line is ours
             if f"job={name} " not in line:
                 print(line, file=sys.stderr)
+        if process.returncode and self._stopping:
+            raise Stopped(f"tâche {name} interrompue : arrêt du planificateur")
         if process.returncode:
             errors = [line.removeprefix(ERROR) for line in said if line.startswith(ERROR)]
-            stopped = " (arrêt du planificateur)" if self._stopping else ""
             why = errors[-1] if errors else f"la tâche {name} a échoué (code {process.returncode})"
-            raise NewsletterError(why + stopped)
+            raise NewsletterError(why)
         lines = [line for line in out.decode("utf-8", "replace").splitlines() if line.strip()]
         return lines[-1] if lines else ""
 
