@@ -48,20 +48,25 @@ def smtp_sink() -> Iterator[int]:
     port = free_port()
     process = subprocess.Popen([SINK, "-u", "nobody", "-c", f"127.0.0.1:{port}", "1000"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    deadline = time.monotonic() + 5
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
     try:
+        wait_for_port(port)
         yield port
     finally:
         process.kill()
         process.wait(5)
+
+
+def wait_for_port(port: int) -> None:
+    """Until a server listens on the loopback port (5 s at most)."""
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def smtp_source(port: int, messages: int, size: int, connections: int) -> float:

@@ -16,7 +16,7 @@ from newsletter.dispatch.message import MessageFactory, Recipient
 from newsletter.editions.assembly import assemble
 from newsletter.editions.store import EditionStore
 from newsletter.editions.views import edition_view
-from newsletter.settings import validate_settings
+from newsletter.settings import Settings, validate_settings
 from newsletter.sources.editorial import import_file
 from newsletter.sources.pipeline import gather
 from subscribers.consent import Consent
@@ -29,21 +29,30 @@ SAMPLE_VERP = "bounces+1-0123456789abcdef0123@lettre.exemple.fr"  # as long as a
 SAMPLE_MAILTO = f"mailto:{SAMPLE_VERP}?subject=desabonnement%20lettre"
 
 
+def settings_for(
+    url: str, port: int, processes: int, connections: int, feeds: str = ""
+) -> Settings:
+    """The project's configuration on this database, sending to ``port`` without limits
+    (the sample sources read from ``feeds`` when given)."""
+    data = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
+    if feeds:
+        for source in data["sources"]:
+            source["url"] = source["url"].replace("http://127.0.0.1:8765", feeds)
+    data["database"] = {"url": url}
+    data["transport"] = {"kind": "smtp", "smtp": {"host": "127.0.0.1", "port": port,
+                                                  "security": "none"}}  # fmt: skip
+    data["dispatch"] |= {"processes": processes, "concurrency": connections,
+                         "rate_per_second": 0, "rate_per_hour": 0, "batch_size": 500}  # fmt: skip
+    return validate_settings(data, ROOT / "config.toml")
+
+
 def prepare(
     stack: ExitStack, recipients: int, url: str, port: int, processes: int, connections: int
 ) -> tuple[App, int]:
     """The wired app and an approved edition of about 40 KB of HTML (the full variant)."""
     today = date.today()
     server = stack.enter_context(serve_samples(today))
-    data = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
-    for source in data["sources"]:
-        source["url"] = source["url"].replace("http://127.0.0.1:8765", server.base_url)
-    data["database"] = {"url": url}
-    data["transport"] = {"kind": "smtp", "smtp": {"host": "127.0.0.1", "port": port,
-                                                  "security": "none"}}  # fmt: skip
-    data["dispatch"] |= {"processes": processes, "concurrency": connections,
-                         "rate_per_second": 0, "rate_per_hour": 0, "batch_size": 500}  # fmt: skip
-    app = build(validate_settings(data, ROOT / "config.toml"))
+    app = build(settings_for(url, port, processes, connections, server.base_url))
     stack.callback(app.close)
     app.database.migrate()
     gather(app.settings, app.database)

@@ -24,6 +24,9 @@ class Job:
     trigger: Callable[[Settings], BaseTrigger]
     description: str
     accelerated_seconds: float  # its period in the demo's accelerated run
+    # Forks (gathering's parsing processes): the scheduler runs it in a process of its own,
+    # never from its threads (see services.background).
+    own_process: bool = False
 
 
 def _every_minutes(attribute: str) -> Callable[[Settings], BaseTrigger]:
@@ -46,7 +49,7 @@ JOBS: dict[str, Job] = {
     job.name: job
     for job in (
         Job("fetch_sources", fetch_sources.run, _every_minutes("fetch_every_minutes"),
-            "récupère les sources", 2),
+            "récupère les sources", 2, own_process=True),
         Job("assemble_drafts", assemble_drafts.run, _every_minutes("drafts_every_minutes"),
             "assemble les brouillons à l’avance et prévient les éditeurs", 3),
         Job("send_due", send_due.run, _every_minutes("send_every_minutes"),

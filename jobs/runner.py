@@ -3,8 +3,15 @@ by a database lease so that only one process runs jobs, whatever number are star
 
 Two APScheduler 3 processes on one job store run each job twice; here a process first takes
 the ``scheduler`` lease, and only then registers and resumes its jobs. It renews the lease
-every third of its lifetime; if it dies, the lease expires and a waiting process takes over.
-Missed runs after downtime are coalesced into one.
+every third of ``scheduler.lease_seconds``, each time for nine tenths of it; a waiting
+process tries every tenth: when the holder dies, another takes over within
+``lease_seconds`` (at once on the same machine, where a dead holder is seen). Missed runs
+after downtime are coalesced into one.
+
+Nothing forks from APScheduler's threads: sends are started in the background
+(``send_due``) and jobs that fork run in a process of their own (``Job.own_process``), both
+through ``services.background``. Stopping (SIGTERM) stops those processes too, within
+``STOP_GRACE`` seconds, then waits for the jobs still running in threads.
 """
 
 from __future__ import annotations
@@ -18,21 +25,36 @@ from datetime import datetime
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_RUNNING
 from apscheduler.triggers.interval import IntervalTrigger
 
 from jobs.registry import JOBS
 from newsletter.app import App
-from newsletter.db import utcnow
+from newsletter.db import Database, utcnow
 from newsletter.errors import InputError
 from newsletter.leases import acquire, new_holder, release
+from newsletter.services.background import Stopped
 
 log = logging.getLogger("lettre.jobs")
 SCHEDULER_LEASE = "scheduler"
+STOP_GRACE = 20.0  # seconds the sends and jobs in processes have to stop, then killed
 Clock = Callable[[], datetime]
 
 # APScheduler stores jobs as a textual reference to a function plus pickled arguments;
 # that function finds the runner of this process here.
 _current: Runner | None = None
+
+
+class Scheduler(BackgroundScheduler):  # type: ignore[misc]
+    """APScheduler 3, minus one race: shutting down, it looks once more for due jobs after
+    its executors are gone, and logs "cannot schedule new futures after shutdown" with a
+    traceback for each job that came due. Here a scheduler that is not running runs none."""
+
+    def _process_jobs(self) -> float | None:
+        if self.state != STATE_RUNNING:
+            return None
+        wait: float | None = super()._process_jobs()
+        return wait
 
 
 def execute(name: str) -> None:
@@ -47,6 +69,7 @@ class Runner:
         self.app = app
         self.clock = clock
         self.holder = holder or new_holder()
+        self.serving = False  # in serve(): jobs that fork run in processes of their own
 
     def run_job(self, name: str) -> str:
         """Run one job now; log one structured line (job, duration, outcome)."""
@@ -55,7 +78,14 @@ class Runner:
             raise InputError(f"tâche inconnue : {name}", f"tâches : {', '.join(JOBS)}")
         started = time.perf_counter()
         try:
-            detail = job.run(self.app, self.clock())
+            if self.serving and job.own_process:
+                detail = self.app.background_sends.job(name)
+            else:
+                detail = job.run(self.app, self.clock())
+        except Stopped as exc:  # the scheduler is stopping: the next one runs it again
+            log.info("job=%s duration_s=%.3f outcome=stopped detail=%r",
+                     name, time.perf_counter() - started, exc.message)  # fmt: skip
+            return exc.message
         except Exception as exc:
             log.exception(
                 "job=%s duration_s=%.3f outcome=error detail=%r",
@@ -94,7 +124,7 @@ class Runner:
         store = (
             MemoryJobStore() if accelerated else SQLAlchemyJobStore(engine=self.app.database.engine)
         )
-        scheduler = BackgroundScheduler(
+        scheduler = Scheduler(
             jobstores={"default": store},
             job_defaults={
                 "coalesce": True,
@@ -104,12 +134,11 @@ class Runner:
             timezone=settings.timezone,
         )
         scheduler.start(paused=True)
+        self.serving = True
         held = False
         try:
             while True:
-                ok = acquire(
-                    self.app.database, SCHEDULER_LEASE, self.holder, settings.lease_seconds
-                )
+                ok = renew(self.app.database, self.holder, settings.lease_seconds)
                 if ok and not held:
                     self._register(scheduler, accelerated)
                     scheduler.resume()
@@ -118,12 +147,15 @@ class Runner:
                     scheduler.pause()
                     log.warning("scheduler=%s lease=lost", self.holder)
                 held = ok
-                if stop.wait(settings.lease_seconds / 3):
+                if stop.wait(settings.lease_seconds / (3 if held else 10)):
                     break
         finally:
+            scheduler.pause()
+            self.app.background_sends.stop(STOP_GRACE)
             scheduler.shutdown(wait=True)
             if held:
                 release(self.app.database, SCHEDULER_LEASE, self.holder)
+            self.serving = False
             _current = None
 
     def _register(self, scheduler: BackgroundScheduler, accelerated: bool) -> None:
@@ -151,3 +183,10 @@ class Runner:
                 replace_existing=True,
                 **first,
             )
+
+
+def renew(database: Database, holder: str, lease_seconds: float) -> bool:
+    """Take or renew the scheduler's lease, for nine tenths of ``lease_seconds``: with a
+    waiting process trying every tenth, a dead holder is replaced within ``lease_seconds``
+    of its last renewal."""
+    return acquire(database, SCHEDULER_LEASE, holder, lease_seconds * 0.9)

@@ -2,10 +2,12 @@
 
 The decisions are :func:`newsletter.editions.due.due`'s; this job records them — a draft of
 an automatic newsletter approved, a late edition held with its reason — each in the same
-transaction, then sends the editions due (``newsletter.services.sending``), oldest
-first, interrupted sends first. One edition failing does not stop the others. An edition
-the sending service declines for now (another process is sending it — a CLI send —, it is
-not startable) is an informational skip, retried at the next run, not a failure.
+transaction, then starts the sends of the editions due in the background
+(``services.background``: ``newsletter edition send ID --no-wait``, each in its own
+processes, never forked from the scheduler's threads), oldest first, interrupted sends
+first, and returns at once. An edition already being sent (a live sender in the database,
+from here, the command line or another machine) is left to it: an information, not an
+error. How each send ended is in the scheduler's log and in ``web.send_logs``.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from datetime import datetime, timedelta
 
 from newsletter.accounts.permissions import SCHEDULER
 from newsletter.app import App
+from newsletter.dispatch.senders import SenderStore
 from newsletter.editions.due import SENDING, Decision, due
 from newsletter.editions.store import EditionStore
-from newsletter.errors import InputError, NewsletterError
 
 log = logging.getLogger("lettre.jobs.send_due")
 
@@ -49,26 +51,26 @@ def settle(app: App, now: datetime) -> list[Decision]:
 
 
 def run(app: App, now: datetime) -> str:
-    decisions = settle(app, now)
     done: list[str] = []
-    failed: list[str] = []
-    for decision in decisions:
-        if decision.action not in SENDING:
-            done.append(f"édition {decision.edition_id} suspendue")
-            continue
-        try:
-            action = "resume" if decision.action == "resume" else "send"
-            app.editing.record(SCHEDULER, action, decision.edition_id)
-            # Deferred messages are not waited for here: the next run resumes the edition.
-            report = app.sending.send(decision.edition_id, now=now, wait_deferred=0)
-        except InputError as exc:  # e.g. "déjà en cours d’envoi par un autre processus"
-            log.info("edition=%s skipped: %s", decision.edition_id, exc.message)
-            done.append(f"édition {decision.edition_id} ignorée : {exc.message}")
-        except Exception as exc:  # one edition's failure must not stop the others
-            log.exception("edition=%s send failed", decision.edition_id)
-            failed.append(f"édition {decision.edition_id} : échec ({type(exc).__name__}: {exc})")
+    for decision in settle(app, now):
+        if decision.action in SENDING:
+            done.append(f"édition {decision.edition_id} : {start(app, decision)}")
         else:
-            done.append(f"édition {decision.edition_id} : {report.describe()}")
-    if failed:
-        raise NewsletterError(" ; ".join(failed + done), "voir le journal du planificateur")
+            done.append(f"édition {decision.edition_id} suspendue")
     return " ; ".join(done) or "rien à envoyer"
+
+
+def start(app: App, decision: Decision) -> str:
+    """Start the edition's send in the background (recorded in its history), unless it is
+    being sent already."""
+    edition_id, sends = decision.edition_id, app.background_sends
+    with app.database.session() as session:
+        senders = SenderStore(session, app.settings.dispatch.lease_seconds).live(edition_id)
+    if senders or sends.running(edition_id):
+        where = f" ({', '.join(sender.holder for sender in senders)})" if senders else ""
+        return f"envoi déjà en cours{where}"
+    # Deferred messages are not waited for there: a later run resumes the edition.
+    if not sends.start(edition_id, wait_deferred=False):
+        return "envoi non lancé : arrêt du planificateur"
+    app.editing.record(SCHEDULER, "resume" if decision.action == "resume" else "send", edition_id)
+    return f"envoi lancé (journal : {sends.log(edition_id)})"

@@ -106,17 +106,13 @@ class App:
         return dkim_signer(self.settings.dispatch.dkim, self.environ)
 
     def throughput(self, processes: int | None = None) -> Throughput:
-        """The share of the configured concurrency and rates each sending process takes."""
+        """The sending processes of a send and the share of the configured concurrency each
+        takes (the rates are shared at run time among all live senders)."""
         from newsletter.services.sending import Throughput
 
         dispatch = self.settings.dispatch
         count = processes or dispatch.processes
-        return Throughput(
-            processes=count,
-            connections=max(1, math.ceil(dispatch.concurrency / count)),
-            per_second=dispatch.rate_per_second / count,
-            per_hour=math.ceil(dispatch.rate_per_hour / count),
-        )
+        return Throughput(count, max(1, math.ceil(dispatch.concurrency / count)))
 
     def tokens(self) -> Tokens:
         from subscribers.tokens import Tokens

@@ -46,7 +46,7 @@ def acquire(
     table = Lease.__table__
     with database.engine.begin() as connection:
         current = connection.scalar(sa.select(table.c.holder).where(table.c.name == name))
-        takeover = [current] if current and _dead_here(current) else []
+        takeover = [current] if current and dead_here(current) else []
         taken = connection.execute(
             sa.update(table)
             .where(table.c.name == name)
@@ -67,19 +67,36 @@ def acquire(
     return True
 
 
-def _dead_here(holder: str) -> bool:
+def dead_here(holder: str) -> bool:
     """The holder runs on this machine and its process no longer exists."""
-    host, _, rest = holder.partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+    host, pid = where(holder)
+    if host != socket.gethostname() or pid is None or pid == os.getpid():
         return False
     try:
-        os.kill(int(pid), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return True
     except PermissionError:
         return False
     return False
+
+
+def where(holder: str) -> tuple[str, int | None]:
+    """The machine and process id a holder names (``host:pid:random``)."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    return host, int(pid) if pid.isdigit() else None
+
+
+def process_started(pid: int) -> str:
+    """When a process of this machine started (clock ticks since boot, from /proc), so that
+    a reused pid is never mistaken for it; "" where /proc cannot tell."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+    except OSError:
+        return ""
+    return fields[19] if len(fields) > 19 else ""
 
 
 def release(database: Database, name: str, holder: str) -> None:

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from newsletter.dispatch.sender import in_flight_limit
 from newsletter.editions.assembly import assemble
 from newsletter.editions.store import EditionStore
 from newsletter.secrets import ENV_PEPPER, ENV_SECRET_KEYS, Secrets
-from newsletter.settings import Settings
+from newsletter.settings import Settings, load_settings
 from newsletter.sources.editorial import import_file
 from subscribers.consent import Consent
 from subscribers.details import Details
@@ -68,10 +69,16 @@ def populate(app: App, tmp: Path, recipients: int, approve: bool = True) -> int:
                               format="text" if number % 10 == 9 else "html",
                               themes=THEMES[number % 3])  # fmt: skip
             store.admin_add(address(number), details, ["lettre"], consent)
+    return lettre(app, SEND_DAY, approve)
+
+
+def lettre(app: App, day: date, approve: bool = True) -> int:
+    """An edition of the Lettre for ``day`` carrying the items (approved unless told
+    otherwise); its id."""
     with app.database.session() as session:
         editions = EditionStore(session)
         newsletter = app.settings.newsletter("lettre")
-        made = assemble(editions, "lettre", newsletter, "Europe/Paris", day=SEND_DAY)
+        made = assemble(editions, "lettre", newsletter, "Europe/Paris", day=day)
         for item in ItemStore(session).search(limit=10):  # the rubriques take other sources
             section = "fiches" if item.kind == "fiche" else "actualites"
             editions.add_item(made, item.id, newsletter, section)
@@ -90,6 +97,45 @@ PROCESSES, CONNECTIONS = 2, 2
 IN_FLIGHT = in_flight_limit(PROCESSES, CONNECTIONS)  # claimed rows at most, per sender
 
 
+@dataclass(frozen=True)
+class Wired:
+    """A configuration file on the test database, the app built from it (sends it starts
+    in the background read that file) and the environment of `newsletter` subprocesses."""
+
+    config: Path
+    app: App
+    env: dict[str, str]
+
+
+def wired_config(app: App, db_url: str, write_config: Callable[..., Path], port: int,
+                 sections: dict[str, Any] | None = None, **dispatch: Any) -> Wired:  # fmt: skip
+    """A configuration sending to ``port`` with these dispatch settings (and other
+    sections) on the test database, written to a file."""
+    config = write_config(database={"url": db_url}, transport=relay(port),
+                          dispatch=fast_dispatch(**dispatch), **(sections or {}))  # fmt: skip
+    secrets: Secrets = app.secrets
+    env = {"PATH": os.environ["PATH"], "NEWSLETTER_CONFIG": str(config),
+           ENV_SECRET_KEYS: ",".join(secrets.raw_keys), ENV_PEPPER: secrets.raw_pepper}  # fmt: skip
+    if "PYTHONPATH" in os.environ:  # subprocesses must run the code under test, not the install
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    wired = App(load_settings(config), app.database, app.secrets, {**os.environ, **env})
+    return Wired(config, wired, env)
+
+
+@pytest.fixture
+def wire(
+    app: App, db_url: str, write_config: Callable[..., Path], smtp_server: SmtpTestServer
+) -> Callable[..., Wired]:
+    """``wired_config`` sending to the test SMTP server unless told another ``port``."""
+
+    def make(port: int | None = None, sections: dict[str, Any] | None = None,
+             **dispatch: Any) -> Wired:  # fmt: skip
+        return wired_config(app, db_url, write_config, port or smtp_server.port, sections,
+                            **dispatch)  # fmt: skip
+
+    return make
+
+
 @pytest.fixture
 def crashable(
     app: App,
@@ -99,17 +145,11 @@ def crashable(
     tmp_path: Path,
 ) -> tuple[Path, int, dict[str, str]]:
     """A config file on the test database, an approved edition, the sender's environment."""
-    dispatch = fast_dispatch(processes=PROCESSES, concurrency=PROCESSES * CONNECTIONS,
-                             rate_per_second=250, lease_seconds=5)  # fmt: skip
-    config = write_config(database={"url": db_url}, transport=relay(smtp_server.port),
-                          dispatch=dispatch)  # fmt: skip
-    edition_id = populate(app, tmp_path, RECIPIENTS)
-    secrets: Secrets = app.secrets
-    env = {"PATH": os.environ["PATH"], "NEWSLETTER_CONFIG": str(config),
-           ENV_SECRET_KEYS: ",".join(secrets.raw_keys), ENV_PEPPER: secrets.raw_pepper}  # fmt: skip
-    if "PYTHONPATH" in os.environ:  # the sender must run the code under test, not the install
-        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    return config, edition_id, env
+    wired = wired_config(app, db_url, write_config, smtp_server.port, processes=PROCESSES,
+                         concurrency=PROCESSES * CONNECTIONS, rate_per_second=250,
+                         lease_seconds=5)  # fmt: skip
+    edition_id = populate(wired.app, tmp_path, RECIPIENTS)
+    return wired.config, edition_id, wired.env
 
 
 def start_send(edition_id: int, env: dict[str, str]) -> subprocess.Popen[bytes]:

@@ -16,12 +16,16 @@ answer slowly, a given number of times, optionally only for matching addresses:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 import email.policy
+import random
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -89,6 +93,7 @@ class Received:
     recipients: tuple[str, ...]
     data: bytes
     mail_options: tuple[str, ...]
+    at: float = 0.0  # time.monotonic() when the data was received
 
     def parsed(self) -> EmailMessage:
         message = email.message_from_bytes(self.data, policy=email.policy.default)
@@ -144,6 +149,7 @@ class RecordingHandler:
             tuple(envelope.rcpt_tos),
             envelope.original_content,
             tuple(envelope.mail_options),
+            time.monotonic(),
         )
         reply = await self._fault(server, "DATA", " ".join(envelope.rcpt_tos), received)
         if reply is not None:
@@ -178,23 +184,20 @@ class RecordingHandler:
 
 
 class SmtpTestServer:
-    """aiosmtpd on a free loopback port, advertising 8BITMIME and SMTPUTF8.
+    """aiosmtpd on a loopback port (a free one unless given), advertising 8BITMIME and
+    SMTPUTF8. It can be stopped (the relay goes down: sessions cut, connections refused)
+    and started again on the same port, keeping what it received.
 
     ``smtp_options`` go to aiosmtpd's ``SMTP`` (``tls_context``, ``require_starttls``,
     ``auth_required``, ``authenticator``…).
     """
 
-    def __init__(self, pipelining: bool = False, **smtp_options: Any) -> None:
+    def __init__(self, pipelining: bool = False, port: int = 0, **smtp_options: Any) -> None:
         self.handler = RecordingHandler(pipelining=pipelining)
         self.host = "127.0.0.1"
-        self.port = free_port()
-        self._controller = Controller(
-            self.handler,
-            hostname=self.host,
-            port=self.port,
-            enable_SMTPUTF8=True,
-            **smtp_options,
-        )
+        self.port = port or free_port()
+        self._options = smtp_options
+        self._controller: Controller | None = None
 
     @property
     def faults(self) -> FaultScript:
@@ -215,11 +218,20 @@ class SmtpTestServer:
         return [message for message in self.messages if address in message.recipients]
 
     def start(self) -> SmtpTestServer:
+        self._controller = Controller(
+            self.handler,
+            hostname=self.host,
+            port=self.port,
+            enable_SMTPUTF8=True,
+            **self._options,
+        )
         self._controller.start()
         return self
 
     def stop(self) -> None:
-        self._controller.stop()
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
 
     def __enter__(self) -> SmtpTestServer:
         return self.start()
@@ -232,3 +244,20 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def quiet_port() -> int:
+    """A free loopback port outside the range the system gives outgoing connections: a
+    relay stopped then started again there finds it still free (a port picked by
+    ``free_port`` may meanwhile become the local end of some outgoing connection)."""
+    low = 32768
+    with contextlib.suppress(OSError, ValueError):
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for port in random.sample(range(max(1024, low - 8000), low), 200):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")

@@ -1,4 +1,5 @@
-"""Scheduler processes: only the lease holder runs jobs; another takes over when it dies."""
+"""Scheduler processes: only the lease holder runs jobs; another takes over when it dies,
+within `scheduler.lease_seconds`."""
 
 from __future__ import annotations
 
@@ -6,16 +7,20 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from newsletter.cli import cli
-from newsletter.secrets import ENV_PEPPER, ENV_SECRET_KEYS
+from jobs.runner import SCHEDULER_LEASE, Runner, renew
+from newsletter.app import App
+from newsletter.db import Database
+from newsletter.leases import holder_of
+from newsletter.secrets import ENV_PEPPER, ENV_SECRET_KEYS, Secrets
+from newsletter.settings import Settings
 from tests.conftest import PEPPER, SIGNING_KEYS
 
 NEWSLETTER = Path(sys.executable).with_name("newsletter")
@@ -30,7 +35,8 @@ def config(write_config: Callable[..., Path], project_config: dict[str, Any]) ->
     path = write_config(
         scheduler={"fetch_every_minutes": 0.0334, "lease_seconds": 3}, sources=unreachable
     )
-    assert CliRunner().invoke(cli, ["--config", str(path), "init"]).exit_code == 0
+    subprocess.run([str(NEWSLETTER), "--config", str(path), "init"], check=True,
+                   capture_output=True)  # fmt: skip
     return path
 
 
@@ -72,3 +78,25 @@ def test_second_scheduler_waits_then_takes_over(config: Path, tmp_path: Path) ->
             if process is not None and process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
                 process.wait(20)
+
+
+def test_standby_takes_over_within_the_lease(
+    database: Database, make_settings: Callable[..., Settings], app_secrets: Secrets
+) -> None:
+    """A scheduler on another machine renewed the lease, then died (it renews no more): a
+    waiting scheduler runs the jobs within `scheduler.lease_seconds` of that renewal."""
+    lease = 6
+    app = App(make_settings(scheduler={"lease_seconds": lease}), database, app_secrets)
+    assert renew(database, "autre-machine:4242:abcd", lease)
+    renewed = time.monotonic()
+    stop = threading.Event()
+    standby = Runner(app)
+    serving = threading.Thread(target=standby.serve, args=(stop,))
+    serving.start()
+    try:
+        while holder_of(database, SCHEDULER_LEASE) != standby.holder:
+            assert time.monotonic() - renewed < lease, "not taken over within the lease"
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        serving.join(30)

@@ -8,10 +8,10 @@ import click
 
 from newsletter.cli.context import Context, pass_context
 from newsletter.cli.editions import edition
-from newsletter.errors import InputError
+from newsletter.errors import InputError, NewsletterError
 
 if TYPE_CHECKING:
-    from newsletter.dispatch.sender import Report
+    from newsletter.dispatch.report import Report
     from newsletter.services.editing import Confirmation
 
 
@@ -77,6 +77,11 @@ def send(
                 click.confirm(f"Envoyer à {confirmation.recipients} destinataires ?", abort=True)
         app.editing.start(actor, edition_id, accept_warnings=True)
     report = send_with_progress(ctx, edition_id, workers, 0.0 if no_wait else None)
+    if report.state == "interrupted":
+        raise NewsletterError(
+            f"édition {edition_id} — {report.describe()}",
+            f"reprise : `newsletter edition send {edition_id} --resume`",
+        )
     ctx.console.print(f"Édition {edition_id} — {report.describe()}.", markup=False)
     if report.state == "paused":
         raise click.exceptions.Exit(1)
@@ -85,7 +90,8 @@ def send(
 def send_with_progress(
     ctx: Context, edition_id: int, workers: int | None = None, wait: float | None = None
 ) -> Report:
-    """Send an edition with a progress bar: sent / deferred / failed / skipped, rate, ETA."""
+    """Send an edition with a progress bar: sent / deferred / failed / skipped, what the send
+    waits for (the relay, the hourly quota, another sender), rate, ETA."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -95,7 +101,7 @@ def send_with_progress(
         TimeRemainingColumn,
     )
 
-    from newsletter.dispatch.sender import counts_text
+    from newsletter.dispatch.report import counts_text
     from newsletter.services import sending
 
     app = ctx.ready_app()
@@ -108,10 +114,11 @@ def send_with_progress(
         task = progress.add_task(f"Édition {edition_id}", total=sum(counts.values()) or 1,
                                  detail="")  # fmt: skip
 
-        def show(now_counts: dict[str, int]) -> None:
+        def show(now_counts: dict[str, int], note: str = "") -> None:
             done = sum(now_counts[s] for s in ("sent", "failed", "skipped"))
+            detail = counts_text(now_counts) + (f" — {note}" if note else "")
             progress.update(task, completed=done, total=sum(now_counts.values()),
-                            detail=counts_text(now_counts))  # fmt: skip
+                            detail=detail)  # fmt: skip
 
         report = app.sending.send(edition_id, processes=workers, on_progress=show,
                                   wait_deferred=wait)  # fmt: skip
@@ -137,14 +144,16 @@ def pause(ctx: Context, edition_id: int) -> None:
 @click.argument("edition_id", type=int)
 @pass_context
 def status(ctx: Context, edition_id: int) -> None:
-    """État d'un envoi : envoyés, différés, en échec, écartés."""
+    """État d'un envoi : envoyés, différés, en échec, écartés ; qui l'envoie et ce qu'il attend."""
     from rich.table import Table
 
     from newsletter.dispatch.ledger import STATUSES
+    from newsletter.dispatch.senders import SenderStore
     from newsletter.editions.lifecycle import STATES
     from newsletter.services import sending
 
-    found, counts = sending.status(ctx.ready_app().database, edition_id)
+    app = ctx.ready_app()
+    found, counts = sending.status(app.database, edition_id)
     table = Table(title=f"Édition {edition_id} — {STATES[found.state]}", title_justify="left")
     table.add_column("statut")
     table.add_column("destinataires", justify="right")
@@ -153,6 +162,11 @@ def status(ctx: Context, edition_id: int) -> None:
     ctx.console.print(table)
     if found.held_reason:
         ctx.console.print(f"Remarque : {found.held_reason}", markup=False)
+    with app.database.session() as session:
+        senders = SenderStore(session, app.settings.dispatch.lease_seconds).live(edition_id)
+        for sender in senders:
+            doing = f" : {sender.note}" if sender.note else ""
+            ctx.console.print(f"Envoyée par {sender.holder}{doing}", markup=False)
 
 
 def print_confirmation(ctx: Context, confirmation: Confirmation) -> None:

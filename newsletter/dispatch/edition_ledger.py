@@ -1,5 +1,6 @@
-"""The ledger of one edition as a send sees it: each call a short transaction, the claim
-renewed while sending, outcomes recorded in bulk (see sender.Ledger).
+"""The ledger of one edition as a send sees it: each call a short transaction, the sender
+registered among the live senders while it runs, outcomes recorded in bulk (see
+sender.Ledger).
 
 The frequent calls (exchange, paused, release) go through one DBAPI connection held from
 ``begin`` to ``end``, with statements compiled once (see claims): a send makes hundreds.
@@ -18,8 +19,9 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 from newsletter.db import Database, utcnow
 from newsletter.dispatch.claims import Claims
-from newsletter.dispatch.ledger import Delivery
 from newsletter.dispatch.prepared import Prepared
+from newsletter.dispatch.senders import SenderStore
+from newsletter.dispatch.share import HourUse
 from newsletter.dispatch.store import LedgerStore
 from newsletter.dispatch.tasks import Outcome, TaskRow
 from newsletter.editions.models import Edition
@@ -53,12 +55,15 @@ class EditionLedger:
         self.lease = f"edition:{edition_id}"
         dialect = database.engine.dialect
         self.claims = Claims(dialect, edition_id, list_key, holder)
-        self.state = Prepared(sa.select(Edition.state).where(Edition.id == edition_id), dialect)
+        self.state = Prepared(
+            sa.select(Edition.state, Edition.held_reason).where(Edition.id == edition_id), dialect
+        )
+        self.registered = False
 
     def begin(self) -> None:
         """On SQLite, take the edition's lease (a second sender is refused); open the
         connection of the frequent calls."""
-        if not self.skip_locked and not self.heartbeat():
+        if not self.skip_locked and not self._lease():
             raise InputError(
                 f"l’édition {self.edition_id} est déjà en cours d’envoi par un autre processus",
                 "suivez-la avec `newsletter edition status ID`",
@@ -72,25 +77,51 @@ class EditionLedger:
             with self._transaction() as cursor:
                 cursor.execute("SET synchronous_commit TO OFF")
 
-    def heartbeat(self) -> bool:
-        """Renew the claim while sending: the lease on SQLite, the claimed rows' time on
-        PostgreSQL. A sender that dies stops renewing, and its rows come back."""
-        if not self.skip_locked:
-            return acquire(self.database, self.lease, self.holder, self.settings.lease_seconds)
-        with self.database.session() as session:
-            session.execute(
-                sa.update(Delivery)
-                .where(Delivery.edition_id == self.edition_id, Delivery.status == "sending",
-                       Delivery.claimed_by == self.holder)
-                .values(claimed_at=utcnow())
-            )  # fmt: skip
-        return True
+    def _lease(self) -> bool:
+        return acquire(self.database, self.lease, self.holder, self.settings.lease_seconds)
 
-    def release_stale(self, now: datetime) -> None:
-        """Rows another sender claimed and stopped renewing (it died) go back to the queue."""
-        stale = now - timedelta(seconds=self.settings.lease_seconds)
+    def register(self, wakeable: bool) -> None:
+        """Join the live senders (``wakeable``: a pause may signal this process)."""
         with self.database.session() as session:
-            LedgerStore(session).release_stale(self.edition_id, stale)
+            self._senders(session).register(self.holder, self.edition_id, wakeable)
+        self.registered = True
+
+    def heartbeat(self, sending: bool, note: str) -> int:
+        """Renew this sender's row (and the edition's lease on SQLite): a sender that dies
+        stops renewing, and its rows come back. The number of live senders sending."""
+        if not self.skip_locked:
+            self._lease()
+        with self.database.session() as session:
+            return self._senders(session).beat(self.holder, sending, note)
+
+    def hour_use(self) -> HourUse:
+        since = utcnow() - timedelta(hours=1)
+        with self.database.session() as session:
+            sent, oldest = LedgerStore(session).sent_since(since)
+        return HourUse(sent, oldest + timedelta(hours=1) if oldest else None)
+
+    def release_stale(self) -> str:
+        """Rows held by senders that are no longer alive go back to the queue; what the
+        send now waits for ("" when nothing), for editors."""
+        with self.database.session() as session:
+            senders = self._senders(session)
+            live = senders.live()
+            LedgerStore(session).release_orphans(self.edition_id, [s.holder for s in live])
+            others = [
+                s for s in live if s.edition_id == self.edition_id and s.holder != self.holder
+            ]
+        if not others:
+            return ""
+        oldest = min(s.beat_at for s in others)
+        silent = max(0, round((utcnow() - oldest).total_seconds()))
+        return (
+            f"en attente d’un autre envoi de cette édition ({', '.join(s.holder for s in others)}, "
+            f"signe de vie il y a {silent} s ; ses messages reviennent s’il se tait "
+            f"{self.settings.lease_seconds} s)"
+        )
+
+    def _senders(self, session: Session) -> SenderStore:
+        return SenderStore(session, self.settings.lease_seconds)
 
     def end(self) -> None:
         try:
@@ -99,6 +130,9 @@ class EditionLedger:
                     cursor.execute("RESET synchronous_commit")  # before going back to the pool
         finally:
             self.driver.close()
+            if self.registered:
+                with self.database.session() as session:
+                    self._senders(session).unregister(self.holder)
             if not self.skip_locked:
                 release(self.database, self.lease, self.holder)
 
@@ -144,10 +178,11 @@ class EditionLedger:
         with self.database.session() as session:
             return LedgerStore(session).next_due(self.edition_id)
 
-    def paused(self) -> bool:
+    def paused(self) -> str | None:
+        """Why the edition is paused, or None while it may go on."""
         with self._transaction() as cursor:
             row = self.state.run(cursor).fetchone()
-        return row is not None and row[0] == "paused"
+        return str(row[1]) if row is not None and row[0] == "paused" else None
 
     def pause(self, reason: str) -> None:
         with self.database.session() as session:

@@ -1,9 +1,13 @@
-"""The deliveries ledger: one row per (edition, recipient), written when a send starts.
+"""The deliveries ledger: one row per (edition, recipient), written when a send starts;
+and the senders working it.
 
 A row is ``queued`` when the audience is frozen, ``sending`` while a worker holds it,
 ``sent`` only once the server accepted the message, ``deferred`` after a 4xx (retried later
 with backoff), ``failed`` after a 5xx or too many attempts, ``skipped`` when the recipient
 left (unsubscribed, bounced, suppressed, erased) before their turn.
+
+Each process sending an edition is a row of ``senders`` while it runs, renewed every second
+(see dispatch.senders): senders see each other through it, whatever machine they run on.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ class Delivery(Base):
     __table_args__ = (
         sa.UniqueConstraint("edition_id", "subscriber_id", name="uq_deliveries_recipient"),
         sa.Index("ix_deliveries_work", "edition_id", "status", "next_attempt_at"),
+        sa.Index("ix_deliveries_sent_at", "sent_at"),  # the hourly quota, all editions
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,3 +54,20 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     code: Mapped[int | None] = mapped_column()
     reason: Mapped[str] = mapped_column(sa.String(500), default="")
+
+
+class LiveSender(Base):
+    """A process sending an edition, identified like a lease holder (``host:pid:random``)."""
+
+    __tablename__ = "senders"
+
+    holder: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    edition_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("editions.id", ondelete="CASCADE"), index=True
+    )
+    # The process's start time (see leases.process_started): a reused pid is never signalled.
+    started: Mapped[str] = mapped_column(sa.String(40), default="")
+    wakeable: Mapped[bool] = mapped_column(default=False)  # stops at once on SIGUSR1
+    sending: Mapped[bool] = mapped_column(default=True)  # takes a share of the rates
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(sa.String(300), default="")  # what it waits for

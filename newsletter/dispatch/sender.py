@@ -2,9 +2,20 @@
 
 Only this process talks to the database. It keeps a bounded number of claimed rows in
 flight (so that a crash can resend at most those), records outcomes as they come back, and
-stops claiming when the edition is paused (by an editor, or by itself when the error rate
-crosses the threshold). Deferred rows are retried when due; the send ends when no row is
-left open.
+beats every second in the table of live senders, taking its share of the relay's limits
+(dispatch.share). It ends the send cleanly — its processes told to stop before their next
+message, the rows they did not send handed back to the queue — when:
+
+- the edition is paused: by an editor (the pause wakes the senders of this machine, which
+  stop at once and wait for it to be committed, see dispatch.senders; others read the
+  edition's state every 50 ms), or by the sender itself when a worker gives up or the
+  error rate crosses the threshold;
+- the relay stays unreachable for ``dispatch.relay_down_seconds``, or a sending process
+  dies: the edition is paused, "interrompu : …", and the send can be resumed;
+- the process is told to stop (SIGTERM, SIGINT): the edition stays ``sending`` and the
+  next run resumes it.
+
+Deferred rows are retried when due; the send ends when no row is left open.
 """
 
 from __future__ import annotations
@@ -13,23 +24,31 @@ import multiprocessing
 import os
 import queue
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
+from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from typing import Any, Protocol
 
 from newsletter.db import utcnow
 from newsletter.dispatch import worker
-from newsletter.dispatch.ledger import STATUSES
+from newsletter.dispatch.controls import Controls
+from newsletter.dispatch.report import ErrorWindow, Report
+from newsletter.dispatch.share import HourUse, share
 from newsletter.dispatch.tasks import Outcome, TaskRow
+from newsletter.dispatch.watch import RelayWatch, Signals
 from newsletter.settings import DispatchSettings
 
 UNIT = 80  # tasks handed to a connection at a time, and reported back at once
-CHECK = 0.5  # seconds between checks that an editor has not paused the edition
-POLL = 0.25  # seconds between checks of the edition's state while waiting
+CHECK = 0.05  # seconds between reads of the edition's state (a pause from another machine)
+POLL = 0.05  # longest wait for the workers' reports before looking around again
+IDLE = 0.5  # seconds between looks at the ledger while nothing can be claimed
+HEARTBEAT = 1.0  # seconds between renewals in the table of live senders (and shares)
 PROGRESS = 0.5  # seconds between progress reports (each counts the ledger's rows)
+GRACE = 10.0  # seconds the sending processes have to finish their message once told to stop
+WOKEN = 2.0  # seconds a woken sender waits, stopped, for the pause to be committed
+
+Progress = Callable[[dict[str, int], str], None]  # counts, and what the send waits for
 
 
 class Ledger(Protocol):
@@ -39,32 +58,13 @@ class Ledger(Protocol):
     def release(self, delivery_ids: list[int]) -> None: ...
     def counts(self) -> dict[str, int]: ...
     def next_due(self) -> datetime | None: ...
-    def paused(self) -> bool: ...
+    def paused(self) -> str | None: ...
     def pause(self, reason: str) -> None: ...
     def finish(self) -> None: ...
-    def heartbeat(self) -> bool: ...
-    def release_stale(self, now: datetime) -> None: ...
-
-
-@dataclass
-class Report:
-    """How a run ended: ``sent`` (nothing left), ``paused`` or ``waiting`` (deferred left)."""
-
-    state: str
-    counts: dict[str, int]
-    reason: str = ""
-
-    def describe(self) -> str:
-        """In French, for editors: how it ended, why, and the counts."""
-        outcome = {"sent": "envoi terminé", "paused": "envoi en pause",
-                   "waiting": "messages différés en attente"}[self.state]  # fmt: skip
-        reason = f" ({self.reason})" if self.reason else ""
-        return f"{outcome}{reason} : {counts_text(self.counts)}"
-
-
-def counts_text(counts: dict[str, int]) -> str:
-    shown = ("sent", "deferred", "failed", "skipped")
-    return ", ".join(f"{counts.get(key, 0)} {STATUSES[key]}" for key in shown)
+    def register(self, wakeable: bool) -> None: ...
+    def heartbeat(self, sending: bool, note: str) -> int: ...
+    def hour_use(self) -> HourUse: ...
+    def release_stale(self) -> str: ...
 
 
 def in_flight_limit(processes: int, connections: int) -> int:
@@ -76,19 +76,6 @@ def in_flight_limit(processes: int, connections: int) -> int:
     return (processes * connections + 1) * UNIT
 
 
-class _Window:
-    """Outcomes of the last ``size`` messages, for the error rate."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.failures: deque[bool] = deque(maxlen=size)
-
-    def add(self, outcomes: list[Outcome]) -> float:
-        """Count these outcomes; the share of failures once ``size`` are known, else 0."""
-        self.failures.extend(outcome.status in ("failed", "deferred") for outcome in outcomes)
-        return sum(self.failures) / self.size if len(self.failures) == self.size else 0.0
-
-
 class Sender:
     def __init__(
         self,
@@ -96,83 +83,134 @@ class Sender:
         job: worker.Job,
         settings: DispatchSettings,
         processes: int,
+        zone: tzinfo = UTC,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.ledger = ledger
         self.job = job
         self.settings = settings
         self.processes = processes
+        self.zone = zone  # of the times editors read (the hourly quota's resumption)
         self.clock = clock
+        self.in_flight: set[int] = set()  # ids of the rows claimed and not yet recorded
+        self.recorded = 0  # answers of the relay recorded in the ledger
+        self.relay = RelayWatch(settings.relay_down_seconds)
+        self.idle = False  # nothing claimable: waiting for deferred rows or another sender
+        self.notes = {"quota": "", "idle": ""}  # what the send waits for, if anything
 
-    def run(
-        self,
-        on_progress: Callable[[dict[str, int]], None] | None = None,
-        wait_deferred: float = 0.0,
-    ) -> Report:
-        """Send until nothing is left, the edition is paused, or deferred rows are not due
-        within ``wait_deferred`` seconds."""
+    def run(self, on_progress: Progress | None = None, wait_deferred: float = 0.0) -> Report:
+        """Send until nothing is left, the edition is paused, the send must stop, or
+        deferred rows are not due within ``wait_deferred`` seconds."""
         context = multiprocessing.get_context("fork")
-        tasks, results = context.Queue(), context.Queue()
-        self._tasks = tasks
-        workers = [
-            context.Process(
-                target=worker.run, args=(self.job, tasks, results, os.getpid()), daemon=True
-            )
-            for _ in range(self.processes)
-        ]
-        for process in workers:
-            process.start()
-        in_flight: set[int] = set()  # ids of the rows claimed and not yet recorded
-        received: list[Outcome] = []  # reported, recorded at the next exchange
-        window = _Window(self.settings.error_window)
-        report: Report | None = None
-        beat = checked = progressed = time.monotonic()
-        try:
-            while report is None:
-                if time.monotonic() - beat > self.settings.lease_seconds / 3:
-                    self.ledger.heartbeat()
-                    beat = time.monotonic()
-                paused = False
-                if time.monotonic() - checked > CHECK:
-                    checked = time.monotonic()
-                    paused = self.ledger.paused()
-                self._exchange(received, in_flight, claim=not paused)
-                if paused:
-                    report = Report("paused", {})
-                    break
-                if on_progress and received and time.monotonic() - progressed > PROGRESS:
-                    on_progress(self.ledger.counts())
-                    progressed = time.monotonic()
-                received = []
-                if not in_flight:
-                    report = self._idle(wait_deferred)
-                    continue
-                received, problem = self._collect(results, window)
-                if problem:  # record what came back, claim nothing more
-                    self._exchange(received, in_flight, claim=False)
-                    self.ledger.pause(problem)
-                    report = Report("paused", {}, problem)
-        finally:
-            for _ in range(self.processes * self.job.connections):
-                tasks.put(worker.STOP)
-            self._drain(results, in_flight, workers)
-            if in_flight:
-                self.ledger.release(list(in_flight))
+        connections = self.job.connections
+        self.controls = Controls(context, self.processes * connections)
+        self._tasks: Queue[Any] = context.Queue()
+        results: Queue[Any] = context.Queue()
+        with Signals(self.controls) as signals:
+            self.ledger.register(signals.installed)
+            workers = [
+                context.Process(target=worker.run, daemon=True, args=(
+                    self.job, self._tasks, results, os.getpid(), self.controls, n * connections))
+                for n in range(self.processes)
+            ]  # fmt: skip
+            for process in workers:
+                process.start()
+            try:
+                report = self._loop(results, workers, signals, on_progress, wait_deferred)
+            finally:
+                self._stop(results, workers)
         report.counts = report.counts or self.ledger.counts()
         return report
 
-    def _exchange(self, outcomes: list[Outcome], in_flight: set[int], claim: bool) -> None:
+    def _loop(
+        self,
+        results: Queue[Any],
+        workers: Sequence[BaseProcess],
+        signals: Signals,
+        on_progress: Progress | None,
+        wait_deferred: float,
+    ) -> Report:
+        received: list[Outcome] = []
+        window = ErrorWindow(self.settings.error_window)
+        beat = checked = progressed = float("-inf")
+        while True:
+            now = time.monotonic()
+            if now - beat >= HEARTBEAT:
+                self._heartbeat()
+                beat = now
+            look = signals.woken or now - checked >= CHECK
+            checked = now if look else checked
+            ending = self._ending(signals, workers, look, now)
+            self._exchange(received, claim=ending is None and not signals.woken)
+            received = []
+            if ending is not None:
+                return ending
+            if on_progress and now - progressed >= PROGRESS:
+                on_progress(self.ledger.counts(), self._note(now))
+                progressed = now
+            self.idle = not self.in_flight
+            if self.idle:
+                report = self._idle(wait_deferred)
+                if report is not None:
+                    return report
+                continue
+            self.notes["idle"] = ""
+            received, problem = self._collect(results, window)
+            if problem:  # record what came back, claim nothing more
+                self._exchange(received, claim=False)
+                self.ledger.pause(problem)
+                return Report("paused", {}, problem)
+
+    def _ending(
+        self, signals: Signals, workers: Sequence[BaseProcess], look: bool, now: float
+    ) -> Report | None:
+        """Why the send must end now, if it must."""
+        if signals.interrupted:
+            return Report("interrupted", {}, signals.interrupted)
+        if look:
+            paused = self.ledger.paused()
+            if paused is not None:
+                return Report("paused", {}, paused)
+            if signals.woken and now - signals.woken_at > WOKEN:  # no pause came: go on
+                signals.woken = False
+                self.controls.go_on()
+        self.relay.answered(self.controls.answered())
+        dead = [process.exitcode for process in workers if process.exitcode not in (None, 0)]
+        if dead:
+            reason = f"un processus d’envoi s’est arrêté (code {dead[0]})"
+        elif self.relay.down(now):
+            reason = f"relais injoignable ({self.relay.reason})"
+        else:
+            return None
+        self.ledger.pause(f"interrompu : {reason}")
+        return Report("interrupted", {}, reason)
+
+    def _heartbeat(self) -> None:
+        """Renew this sender's row and take its share of the rates, as senders come and go."""
+        senders = self.ledger.heartbeat(not self.idle, self._note(time.monotonic()))
+        hour = self.ledger.hour_use() if self.settings.rate_per_hour else None
+        answered = self.controls.answered()
+        given = share(self.settings, senders, self.processes, hour, answered,
+                      answered - self.recorded, self.zone)  # fmt: skip
+        self.controls.set_share(given.per_second, given.allowed)
+        self.notes["quota"] = given.note
+
+    def _note(self, now: float) -> str:
+        return self.relay.note(now) or self.notes["quota"] or self.notes["idle"]
+
+    def _exchange(self, outcomes: list[Outcome], claim: bool) -> None:
         """Record ``outcomes`` and, in the same transaction, claim rows into the room they
         leave, by whole units: claimed and unrecorded rows never exceed the in-flight limit."""
-        room = in_flight_limit(self.processes, self.job.connections) - len(in_flight)
+        room = in_flight_limit(self.processes, self.job.connections) - len(self.in_flight)
         room += len(outcomes)
         least = min(UNIT, self.settings.batch_size)
         limit = min(room, self.settings.batch_size) if claim and room >= least else 0
         if not outcomes and not limit:
             return
         claimed = self.ledger.exchange(outcomes, limit, self.clock())
-        in_flight.difference_update(outcome.delivery_id for outcome in outcomes)
-        in_flight.update(task[0] for task in claimed)
+        self.recorded += sum(1 for outcome in outcomes if outcome.status != "retry")
+        self.in_flight.difference_update(outcome.delivery_id for outcome in outcomes)
+        self.in_flight.update(task[0] for task in claimed)
         for start in range(0, len(claimed), UNIT):
             self._tasks.put(claimed[start : start + UNIT])
 
@@ -184,22 +222,21 @@ class Sender:
             self.ledger.finish()
             return Report("sent", counts)
         if counts["sending"] or counts["queued"]:
-            self.ledger.release_stale(self.clock())  # a dead sender's rows come back
-            time.sleep(POLL)
+            self.notes["idle"] = self.ledger.release_stale()  # a dead sender's rows come back
+            time.sleep(IDLE)
             return None
         due = self.ledger.next_due()
         delay = (due - self.clock()).total_seconds() if due else 0.0
         if delay > wait_deferred:
             assert due is not None
             return Report("waiting", {}, f"reprise à {due.isoformat(timespec='seconds')}")
-        time.sleep(max(delay, 0) + 0.01)
+        if due is not None:
+            at = due.astimezone(self.zone)
+            self.notes["idle"] = f"messages différés : nouvel essai à {at:%H:%M:%S}"
+        time.sleep(min(max(delay, 0) + 0.01, IDLE))
         return None
 
-    def _collect(
-        self,
-        results: Queue[Any],
-        window: _Window,
-    ) -> tuple[list[Outcome], str]:
+    def _collect(self, results: Queue[Any], window: ErrorWindow) -> tuple[list[Outcome], str]:
         """What the workers reported (waiting up to POLL for it), and why the send must
         pause now ("" when it may go on): a worker gave up, or too many errors."""
         try:
@@ -211,11 +248,15 @@ class Sender:
                 received.append(results.get_nowait())
             except queue.Empty:
                 break
+        now = time.monotonic()
+        for notice in received:
+            if isinstance(notice, worker.Trouble):
+                self.relay.trouble(notice, now)
         outcomes = [o for message in received if isinstance(message, list) for o in message]
         fatal = [message for message in received if isinstance(message, worker.Fatal)]
         if fatal:
             return outcomes, fatal[0].message
-        rate = window.add(outcomes)
+        rate = window.add([outcome for outcome in outcomes if outcome.status != "retry"])
         if rate > self.settings.error_rate_threshold:
             return outcomes, (
                 f"taux d'erreur de {rate:.0%} sur les {window.size} derniers messages "
@@ -223,19 +264,28 @@ class Sender:
             )
         return outcomes, ""
 
-    def _drain(
-        self,
-        results: Queue[Any],
-        in_flight: set[int],
-        workers: Sequence[multiprocessing.process.BaseProcess],
-    ) -> None:
-        """Record what the workers still report while they finish their batches."""
-        while any(process.is_alive() for process in workers) or not results.empty():
+    def _stop(self, results: Queue[Any], workers: Sequence[BaseProcess]) -> None:
+        """Stop the sending processes before their next message, record what they still
+        report, then hand the rows they did not send back to the queue. A process still busy
+        after GRACE seconds (a relay that hangs) is killed: its message may have gone."""
+        self.controls.stop()
+        for _ in range(self.processes * self.job.connections):
+            self._tasks.put(worker.STOP)
+        deadline = time.monotonic() + GRACE
+        while time.monotonic() < deadline and (
+            any(process.is_alive() for process in workers) or not results.empty()
+        ):
             try:
                 received = results.get(timeout=POLL)
             except queue.Empty:
                 continue
             if isinstance(received, list):
-                self._exchange(received, in_flight, claim=False)
+                self._exchange(received, claim=False)
         for process in workers:
+            if process.is_alive():
+                process.kill()
             process.join()
+        self._tasks.cancel_join_thread()  # tasks no process will read any more
+        if self.in_flight:
+            self.ledger.release(list(self.in_flight))
+            self.in_flight.clear()

@@ -14,7 +14,9 @@ connection object keeps one SMTP session open across messages and manages it:
 
 from __future__ import annotations
 
+import errno
 import smtplib
+import socket
 import ssl
 from collections.abc import Callable
 from functools import partial
@@ -93,7 +95,7 @@ class SmtpTransport:
         except smtplib.SMTPResponseException as exc:
             raise ConnectionLost(exc.smtp_code, f"{where} : {_text(exc.smtp_error)}") from None
         except OSError as exc:  # includes every other smtplib error and timeouts
-            raise ConnectionLost(None, f"{where} : {exc}") from None
+            raise ConnectionLost(None, f"{where} : {why(exc)}") from None
         return smtp
 
 
@@ -181,7 +183,7 @@ class SmtpConnection:
             return [smtp.getreply() for _ in range(3)]
         except OSError as exc:
             self._forget()
-            raise ConnectionLost(None, str(exc) or type(exc).__name__) from None
+            raise ConnectionLost(None, why(exc)) from None
 
     def _session(self) -> smtplib.SMTP:
         if self._smtp is None:
@@ -201,7 +203,7 @@ class SmtpConnection:
             code, reply = exc.smtp_code, _as_bytes(exc.smtp_error)
         except OSError as exc:  # SMTPServerDisconnected, reset, timeout
             self._forget()
-            raise ConnectionLost(None, str(exc) or type(exc).__name__) from None
+            raise ConnectionLost(None, why(exc)) from None
         if code in expected:
             return
         text = _text(reply)
@@ -240,6 +242,24 @@ def _content(smtp: smtplib.SMTP, message: bytes) -> tuple[int, bytes]:
         stuffed += b"\r\n"
     smtp.send(stuffed + b".\r\n")
     return smtp.getreply()
+
+
+def why(exc: OSError) -> str:
+    """A lost or refused connection in French, for editors (the system's words otherwise)."""
+    if isinstance(exc, socket.gaierror):
+        return "nom de serveur introuvable"
+    for kind, text in (
+        (ConnectionRefusedError, "connexion refusée"),
+        (TimeoutError, "pas de réponse dans le délai (transport.smtp.timeout)"),
+        (smtplib.SMTPServerDisconnected, "connexion fermée par le serveur"),
+        (ConnectionResetError, "connexion coupée par le serveur"),
+        (BrokenPipeError, "connexion coupée par le serveur"),
+    ):
+        if isinstance(exc, kind):
+            return text
+    if exc.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
+        return "serveur inaccessible (réseau)"
+    return str(exc) or type(exc).__name__
 
 
 def _text(reply: bytes | str) -> str:

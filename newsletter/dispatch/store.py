@@ -55,18 +55,28 @@ class LedgerStore:
                 self.session.execute(sa.text(f"ANALYZE {table}"))
         return total
 
-    def release_stale(self, edition_id: int, claimed_before: datetime | None = None) -> int:
-        """Rows left ``sending`` by a worker that died go back to the queue.
+    def release_orphans(self, edition_id: int, live: Sequence[str]) -> int:
+        """Rows left ``sending`` by senders that are not alive go back to the queue.
 
         Their messages may or may not have reached the server: these are the only ones
-        that can be sent twice (at most the messages in flight at the crash).
+        that can be sent twice (at most the messages in flight when the sender died).
         """
         query = sa.update(Delivery).where(
-            Delivery.edition_id == edition_id, Delivery.status == "sending"
+            Delivery.edition_id == edition_id,
+            Delivery.status == "sending",
+            Delivery.claimed_by.not_in(list(live)),
         )
-        if claimed_before is not None:
-            query = query.where(Delivery.claimed_at < claimed_before)
         return changed_rows(self.session.execute(query.values(status="queued", claimed_by="")))
+
+    def sent_since(self, since: datetime) -> tuple[int, datetime | None]:
+        """Messages accepted since then, all editions together, and the oldest one's time
+        (the hourly quota is the relay's, whatever the edition)."""
+        count, oldest = self.session.execute(
+            sa.select(sa.func.count(), sa.func.min(Delivery.sent_at)).where(
+                Delivery.sent_at >= since
+            )
+        ).one()
+        return int(count), oldest
 
     def counts(self, edition_id: int) -> dict[str, int]:
         return self.counts_for([edition_id])[edition_id]

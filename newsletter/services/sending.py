@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from newsletter.archive.links import subscriber_values
-from newsletter.db import Database, utcnow
+from newsletter.db import Database
 from newsletter.dispatch.bodies import finished_texts
 from newsletter.dispatch.dkim import DkimSigner
 from newsletter.dispatch.edition_ledger import EditionLedger
@@ -27,7 +28,9 @@ from newsletter.dispatch.message import (
     one_click_url,
     subscriber_key,
 )
-from newsletter.dispatch.sender import Report, Sender
+from newsletter.dispatch.report import Report
+from newsletter.dispatch.sender import Progress, Sender
+from newsletter.dispatch.senders import SenderStore, wake, wakeable_here
 from newsletter.dispatch.store import LedgerStore
 from newsletter.dispatch.tasks import Outcome, Task
 from newsletter.dispatch.transports import Transport
@@ -58,12 +61,11 @@ class SubscriberRef:
 
 @dataclass(frozen=True)
 class Throughput:
-    """What one sending process takes of the configured concurrency and rates."""
+    """The sending processes of a send, and the SMTP connections each one keeps (the rates
+    are shared out at run time among all live senders: dispatch.share)."""
 
     processes: int
     connections: int
-    per_second: float
-    per_hour: int
 
 
 class Sending:
@@ -100,14 +102,12 @@ class Sending:
         self,
         edition_id: int,
         *,
-        now: datetime | None = None,
         processes: int | None = None,
-        on_progress: Callable[[dict[str, int]], None] | None = None,
+        on_progress: Progress | None = None,
         wait_deferred: float | None = None,
     ) -> Report:
         """Send (or resume sending) an approved edition to its frozen audience."""
         settings = self.settings.dispatch
-        exclusive = self.database.dialect == "sqlite"  # PostgreSQL senders share the rows
         with self.database.session() as session:
             newsletter = EditionStore(session).get(edition_id).newsletter
         ledger = EditionLedger(self.database, edition_id, self.settings.newsletter(newsletter).list,
@@ -115,14 +115,15 @@ class Sending:
         ledger.begin()
         try:
             share = self.throughput(processes)
-            job = self._prepare(edition_id, now or utcnow(), exclusive, share)
-            sender = Sender(ledger, job, settings, share.processes)
+            job = self._prepare(edition_id, share)
+            zone = ZoneInfo(self.settings.organisation.timezone)
+            sender = Sender(ledger, job, settings, share.processes, zone)
             wait = settings.retry_max_seconds if wait_deferred is None else wait_deferred
             return sender.run(on_progress, wait)
         finally:
             ledger.end()
 
-    def _prepare(self, edition_id: int, now: datetime, exclusive: bool, share: Throughput) -> Job:
+    def _prepare(self, edition_id: int, share: Throughput) -> Job:
         """Freeze (first time), release rows a dead sender left, render every variant once."""
         settings = self.settings
         with self.database.session() as session:
@@ -147,10 +148,8 @@ class Sending:
                 ledger.freeze(edition_id, newsletter.list, segment)
             if edition.state != "sending":
                 editions.start_sending(edition)
-            stale_before = (
-                None if exclusive else now - timedelta(seconds=settings.dispatch.lease_seconds)
-            )
-            ledger.release_stale(edition_id, stale_before)
+            live = SenderStore(session, settings.dispatch.lease_seconds).live()
+            ledger.release_orphans(edition_id, [sender.holder for sender in live])
             variants = ledger.variants(edition_id)
             renderings = self.publishing.renderings(session, edition, {key for key, _ in variants})
         subject = next(iter(renderings.values())).subject if renderings else edition.subject
@@ -164,8 +163,6 @@ class Sending:
             personal=self._personal(edition, settings.newsletter(edition.newsletter).list),
             transport=self.transport,
             connections=share.connections,
-            per_second=share.per_second,
-            per_hour=share.per_hour,
             signer=self.signer,
         )
 
@@ -232,7 +229,10 @@ class Sending:
 def pause(
     database: Database, edition_id: int, reason: str = "mise en pause par un éditeur"
 ) -> None:
+    """Pause the send; its senders on this machine stop at once (dispatch.senders): woken
+    first, they wait for the pause to be committed (only an edition being sent has any)."""
     with database.session() as session:
+        wake(wakeable_here(session, edition_id))
         editions = EditionStore(session)
         edition = editions.get(edition_id)
         if edition.state != "sending":

@@ -56,7 +56,8 @@ class DispatchSettings(Section):
     retry_max_seconds: Annotated[float, Field(gt=0)] = 3600.0
     error_rate_threshold: Annotated[float, Field(gt=0, le=1)] = 0.2
     error_window: Annotated[int, Field(ge=1)] = 200
-    lease_seconds: Annotated[int, Field(ge=5)] = 60
+    lease_seconds: Annotated[int, Field(ge=5)] = 30
+    relay_down_seconds: Annotated[float, Field(ge=1)] = 120.0
     feedback_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]+$")] = "lettre"
     list_id_domain: str = "professionbanlieue.org"
     dkim: DkimSettings = DkimSettings()

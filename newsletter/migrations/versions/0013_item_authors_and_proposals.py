@@ -1,7 +1,7 @@
 """item authors and proposals
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0009
 Create Date: 2026-12-02 08:42:31.799273
 """
 
@@ -14,7 +14,7 @@ import newsletter.db
 
 
 revision = '0013'
-down_revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
