@@ -174,7 +174,7 @@ class BounceHandler:
         self.store.session.add(
             BounceEvent(subscriber_id=subscriber.id, kind=failure.kind, status_code=failure.status,
                         diagnostic=failure.diagnostic[:500], message_id=message_id[:500],
-                        received_at=now)
+                        received_at=now, score=score, effect=effect[:200])
         )  # fmt: skip
         subscriber.bounce_score, subscriber.bounce_scored_at = score, now
         if status and subscriber.status in ("active", "bounced"):

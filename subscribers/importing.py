@@ -70,12 +70,14 @@ def import_csv(
     themes: Mapping[str, Category],
     dry_run: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
+    columns: Mapping[int, str] | None = None,
 ) -> ImportReport:
     """Read, check and (unless ``dry_run``) write; ``on_progress(done, total)`` after each
     chunk of rows staged, then ``(total, total)`` again once everything is written (before
-    the commit: the time between the last two calls is the write step, under the lock)."""
+    the commit: the time between the last two calls is the write step, under the lock).
+    ``columns`` (position → field) overrides the columns found from the header."""
     store.check_list(list_key)
-    parsed = read_csv(data, themes)
+    parsed = read_csv(data, themes, columns)
     report = ImportReport(list_key, parsed, dry_run)
     staging = Staging(store.session)
     total = len(parsed.rows)

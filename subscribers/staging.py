@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from subscribers.consent import Consent
-from subscribers.details import TEXT_FIELDS, Details
+from subscribers.details import KEYS, TEXT_FIELDS, Details
 from subscribers.models import (
     ALL_LISTS,
     ConsentRecord,
@@ -32,7 +32,7 @@ from subscribers.models import (
 if TYPE_CHECKING:
     import psycopg
 
-STAGED_COLUMNS = ("email", "email_key", "email_hash", *TEXT_FIELDS, "commune_key")
+STAGED_COLUMNS = ("email", "email_key", "email_hash", *TEXT_FIELDS, *KEYS.values())
 _temporary = sa.MetaData()  # never part of the schema: made anew by each import
 PEOPLE = sa.Table(
     "import_people", _temporary,
@@ -191,8 +191,10 @@ class Staging:
             name: sa.case((fills(name), PEOPLE.c[name]), else_=people.c[name])
             for name in TEXT_FIELDS
         }
-        values["commune_key"] = sa.case((fills("commune"), PEOPLE.c.commune_key),
-                                        else_=people.c.commune_key)  # fmt: skip
+        values |= {
+            key: sa.case((fills(name), PEOPLE.c[key]), else_=people.c[key])
+            for name, key in KEYS.items()
+        }
         self.connection.execute(
             sa.update(people)
             .where(people.c.id == PEOPLE.c.subscriber_id)

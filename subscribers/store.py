@@ -21,7 +21,7 @@ from subscribers.models import (
     Subscription,
 )
 from subscribers.profiles import STATUSES, SUBSCRIPTION_STATUSES
-from subscribers.suppression import email_hash, is_suppressed, suppress
+from subscribers.suppression import email_hash, is_suppressed, lift_reasons, suppress
 
 DETAIL_COLUMNS = [name for name in Details.__dataclass_fields__ if name != "themes"]
 
@@ -163,6 +163,18 @@ class SubscriberStore:
         if status in ("bounced", "complained"):
             reason = "complaint" if status == "complained" else "bounced"
             suppress(self.session, subscriber.email_hash, reason, ALL_LISTS)
+        self.session.flush()
+
+    def reactivate(self, subscriber: Subscriber, now: datetime) -> None:
+        """An editor vouches for an address that bounced, complained or was blocked: active
+        again, its bounce score reset, its bounce or complaint suppression lifted (what the
+        person asked — an unsubscription, an erasure — stays)."""
+        if subscriber.status == "active":
+            raise InputError("cette adresse est déjà active", "rien à réactiver")
+        subscriber.status = "active"
+        subscriber.bounce_score, subscriber.bounce_scored_at = 0.0, now
+        subscriber.updated_at = now
+        lift_reasons(self.session, subscriber.email_hash, ("bounced", "complaint"))
         self.session.flush()
 
     # -- confirmation emails --------------------------------------------------------------

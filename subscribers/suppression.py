@@ -50,6 +50,15 @@ def lift(session: Session, digest: str, list_keys: Iterable[str]) -> None:
     )
 
 
+def lift_reasons(session: Session, digest: str, reasons: Iterable[str]) -> None:
+    """Remove the hash's entries made for these reasons (an editor vouches for the address)."""
+    session.execute(
+        sa.delete(SuppressionEntry).where(
+            SuppressionEntry.hash == digest, SuppressionEntry.reason.in_(list(reasons))
+        )
+    )
+
+
 def suppressed_among(session: Session, digests: Iterable[str], list_key: str) -> set[str]:
     """Which of these hashes may not be subscribed to ``list_key``."""
     values = sorted(set(digests))

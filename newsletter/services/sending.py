@@ -32,6 +32,7 @@ from newsletter.dispatch.store import LedgerStore
 from newsletter.dispatch.tasks import Outcome, Task
 from newsletter.dispatch.transports import Transport
 from newsletter.dispatch.worker import Job, Personal
+from newsletter.editions.lifecycle import segment_of
 from newsletter.editions.models import Edition
 from newsletter.editions.store import EditionStore
 from newsletter.errors import ConfigError, InputError
@@ -142,8 +143,8 @@ class Sending:
                 )
             newsletter = settings.newsletter(edition.newsletter)
             if not ledger.frozen(edition_id):
-                segments = self.segments(session)
-                segment = segments.get(newsletter.segment) if newsletter.segment else None
+                name = segment_of(edition, newsletter)
+                segment = self.segments(session).get(name) if name else None
                 ledger.freeze(edition_id, newsletter.list, segment)
             if edition.state != "sending":
                 editions.start_sending(edition)
