@@ -109,12 +109,7 @@ class SubscriberStore:
         """An editor adds someone (consent given by phone, letter…): active at once."""
         address = parse_address(email)
         lists = [self.check_list(key) for key in list_keys]
-        barred = [key for key in lists if is_suppressed(self.session, self.hash(address.key), key)]
-        if barred:
-            raise InputError(
-                f"{address.email} est sur la liste d'exclusion ({', '.join(barred)})",
-                "la personne doit se réinscrire elle-même par le formulaire",
-            )
+        self.refuse_barred(address, lists)
         now = utcnow()
         subscriber = self.find(address.key)
         if subscriber is None:
@@ -125,6 +120,16 @@ class SubscriberStore:
             self.set_subscription(subscriber, key, "active", consent.source or "admin", now)
         record_consents(self.session, consent, [(subscriber.id, key) for key in lists], now)
         return subscriber
+
+    def refuse_barred(self, address: Address, lists: Iterable[str]) -> None:
+        """An editor may neither subscribe nor invite an address that left these lists (or
+        all), bounced, complained or was erased: only the person can come back."""
+        barred = [key for key in lists if is_suppressed(self.session, self.hash(address.key), key)]
+        if barred:
+            raise InputError(
+                f"{address.email} est sur la liste d'exclusion ({', '.join(barred)})",
+                "la personne doit se réinscrire elle-même par le formulaire",
+            )
 
     def unsubscribe(self, subscriber: Subscriber, list_key: str | None, now: datetime) -> list[str]:
         """Leave one list (or all); the address hash keeps a re-import from bringing it back."""

@@ -79,7 +79,7 @@ def test_export_opens_in_a_french_spreadsheet(
     run: Run, imported: list[str], tmp_path: Path
 ) -> None:
     """The export is UTF-8 with BOM, ; separated, CRLF, and formulas are neutralised."""
-    run("subscribers", "add", "pirate@exemple.fr", "--list", "lettre",
+    run("subscribers", "add", "pirate@exemple.fr", "--list", "lettre", "--source", "téléphone",
         "--organisation", "=HYPERLINK(\"http://x\")", "--function", "+33 1 48 00 00 00",
         "--last-name", "-Martin", "--first-name", "@moi")  # fmt: skip
     file = tmp_path / "export.csv"
@@ -162,7 +162,7 @@ def test_bounces_dry_run_json_then_process_maildir(
 ) -> None:
     """bounces process --dry-run --json shows each message's understanding and changes
     nothing; a real run applies it and moves the messages to cur/."""
-    run("subscribers", "add", "jean.martin@orange.fr", "--list", "lettre")
+    run("subscribers", "add", "jean.martin@orange.fr", "--list", "lettre", "--source", "courrier")
     box = mailbox.Maildir(tmp_path / "Maildir")
     for name in ("orange_550_user_unknown.eml", "absence.eml", "arf_complaint.eml"):
         box.add((DATA / name).read_bytes())
@@ -194,7 +194,17 @@ def test_missing_secrets_are_explained(run: Run, monkeypatch: pytest.MonkeyPatch
 def test_admin_add_keeps_what_was_not_typed(run: Run, imported: list[str]) -> None:
     """Adding a known person to another list keeps their details; typed options win."""
     before = json.loads(run("subscribers", "show", imported[2], "--json").output)
-    run("subscribers", "add", imported[2], "--list", "reaap", "--function", "Directrice")
+    run(
+        "subscribers",
+        "add",
+        imported[2],
+        "--list",
+        "reaap",
+        "--function",
+        "Directrice",
+        "--source",
+        "téléphone",
+    )
     after = json.loads(run("subscribers", "show", imported[2], "--json").output)
     assert (after["nom"], after["organisme"], after["profil"]) == (
         before["nom"], before["organisme"], before["profil"],

@@ -101,12 +101,7 @@ class Imports:
     ) -> int:
         """The recipients of a list and/or segment into ``file``; a coordinator exports
         one of their lists, without segment. How many people were written."""
-        if list_key:
-            self._check(actor, "export", list_key)
-        elif actor.coordinator:
-            raise InputError("choisissez une de vos listes", "l’export porte sur une liste")
-        if segment_name:
-            check_segments(actor, "view")
+        self.check_export(actor, list_key, segment_name)
         with self.database.session() as session:
             segment = self.segments(session).get(segment_name) if segment_name else None
             scope = lists_of(actor, self.settings.subscribers.lists) if actor.coordinator else None
@@ -121,6 +116,15 @@ class Imports:
             AuditStore(session).record(actor.label, "export", user_id=actor.user_id,
                                        list_key=list_key, detail=detail)  # fmt: skip
         return count
+
+    def check_export(self, actor: Actor, list_key: str | None, segment_name: str | None) -> None:
+        """Whether ``actor`` may export this (before a file is opened for it)."""
+        if list_key:
+            self._check(actor, "export", list_key)
+        elif actor.coordinator:
+            raise InputError("choisissez une de vos listes", "l’export porte sur une liste")
+        if segment_name:
+            check_segments(actor, "view")
 
     def _check(self, actor: Actor, action: str, list_key: str) -> None:
         if list_key not in self.settings.subscribers.lists:

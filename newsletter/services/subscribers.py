@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -23,12 +24,13 @@ from newsletter.editions.store import EditionStore
 from newsletter.errors import InputError
 from newsletter.settings import Settings
 from subscribers import directory
+from subscribers.addresses import parse_address
 from subscribers.consent import Consent
 from subscribers.details import Details
 from subscribers.directory import Filters, Found
 from subscribers.models import ALL_LISTS, BounceEvent, ConsentRecord, Subscriber, Subscription
 from subscribers.optin import OptIn, Request
-from subscribers.rgpd import erase
+from subscribers.rgpd import access, erase
 from subscribers.store import SubscriberStore
 from subscribers.suppression import entries_for
 
@@ -122,6 +124,16 @@ class Subscribers:
                 history=history,
             )
 
+    def access(self, actor: Actor, subscriber_id: int) -> dict[str, Any]:
+        """Everything stored about the person (``subscribers.rgpd.access``), a coordinator
+        seeing their lists' subscriptions, consents and exclusions only."""
+        with self.database.session() as session:
+            data = access(session, self._person(session, actor, "view", subscriber_id))
+        seen = {*self.visible_lists(actor), ALL_LISTS}
+        for key in ("abonnements", "consentements", "liste_exclusion"):
+            data[key] = [entry for entry in data[key] if entry["liste"] in seen]
+        return data
+
     def erasure(self, actor: Actor, subscriber_id: int) -> list[str]:
         """What erasing the person removes, in French, for the confirmation."""
         with self.database.session() as session:
@@ -152,6 +164,7 @@ class Subscribers:
                                  detail=f"consentement : {source.strip()}")  # fmt: skip
                 return Added(subscriber.id, keys, invited=False)
             optin = self.optin(session)
+            optin.store.refuse_barred(parse_address(email), keys)
             optin.request(Request(email, keys, details, INVITATION))
             found = optin.store.find(email)
             for key in keys:
