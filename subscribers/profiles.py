@@ -28,3 +28,10 @@ BOUNCE_KINDS: dict[str, str] = {
     "soft": "erreur temporaire",
     "complaint": "plainte",
 }
+# Why an address is on the suppression list (suppression.REASONS).
+EXCLUSION_REASONS: dict[str, str] = {
+    "unsubscribed": "désabonnement",
+    "bounced": "adresse en erreur",
+    "complaint": "plainte",
+    "erased": "effacement (RGPD)",
+}

@@ -17,8 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from subscribers.models import ALL_LISTS, SuppressionEntry
+from subscribers.profiles import EXCLUSION_REASONS
 
-REASONS = ("unsubscribed", "bounced", "complaint", "erased")
+REASONS = tuple(EXCLUSION_REASONS)
 CHUNK = 500
 
 

@@ -34,7 +34,10 @@ def import_(ctx: Context, file: Path, list_key: str, source: str, dry_run: bool)
     actor = ctx.actor()
     data = file.read_bytes()
     if dry_run:
-        report = app.imports.preview(actor, data, list_key).report
+        preview = app.imports.preview(actor, data, list_key)
+        if preview.report is None:
+            raise InputError(preview.error)
+        report = preview.report
     else:
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TimeElapsedColumn())  # fmt: skip

@@ -38,7 +38,8 @@ class Preview:
     header: list[str]
     columns: dict[int, str]  # position → field, as read (found or chosen)
     rows: list[list[str]]  # the first rows, cells as written
-    report: ImportReport
+    report: ImportReport | None  # None when the file cannot be read with these columns…
+    error: str = ""  # …and why (a French sentence with its hint)
 
 
 class Imports:
@@ -57,16 +58,23 @@ class Imports:
     def preview(
         self, actor: Actor, data: bytes, list_key: str, columns: Mapping[int, str] | None = None
     ) -> Preview:
-        """What importing the file would do; nothing is written."""
+        """What importing the file would do; nothing is written. A file whose columns do
+        not do (no address column…) still shows its header and first rows, with the
+        error, so that the editor can choose the columns."""
         self._check(actor, "import", list_key)
         table, rows = peek(data, FIRST_ROWS)
         chosen = guess_columns(table.header, ALIASES) if columns is None else dict(columns)
         consent = Consent("import", self.settings.subscribers.consent_wording)
-        with self.database.session() as session:
-            report = import_csv(self.store(session), data, list_key, consent,
-                                self.settings.classification.themes, dry_run=True,
-                                columns=chosen)  # fmt: skip
-            session.rollback()
+        try:
+            with self.database.session() as session:
+                report = import_csv(self.store(session), data, list_key, consent,
+                                    self.settings.classification.themes, dry_run=True,
+                                    columns=chosen)  # fmt: skip
+                session.rollback()
+        except InputError as exc:
+            error = exc.message + (f" — {exc.hint}" if exc.hint else "")
+            return Preview(table.encoding, table.delimiter, table.header, chosen, rows, None,
+                           error)  # fmt: skip
         return Preview(table.encoding, table.delimiter, table.header, chosen, rows, report)
 
     def run(

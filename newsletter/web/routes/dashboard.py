@@ -1,5 +1,5 @@
-"""The editors' dashboard: upcoming editions, last sends and their counts, sources and
-their failures, latest items."""
+"""The editors' dashboard: upcoming editions, last sends and their counts, bounces and
+complaints of the last 30 days, sources and their failures, latest items."""
 
 from __future__ import annotations
 
@@ -40,8 +40,9 @@ def dashboard(
         recent = editions.in_states(names, DONE, LAST_SENDS)
         counts = LedgerStore(session).counts_for([edition.id for edition in recent])
         failing = [source for source in sources if source.failure_streak >= alert]
+        bounces = app.overviews.recent_counts(app.actor(user))
         pages: Pages = request.app.state.pages
         context = {"sources": sources, "failing": failing, "alert": alert, "latest": latest,
                    "upcoming": upcoming, "recent": recent, "counts": counts,
-                   "states": STATES}  # fmt: skip
+                   "states": STATES, "bounces": bounces}  # fmt: skip
         return pages.render(request, "dashboard.html", context)
