@@ -104,6 +104,7 @@ class Segmenting:
 
     def choose(self, actor: Actor, edition_id: int, name: str) -> str:
         """The segment of an edition ("": the newsletter's); what was done, in French."""
+        check_segments(actor, "view")
         with self.database.session() as session:
             store = EditionStore(session)
             edition = store.get(edition_id)
