@@ -30,6 +30,11 @@ from subscribers.store import SubscriberStore
 from subscribers.tokens import Tokens
 
 UNSUBSCRIBE_WORD = "desabonnement"  # the subject of every List-Unsubscribe mailto: link
+# What a bounce or complaint did to the address, as editors read it.
+EFFECTS = {
+    "bounced": "adresse mise en erreur, exclue de tous les envois",
+    "complained": "plainte : adresse exclue de tous les envois",
+}
 
 
 class OurSends(Protocol):
@@ -168,7 +173,7 @@ class BounceHandler:
             score = self._decayed(subscriber, now) + 1
             if score >= self.settings.soft_bounce_threshold:
                 status = "bounced"
-        effect = f"score {score:.2f}" + (f", statut {status}" if status else "")
+        effect = f"score {score:.2f}" + (f" ; {EFFECTS[status]}" if status else "")
         if dry_run:
             return effect
         self.store.session.add(

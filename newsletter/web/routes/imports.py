@@ -48,7 +48,10 @@ def _uploads(app: App) -> Uploads:
     return Uploads(app.settings.base_dir / app.settings.web.uploads)
 
 
-def _megabytes(size: int) -> str:
+def _size(size: int) -> str:
+    """``84 Ko``, ``10,5 Mo``."""
+    if size < 1_000_000:
+        return f"{size / 1000:.0f} Ko"
     return f"{size / 1_000_000:.1f}".replace(".", ",") + " Mo"
 
 
@@ -56,7 +59,7 @@ def _upload_page(
     request: Request, app: App, user: User, status: int = 200, **context: Any
 ) -> Response:
     values = {**labels(app, user), "error": None, "hint": "", "liste": "",
-              "limit": _megabytes(app.settings.web.import_max_bytes), **context}  # fmt: skip
+              "limit": _size(app.settings.web.import_max_bytes), **context}  # fmt: skip
     return _pages(request).render(request, "imports/upload.html", values, status=status)
 
 
@@ -76,8 +79,8 @@ def upload(
     if (declared.isdigit() and int(declared) > limit + 64_000) or size > limit:
         return _upload_page(
             request, app, user, 413, liste=liste,
-            error=f"fichier trop volumineux ({_megabytes(max(size, int(declared or 0)))} ; "
-                  f"au plus {_megabytes(limit)})",
+            error=f"fichier trop volumineux ({_size(max(size, int(declared or 0)))} ; "
+                  f"au plus {_size(limit)})",
             hint="coupez-le en plusieurs fichiers, importés l’un après l’autre",
         )  # fmt: skip
     data = fichier.file.read(limit + 1) if fichier is not None else b""

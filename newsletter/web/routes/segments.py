@@ -93,7 +93,7 @@ def _builder(
     values_ = {**labels(app, user), "form": form, "count": count, "count_error": error,
                "info": info, "audience": audience, "label": info.label if info else "",
                "advanced": bool(info and _advanced(info.segment)), "editable": editable,
-               "export_query": urlencode(export), **context}  # fmt: skip
+               "export_query": urlencode(export), "save_error": "", **context}  # fmt: skip
     return _pages(request).render(request, "segments/builder.html", values_, status=status)
 
 
