@@ -32,8 +32,8 @@ def run(database: Database, tmp_path: Path, app_secrets: Secrets) -> Run:
     text = (ROOT / "config.toml").read_text(encoding="utf-8")
     config.write_text(text.replace("sqlite:///var/lettre.db", database.url), encoding="utf-8")
 
-    def invoke(*args: str, code: int = 0) -> Result:
-        result = CliRunner().invoke(cli, ["--config", str(config), *args])
+    def invoke(*args: str, code: int = 0, input_text: str | None = None) -> Result:
+        result = CliRunner().invoke(cli, ["--config", str(config), *args], input=input_text)
         assert result.exit_code == code, result.output
         return result
 
@@ -212,3 +212,46 @@ def test_admin_add_keeps_what_was_not_typed(run: Run, imported: list[str]) -> No
     assert after["fonction"] == "Directrice"
     assert [s["liste"] for s in after["abonnements"]] == ["lettre", "reaap"]
     assert [c["comment"] for c in after["consentements"]] == ["import", "admin"]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_coordinator_on_the_command_line(
+    run: Run, imported: list[str], tmp_path: Path, database: Database
+) -> None:
+    """`--user` applies the editors' rules: a Réaap coordinator shows, changes, erases,
+    reactivates and exports the Réaap's people only (exit 1, one French line, nothing
+    changed otherwise); what they may do is in the audit trail under their name."""
+    run("users", "add", "coord@exemple.fr", "--role", "coordinator", "--newsletter", "reaap",
+        "--password-stdin", input_text="une phrase de passe solide\n")  # fmt: skip
+    coordinator = ("--user", "coord@exemple.fr", "subscribers")
+    lettre_only, both = imported[0], imported[1]
+    run("subscribers", "add", both, "--list", "reaap", "--source", "téléphone")
+    export = tmp_path / "reaap.csv"
+    refused = (
+        ("show", lettre_only), ("unsubscribe", lettre_only), ("forget", lettre_only, "--yes"),
+        ("reactivate", lettre_only, "--reason", "x"), ("forget", both, "--yes"),
+        ("unsubscribe", both, "--list", "lettre"), ("export", str(export), "--list", "lettre"),
+        ("segment-save", "x", '{"profiles": ["elu"]}'),
+        ("add", "x@exemple.fr", "--list", "lettre", "--source", "t"),
+    )  # fmt: skip
+    for args in refused:
+        result = run(*coordinator, *args, code=1)
+        assert result.output.startswith("Erreur") and result.output.count("\n") == 1, args
+    assert not export.exists()
+    shown = json.loads(run(*coordinator, "show", both, "--json").output)
+    assert [s["liste"] for s in shown["abonnements"]] == ["reaap"]
+    run(*coordinator, "export", str(export), "--list", "reaap")
+    assert export.read_bytes().count(b"\r\n") == 2 and both.encode() in export.read_bytes()
+    assert "reaap" in run(*coordinator, "unsubscribe", both).output
+    everyone = json.loads(run("subscribers", "show", both, "--json").output)
+    assert {s["liste"]: s["statut"] for s in everyone["abonnements"]} == {
+        "lettre": "active", "reaap": "unsubscribed"}  # fmt: skip
+    with database.engine.connect() as connection:
+        trail = connection.execute(
+            sa.text(
+                "SELECT action, actor, list_key FROM audit_entries "
+                "WHERE actor LIKE 'coord@%' ORDER BY id"
+            )
+        ).all()
+    assert [(action, key) for action, _, key in trail] == [("export", "reaap"),
+                                                           ("unsubscribe", "reaap")]  # fmt: skip
