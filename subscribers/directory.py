@@ -18,6 +18,7 @@ from newsletter.text import words
 from subscribers.models import Subscriber, SubscriberTheme, Subscription
 
 MAX_TERMS = 6
+NAME_ORDER = (Subscriber.last_name_key, Subscriber.first_name_key, Subscriber.id)
 
 
 @dataclass(frozen=True)
@@ -122,18 +123,33 @@ def search(
     offset: int,
     limit: int,
 ) -> Found:
-    """A page of the people matching, by name, with their subscriptions loaded."""
+    """A page of the people matching, by name, with their subscriptions loaded.
+
+    Unfiltered, the page is read in the order of the name index. Filtered, one scan finds
+    the matches and counts them (a window count) and only the matches are sorted: walking
+    the name index instead would test the rows one by one in that order, several times
+    slower on SQLite when few match."""
     where = matching(filters, lists)
-    total = session.scalar(sa.select(sa.func.count(Subscriber.id)).where(where)) or 0
-    people = session.scalars(
-        sa.select(Subscriber)
+    loading = selectinload(Subscriber.subscriptions)
+    if lists is None and not filters.active():
+        total = session.scalar(sa.select(sa.func.count(Subscriber.id))) or 0
+        page = session.scalars(
+            sa.select(Subscriber).order_by(*NAME_ORDER).offset(offset).limit(limit).options(loading)
+        )
+        return Found(list(page), total)
+    by_name = (sa.func.coalesce(Subscriber.last_name_key, "") + "", *NAME_ORDER[1:])
+    rows = session.execute(
+        sa.select(Subscriber, sa.func.count().over())
         .where(where)
-        .order_by(Subscriber.last_name_key, Subscriber.first_name_key, Subscriber.id)
+        .order_by(*by_name)
         .offset(offset)
         .limit(limit)
-        .options(selectinload(Subscriber.subscriptions))
-    )
-    return Found(list(people), total)
+        .options(loading)
+    ).all()
+    if rows:
+        return Found([row[0] for row in rows], rows[0][1])
+    total = session.scalar(sa.select(sa.func.count(Subscriber.id)).where(where)) if offset else 0
+    return Found([], total or 0)
 
 
 def person(session: Session, subscriber_id: int) -> Subscriber:

@@ -85,8 +85,9 @@ def import_csv(
         staging.create()
         for start in range(0, total, CHUNK):
             chunk = parsed.rows[start : start + CHUNK]
-            staging.add((row.line, row.address.email, row.address.key,
-                         store.hash(row.address.key), row.details) for row in chunk)  # fmt: skip
+            staging.add(((row.line, row.address.email, row.address.key,
+                          store.hash(row.address.key), row.details) for row in chunk),
+                        details=not dry_run)  # fmt: skip
             if on_progress:
                 on_progress(start + len(chunk), total)
     excluded = _sort(staging.known(list_key), report)

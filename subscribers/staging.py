@@ -76,15 +76,20 @@ class Staging:
             table.drop(self.connection, checkfirst=True)
             table.create(self.connection)
 
-    def add(self, rows: Iterable[tuple[int, str, str, str, Details]]) -> None:
-        """Stage (line, email, key, hash, details) rows."""
+    def add(self, rows: Iterable[tuple[int, str, str, str, Details]], details: bool = True) -> None:
+        """Stage (line, email, key, hash, details) rows; without ``details`` only what
+        deciding who is known or barred needs (a dry run writes nothing else)."""
         people: list[tuple[Any, ...]] = []
         themes: list[tuple[int, str]] = []
-        for line, email, key, digest, details in rows:
-            columns = details.columns()
+        blank = (None,) * (len(STAGED_COLUMNS) - 3)
+        for line, email, key, digest, person in rows:
+            if not details:
+                people.append((line, email, key, digest, *blank, None, False))
+                continue
+            columns = person.columns()
             details_cells = (columns[name] for name in STAGED_COLUMNS[3:])
             people.append((line, email, key, digest, *details_cells, None, False))
-            themes += [(line, theme) for theme in details.themes]
+            themes += [(line, theme) for theme in person.themes]
         self._copy(PEOPLE, people)
         self._copy(THEMES, themes)
 
