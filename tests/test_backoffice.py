@@ -300,8 +300,17 @@ def test_segments_count_save_and_delete(app: App) -> None:
     app.segmenting.rename(editor, name, "Élus (texte)")
     assert app.segmenting.get(editor, name).label == "Élus (texte)"
     with app.database.session() as session:
-        session.add(Edition(newsletter="lettre", number=1, state="draft", send_at=utcnow(),
-                            next_send_at=utcnow(), segment=name))  # fmt: skip
+        edition = Edition(newsletter="lettre", number=1, state="draft", send_at=utcnow(),
+                          next_send_at=utcnow())  # fmt: skip
+        session.add(edition)
+        session.flush()
+        edition_id = edition.id
+    assert (
+        app.segmenting.choose(editor, edition_id, name)
+        == "Destinataires : segment « Élus (texte) »."
+    )
+    confirmation = app.editing.confirmation(edition_id)  # what a send would go to
+    assert (confirmation.segment_label, confirmation.recipients) == ("Élus (texte)", 1)
     with pytest.raises(InputError, match="La Lettre de Profession Banlieue n° 1"):
         app.segmenting.delete(editor, name)
     app.segmenting.delete(editor, "elus-en-texte-seul-2")
