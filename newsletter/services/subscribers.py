@@ -23,6 +23,7 @@ from newsletter.editions.models import Edition
 from newsletter.editions.store import EditionStore
 from newsletter.errors import InputError
 from newsletter.settings import Settings
+from newsletter.vocabulary import PROFILES
 from subscribers import directory
 from subscribers.addresses import parse_address
 from subscribers.consent import Consent
@@ -30,6 +31,7 @@ from subscribers.details import Details
 from subscribers.directory import Filters, Found
 from subscribers.models import ALL_LISTS, BounceEvent, ConsentRecord, Subscriber, Subscription
 from subscribers.optin import OptIn, Request
+from subscribers.profiles import FORMATS, STATUSES, SUBSCRIPTION_STATUSES
 from subscribers.rgpd import access, erase
 from subscribers.store import SubscriberStore
 from subscribers.suppression import entries_for
@@ -90,6 +92,12 @@ class Subscribers:
     def search(self, actor: Actor, filters: Filters, page: int = 1) -> Found:
         if filters.list_key:
             self._check_list(actor, "view", filters.list_key)
+        for value, known in ((filters.subscription, SUBSCRIPTION_STATUSES),
+                             (filters.status, STATUSES), (filters.profile, PROFILES),
+                             (filters.format, FORMATS),
+                             (filters.theme, self.settings.classification.themes)):  # fmt: skip
+            if value and value not in known:
+                raise InputError(f"filtre inconnu « {value} »", "choisissez dans la liste")
         with self.database.session() as session:
             offset = (max(page, 1) - 1) * PAGE_SIZE
             return directory.search(session, filters, self.scope(actor), offset, PAGE_SIZE)

@@ -95,7 +95,8 @@ def test_search_filters_and_counts(
     assert "<strong>2</strong> personnes trouvées" in bounced and everyone[1].email in bounced
     labels = editor.get("/editeurs/abonnes", params={"profil": "elu"}).text
     assert "Élu·e" in labels and ">elu<" not in labels
-    assert editor.get("/editeurs/abonnes", params={"liste": "inconnue"}).status_code == 400
+    for name in ("liste", "abonnement", "adresse", "profil", "theme", "format"):
+        assert editor.get("/editeurs/abonnes", params={name: "inconnu"}).status_code == 400
 
 
 def test_person_page_and_its_actions(
