@@ -1,7 +1,8 @@
 """The back office end to end in headless Chromium (Debian's package, driven by
 Playwright): an editor finds and edits a person, imports an office's file with a bad row
 (preview, columns fixed, confirmation, report), builds a segment with its count and exports
-it, reactivates a bounced address; a Réaap coordinator cannot see the Lettre's people.
+it, reactivates a bounced address (then the dashboard's counts); a Réaap coordinator cannot
+see the Lettre's people, and sees their list's figures.
 Every page is shot at 1280 and 390 px wide (tests/artifacts/) and checked by axe-core."""
 
 from __future__ import annotations
@@ -182,6 +183,10 @@ def test_reactivating_a_bounced_address(site: tuple[str, App, list[Person]], pag
     )
     found = subscriber(app, bounced.email)
     assert found is not None and found.status == "active"
+    page.get_by_role("link", name="Tableau de bord").click()
+    counts = page.locator("#titre-rebonds + ul").inner_text()
+    assert "erreurs définitives" in counts and "1 erreur temporaire" in counts
+    checked(page, "30-tableau-de-bord")
 
 
 def test_a_coordinator_cannot_see_the_lettres_people(
@@ -205,6 +210,11 @@ def test_a_coordinator_cannot_see_the_lettres_people(
     assert response.status == 403
     assert "aucune liste de votre réseau" in page.get_by_role("main").inner_text()
     checked(page, "29-coordination-refus")
+    page.get_by_role("link", name="Listes", exact=True).click()
+    assert page.get_by_role("table").inner_text().count("Lettre") == 1  # the Réaap's only
+    page.get_by_role("link", name="Lettre du Réaap").click()
+    assert "Double confirmation" in page.get_by_role("main").inner_text()
+    checked(page, "31-liste-reaap")
 
 
 def _account(app: App, email: str) -> Any:
