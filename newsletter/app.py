@@ -32,9 +32,13 @@ if TYPE_CHECKING:
     from newsletter.rendering.renderer import Renderer
     from newsletter.services.background import BackgroundSends
     from newsletter.services.editing import Editing
+    from newsletter.services.imports import Imports
     from newsletter.services.items import Items
+    from newsletter.services.overviews import Overviews
     from newsletter.services.publishing import Publishing
+    from newsletter.services.segmenting import Segmenting
     from newsletter.services.sending import Sending, Throughput
+    from newsletter.services.subscribers import Subscribers
     from subscribers.bounces import BounceHandler
     from subscribers.mailer import Mailer
     from subscribers.optin import OptIn
@@ -86,6 +90,30 @@ class App:
         return Sending(settings, self.database, self.publishing, self.tokens(), self.transport(),
                        self.signer(), self.throughput, self.segments,
                        self.bounce_handler)  # fmt: skip
+
+    @cached_property
+    def subscribers(self) -> Subscribers:
+        from newsletter.services.subscribers import Subscribers
+
+        return Subscribers(self.settings, self.database, self.subscriber_store, self.optin)
+
+    @cached_property
+    def imports(self) -> Imports:
+        from newsletter.services.imports import Imports
+
+        return Imports(self.settings, self.database, self.subscriber_store, self.segments)
+
+    @cached_property
+    def segmenting(self) -> Segmenting:
+        from newsletter.services.segmenting import Segmenting
+
+        return Segmenting(self.settings, self.database, self.segments)
+
+    @cached_property
+    def overviews(self) -> Overviews:
+        from newsletter.services.overviews import Overviews
+
+        return Overviews(self.settings, self.database)
 
     @cached_property
     def background_sends(self) -> BackgroundSends:
@@ -157,12 +185,13 @@ class App:
 
     def actor(self, user: User) -> Actor:
         """An editor's account as the permission rules see it (a coordinator's networks are
-        those their newsletters are made of)."""
+        those their newsletters are made of, their lists those they are sent to)."""
         from newsletter.accounts.permissions import Actor
 
         newsletters = [self.settings.newsletters[key] for key in user.newsletters
                        if key in self.settings.newsletters]  # fmt: skip
-        return Actor.of(user, {network for letter in newsletters for network in letter.networks})
+        return Actor.of(user, {network for letter in newsletters for network in letter.networks},
+                        {letter.list for letter in newsletters})  # fmt: skip
 
     def check_sending(self) -> None:
         """Secrets, transport and DKIM key, checked before a long-running command starts:

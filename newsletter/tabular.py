@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,7 @@ class Table:
 
     encoding: str  # "UTF-8" or "Windows-1252"
     delimiter: str
+    header: list[str]  # the header line's cells, as written
     columns: list[str]  # canonical names found in the header, in file order
     ignored_columns: list[str]  # header names that match no column (or repeat one)
     rows: Iterator[Row]
@@ -49,9 +50,8 @@ def sniff_delimiter(header: str) -> str:
     return max(DELIMITERS, key=header.count)
 
 
-def read_table(data: bytes, aliases: Mapping[str, str]) -> Table:
-    """The rows of ``data``; ``aliases`` maps header names reduced with ``words`` to
-    canonical column names. A file without any known column is refused."""
+def _reader(data: bytes) -> tuple[Any, list[str], str, str]:
+    """A CSV reader past the header line; the header, the encoding and the delimiter."""
     text, encoding = decode(data)
     header_line = next((line for line in text.splitlines() if line.strip()), "")
     if not header_line:
@@ -61,19 +61,51 @@ def read_table(data: bytes, aliases: Mapping[str, str]) -> Table:
     header: list[str] = []
     while not any(cell.strip() for cell in header):  # leading blank lines
         header = next(reader)
-    positions: dict[str, int] = {}
-    ignored: list[str] = []
+    return reader, header, encoding, delimiter
+
+
+def guess_columns(header: Sequence[str], aliases: Mapping[str, str]) -> dict[int, str]:
+    """Position → canonical name of the header cells ``aliases`` knows (the first of two
+    cells naming the same column wins)."""
+    found: dict[int, str] = {}
     for index, title in enumerate(header):
         name = aliases.get(words(title))
-        if name is None or name in positions:
-            if title.strip():
-                ignored.append(title.strip())
-            continue
-        positions[name] = index
+        if name is not None and name not in found.values():
+            found[index] = name
+    return found
+
+
+def peek(data: bytes, count: int) -> tuple[Table, list[list[str]]]:
+    """The file's shape (encoding, delimiter, header) and its first ``count`` rows of cells,
+    as written, for an editor to check the columns."""
+    reader, header, encoding, delimiter = _reader(data)
+    rows: list[list[str]] = []
+    for cells in reader:
+        if len(rows) == count:
+            break
+        if any(cell.strip() for cell in cells):
+            rows.append(cells)
+    return Table(encoding, delimiter, header, [], [], iter(())), rows
+
+
+def read_table(
+    data: bytes, aliases: Mapping[str, str], columns: Mapping[int, str] | None = None
+) -> Table:
+    """The rows of ``data``; ``aliases`` maps header names reduced with ``words`` to
+    canonical column names, unless ``columns`` says which position holds which column.
+    A file without any known column is refused."""
+    reader, header, encoding, delimiter = _reader(data)
+    chosen = guess_columns(header, aliases) if columns is None else columns
+    positions: dict[str, int] = {}
+    for index, name in sorted(chosen.items()):
+        if index < len(header) and name not in positions:
+            positions[name] = index
+    ignored = [title.strip() for index, title in enumerate(header)
+               if title.strip() and positions.get(chosen.get(index, "")) != index]  # fmt: skip
     if not positions:
         expected = ", ".join(sorted(set(aliases.values())))
         raise InputError("aucune colonne reconnue dans l'en-tête", f"colonnes : {expected}")
-    table = Table(encoding, delimiter, list(positions), ignored, iter(()))
+    table = Table(encoding, delimiter, header, list(positions), ignored, iter(()))
     table.rows = _rows(reader, positions, table)
     return table
 

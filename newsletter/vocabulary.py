@@ -1,5 +1,6 @@
-"""The product's vocabulary: kinds of item, subscriber profiles and editors' roles, with their
-French labels. Settings validate against these; the domain packages use them as they are."""
+"""The product's vocabulary: kinds of item, subscriber profiles and formats, editors' roles,
+with their French labels. Settings validate against these; the domain packages use them as
+they are."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ PROFILES: dict[str, str] = {
     "adherent": "Adhérent·e",
     "autre": "Autre",
 }
+FORMATS: dict[str, str] = {"html": "HTML", "text": "Texte seul"}
 ROLES: dict[str, str] = {
     "admin": "Administrateur",
     "editor": "Rédacteur",

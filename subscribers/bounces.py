@@ -30,6 +30,11 @@ from subscribers.store import SubscriberStore
 from subscribers.tokens import Tokens
 
 UNSUBSCRIBE_WORD = "desabonnement"  # the subject of every List-Unsubscribe mailto: link
+# What a bounce or complaint did to the address, as editors read it.
+EFFECTS = {
+    "bounced": "adresse mise en erreur, exclue de tous les envois",
+    "complained": "plainte : adresse exclue de tous les envois",
+}
 
 
 class OurSends(Protocol):
@@ -168,13 +173,13 @@ class BounceHandler:
             score = self._decayed(subscriber, now) + 1
             if score >= self.settings.soft_bounce_threshold:
                 status = "bounced"
-        effect = f"score {score:.2f}" + (f", statut {status}" if status else "")
+        effect = f"score {score:.2f}" + (f" ; {EFFECTS[status]}" if status else "")
         if dry_run:
             return effect
         self.store.session.add(
             BounceEvent(subscriber_id=subscriber.id, kind=failure.kind, status_code=failure.status,
                         diagnostic=failure.diagnostic[:500], message_id=message_id[:500],
-                        received_at=now)
+                        received_at=now, score=score, effect=effect[:200])
         )  # fmt: skip
         subscriber.bounce_score, subscriber.bounce_scored_at = score, now
         if status and subscriber.status in ("active", "bounced"):

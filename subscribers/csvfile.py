@@ -93,8 +93,15 @@ class ParsedFile:
     ignored_columns: list[str] = field(default_factory=list)
 
 
-def read_csv(data: bytes, themes: Mapping[str, Category]) -> ParsedFile:
-    table = read_table(data, ALIASES)
+def read_csv(
+    data: bytes, themes: Mapping[str, Category], columns: Mapping[int, str] | None = None
+) -> ParsedFile:
+    """The people of the file; ``columns`` (position → field) overrides the columns found
+    from the header's names (an editor's choice in the preview)."""
+    unknown = sorted(set((columns or {}).values()) - set(COLUMNS))
+    if unknown:
+        raise InputError(f"colonne inconnue « {unknown[0]} »", f"colonnes : {', '.join(COLUMNS)}")
+    table = read_table(data, ALIASES, columns)
     if "email" not in table.columns:
         raise InputError(
             "colonne de l'adresse électronique introuvable dans l'en-tête",

@@ -54,7 +54,7 @@ class Details:
     def columns(self) -> dict[str, Any]:
         """The subscriber table's columns (themes live in their own table)."""
         values = {name: getattr(self, name) for name in TEXT_FIELDS}
-        return values | {"commune_key": cached_words(self.commune)}
+        return values | {key: cached_words(getattr(self, name)) for name, key in KEYS.items()}
 
     def filling(self, other: Details) -> Details:
         """These details with blanks filled from ``other`` (themes are merged)."""
@@ -83,3 +83,6 @@ def department_from_postcode(postcode: str) -> str:
 
 
 TEXT_FIELDS = tuple(f.name for f in fields(Details) if f.name != "themes")
+# Fields also stored folded (``words``), for segments and the editors' search: field → column.
+KEYS = {"first_name": "first_name_key", "last_name": "last_name_key",
+        "organisation": "organisation_key", "commune": "commune_key"}  # fmt: skip

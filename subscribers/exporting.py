@@ -8,8 +8,9 @@ which the import takes off again (``subscribers.csvfile.neutralise`` and ``resto
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
+from typing import TextIO
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -18,6 +19,7 @@ from newsletter.settings import SegmentRule
 from newsletter.vocabulary import PROFILES
 from subscribers.audience import audience_condition
 from subscribers.csvfile import COLUMNS, neutralise
+from subscribers.directory import visible
 from subscribers.models import Subscriber
 from subscribers.profiles import FORMATS
 
@@ -33,14 +35,28 @@ def export_csv(
     segment: SegmentRule | None = None,
 ) -> int:
     """Write the audience of a list / segment (everyone when neither is given)."""
-    where = audience_condition(list_key, segment) if list_key or segment else sa.true()
-    count = 0
     with path.open("w", encoding="utf-8-sig", newline="") as file:
-        writer = csv.writer(file, delimiter=";", lineterminator="\r\n")
-        writer.writerow(HEADER)
-        for subscriber in _pages(session, where):
-            writer.writerow([neutralise(cell) for cell in _cells(subscriber)])
-            count += 1
+        return write_csv(session, file, list_key, segment)
+
+
+def write_csv(
+    session: Session,
+    file: TextIO,
+    list_key: str | None = None,
+    segment: SegmentRule | None = None,
+    lists: Collection[str] | None = None,
+) -> int:
+    """``export_csv`` to an open text file (opened with ``utf-8-sig`` and ``newline=""``);
+    ``lists`` keeps only the people an editor sees, and only these lists in the row."""
+    where = audience_condition(list_key, segment) if list_key or segment else sa.true()
+    if lists is not None:
+        where = sa.and_(where, visible(lists))
+    count = 0
+    writer = csv.writer(file, delimiter=";", lineterminator="\r\n")
+    writer.writerow(HEADER)
+    for subscriber in _pages(session, where):
+        writer.writerow([neutralise(cell) for cell in _cells(subscriber, lists)])
+        count += 1
     return count
 
 
@@ -64,13 +80,14 @@ def _pages(session: Session, where: sa.ColumnElement[bool]) -> Iterator[Subscrib
         after = page[-1].id
 
 
-def _cells(subscriber: Subscriber) -> list[str]:
+def _cells(subscriber: Subscriber, lists: Collection[str] | None) -> list[str]:
     values = {name: getattr(subscriber, name, "") for name in FIELDS}
     values |= {
         "profile": PROFILES[subscriber.profile],
         "format": FORMATS[subscriber.format],
         "themes": ", ".join(subscriber.themes),
     }
-    active = [s.list_key for s in subscriber.subscriptions if s.status == "active"]
+    active = [s.list_key for s in subscriber.subscriptions
+              if s.status == "active" and (lists is None or s.list_key in lists)]  # fmt: skip
     created = subscriber.created_at.strftime("%d/%m/%Y")
     return [values[name] for name in FIELDS] + [", ".join(active), subscriber.status, created]

@@ -70,12 +70,14 @@ def import_csv(
     themes: Mapping[str, Category],
     dry_run: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
+    columns: Mapping[int, str] | None = None,
 ) -> ImportReport:
     """Read, check and (unless ``dry_run``) write; ``on_progress(done, total)`` after each
     chunk of rows staged, then ``(total, total)`` again once everything is written (before
-    the commit: the time between the last two calls is the write step, under the lock)."""
+    the commit: the time between the last two calls is the write step, under the lock).
+    ``columns`` (position → field) overrides the columns found from the header."""
     store.check_list(list_key)
-    parsed = read_csv(data, themes)
+    parsed = read_csv(data, themes, columns)
     report = ImportReport(list_key, parsed, dry_run)
     staging = Staging(store.session)
     total = len(parsed.rows)
@@ -83,8 +85,9 @@ def import_csv(
         staging.create()
         for start in range(0, total, CHUNK):
             chunk = parsed.rows[start : start + CHUNK]
-            staging.add((row.line, row.address.email, row.address.key,
-                         store.hash(row.address.key), row.details) for row in chunk)  # fmt: skip
+            staging.add(((row.line, row.address.email, row.address.key,
+                          store.hash(row.address.key), row.details) for row in chunk),
+                        details=not dry_run)  # fmt: skip
             if on_progress:
                 on_progress(start + len(chunk), total)
     excluded = _sort(staging.known(list_key), report)

@@ -16,6 +16,8 @@ ALL_LISTS = "*"
 
 class Subscriber(Base):
     __tablename__ = "subscribers"
+    # The editors' listing is in name order.
+    __table_args__ = (sa.Index("ix_subscribers_name", "last_name_key", "first_name_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # As typed, domain lowercased; ``email_key`` (all lowercase) is what makes a person unique.
@@ -32,6 +34,11 @@ class Subscriber(Base):
     commune: Mapped[str] = mapped_column(sa.String(200), default="")
     # ``words(commune)``: segments match communes ignoring case, accents and hyphens.
     commune_key: Mapped[str] = mapped_column(sa.String(200), default="", index=True)
+    # ``words()`` of the names and organisation: what the editors' search matches (with
+    # ``email_key`` and ``commune_key``), ignoring case and accents.
+    first_name_key: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    last_name_key: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    organisation_key: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
     department: Mapped[str] = mapped_column(sa.String(3), default="", index=True)
     format: Mapped[str] = mapped_column(sa.String(10), default="html")
     # No index: few distinct values, and SQLite would pick it over the primary key order.
@@ -125,7 +132,10 @@ class BounceEvent(Base):
     status_code: Mapped[str] = mapped_column(sa.String(10), default="")
     diagnostic: Mapped[str] = mapped_column(sa.String(500), default="")
     message_id: Mapped[str] = mapped_column(sa.String(500), default="", index=True)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # The person's soft-bounce score after this event, and what it did (in French).
+    score: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    effect: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
 
 
 class SuppressionEntry(Base):

@@ -1,4 +1,4 @@
-"""Segments: declarative filters (lists, profiles, territory, themes; and / or / not).
+"""Segments: declarative filters (lists, profiles, territory, themes, format; and / or / not).
 
 A segment is declared in ``config.toml`` (``[segments.NAME]``) or saved by an editor in the
 database, with the same shape. ``condition`` turns one into a SQL expression on subscribers,
@@ -44,6 +44,8 @@ def condition(rule: SegmentRule) -> sa.ColumnElement[bool]:
                 SubscriberTheme.theme.in_(rule.themes),
             )
         )
+    if rule.formats:
+        parts.append(Subscriber.format.in_(rule.formats))
     parts += [condition(sub) for sub in rule.all_of]
     if rule.any_of:
         parts.append(sa.or_(*(condition(sub) for sub in rule.any_of)))
@@ -82,12 +84,11 @@ class Segments:
     def all(self) -> dict[str, Segment]:
         return {**{name: self.get(name) for name in self.saved_names()}, **self.declared}
 
-    def save(self, name: str, label: str, rule: Mapping[str, Any]) -> Segment:
-        """Check and store an editor's segment (same keys as in config.toml)."""
-        if name in self.declared:
-            raise InputError(
-                f"le segment « {name} » est déclaré dans config.toml", "choisissez un autre nom"
-            )
+    def saved(self) -> list[SavedSegment]:
+        return list(self.session.scalars(sa.select(SavedSegment).order_by(SavedSegment.label)))
+
+    def check(self, label: str, rule: Mapping[str, Any]) -> Segment:
+        """An editor's segment (same keys as in config.toml), checked."""
         try:
             segment = Segment.model_validate({**rule, "label": label})
         except pydantic.ValidationError as exc:
@@ -97,6 +98,15 @@ class Segments:
         unknown = segment.unknown_keys(self.lists, self.themes)
         if unknown:
             raise InputError(f"segment invalide : {unknown[0]}")
+        return segment
+
+    def save(self, name: str, label: str, rule: Mapping[str, Any]) -> Segment:
+        """Check and store an editor's segment (same keys as in config.toml)."""
+        if name in self.declared:
+            raise InputError(
+                f"le segment « {name} » est déclaré dans config.toml", "choisissez un autre nom"
+            )
+        segment = self.check(label, rule)
         stored = self.session.scalar(sa.select(SavedSegment).where(SavedSegment.name == name))
         if stored is None:
             stored = SavedSegment(name=name)
@@ -105,3 +115,32 @@ class Segments:
         stored.rule = segment.model_dump(exclude={"label"}, exclude_defaults=True)
         self.session.flush()
         return segment
+
+    def free_name(self, label: str) -> str:
+        """A new segment's name, made from its label (« Élus de Bobigny » → elus-de-bobigny)."""
+        base = words(label).replace(" ", "-")[:90] or "segment"
+        taken = {*self.declared, *self.saved_names()}
+        name, number = base, 2
+        while name in taken:
+            name, number = f"{base}-{number}", number + 1
+        return name
+
+    def rename(self, name: str, label: str) -> None:
+        """A saved segment's label (its name, which editions refer to, stays)."""
+        if not label.strip():
+            raise InputError("nom du segment manquant", "donnez-lui un nom parlant")
+        self._saved(name).label = label.strip()[:300]
+        self.session.flush()
+
+    def delete(self, name: str) -> None:
+        self.session.delete(self._saved(name))
+        self.session.flush()
+
+    def _saved(self, name: str) -> SavedSegment:
+        if name in self.declared:
+            raise InputError(f"le segment « {name} » est déclaré dans config.toml",
+                             "modifiez-le dans ce fichier")  # fmt: skip
+        saved = self.session.scalar(sa.select(SavedSegment).where(SavedSegment.name == name))
+        if saved is None:
+            raise NotFoundError(f"segment inconnu « {name} »")
+        return saved

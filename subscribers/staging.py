@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from subscribers.consent import Consent
-from subscribers.details import TEXT_FIELDS, Details
+from subscribers.details import KEYS, TEXT_FIELDS, Details
 from subscribers.models import (
     ALL_LISTS,
     ConsentRecord,
@@ -32,7 +32,7 @@ from subscribers.models import (
 if TYPE_CHECKING:
     import psycopg
 
-STAGED_COLUMNS = ("email", "email_key", "email_hash", *TEXT_FIELDS, "commune_key")
+STAGED_COLUMNS = ("email", "email_key", "email_hash", *TEXT_FIELDS, *KEYS.values())
 _temporary = sa.MetaData()  # never part of the schema: made anew by each import
 PEOPLE = sa.Table(
     "import_people", _temporary,
@@ -76,15 +76,20 @@ class Staging:
             table.drop(self.connection, checkfirst=True)
             table.create(self.connection)
 
-    def add(self, rows: Iterable[tuple[int, str, str, str, Details]]) -> None:
-        """Stage (line, email, key, hash, details) rows."""
+    def add(self, rows: Iterable[tuple[int, str, str, str, Details]], details: bool = True) -> None:
+        """Stage (line, email, key, hash, details) rows; without ``details`` only what
+        deciding who is known or barred needs (a dry run writes nothing else)."""
         people: list[tuple[Any, ...]] = []
         themes: list[tuple[int, str]] = []
-        for line, email, key, digest, details in rows:
-            columns = details.columns()
+        blank = (None,) * (len(STAGED_COLUMNS) - 3)
+        for line, email, key, digest, person in rows:
+            if not details:
+                people.append((line, email, key, digest, *blank, None, False))
+                continue
+            columns = person.columns()
             details_cells = (columns[name] for name in STAGED_COLUMNS[3:])
             people.append((line, email, key, digest, *details_cells, None, False))
-            themes += [(line, theme) for theme in details.themes]
+            themes += [(line, theme) for theme in person.themes]
         self._copy(PEOPLE, people)
         self._copy(THEMES, themes)
 
@@ -191,8 +196,10 @@ class Staging:
             name: sa.case((fills(name), PEOPLE.c[name]), else_=people.c[name])
             for name in TEXT_FIELDS
         }
-        values["commune_key"] = sa.case((fills("commune"), PEOPLE.c.commune_key),
-                                        else_=people.c.commune_key)  # fmt: skip
+        values |= {
+            key: sa.case((fills(name), PEOPLE.c[key]), else_=people.c[key])
+            for name, key in KEYS.items()
+        }
         self.connection.execute(
             sa.update(people)
             .where(people.c.id == PEOPLE.c.subscriber_id)

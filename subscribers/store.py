@@ -21,7 +21,7 @@ from subscribers.models import (
     Subscription,
 )
 from subscribers.profiles import STATUSES, SUBSCRIPTION_STATUSES
-from subscribers.suppression import email_hash, is_suppressed, suppress
+from subscribers.suppression import email_hash, is_suppressed, lift_reasons, suppress
 
 DETAIL_COLUMNS = [name for name in Details.__dataclass_fields__ if name != "themes"]
 
@@ -109,12 +109,7 @@ class SubscriberStore:
         """An editor adds someone (consent given by phone, letter…): active at once."""
         address = parse_address(email)
         lists = [self.check_list(key) for key in list_keys]
-        barred = [key for key in lists if is_suppressed(self.session, self.hash(address.key), key)]
-        if barred:
-            raise InputError(
-                f"{address.email} est sur la liste d'exclusion ({', '.join(barred)})",
-                "la personne doit se réinscrire elle-même par le formulaire",
-            )
+        self.refuse_barred(address, lists)
         now = utcnow()
         subscriber = self.find(address.key)
         if subscriber is None:
@@ -125,6 +120,16 @@ class SubscriberStore:
             self.set_subscription(subscriber, key, "active", consent.source or "admin", now)
         record_consents(self.session, consent, [(subscriber.id, key) for key in lists], now)
         return subscriber
+
+    def refuse_barred(self, address: Address, lists: Iterable[str]) -> None:
+        """An editor may neither subscribe nor invite an address that left these lists (or
+        all), bounced, complained or was erased: only the person can come back."""
+        barred = [key for key in lists if is_suppressed(self.session, self.hash(address.key), key)]
+        if barred:
+            raise InputError(
+                f"{address.email} est sur la liste d'exclusion ({', '.join(barred)})",
+                "la personne doit se réinscrire elle-même par le formulaire",
+            )
 
     def unsubscribe(self, subscriber: Subscriber, list_key: str | None, now: datetime) -> list[str]:
         """Leave one list (or all); the address hash keeps a re-import from bringing it back."""
@@ -163,6 +168,18 @@ class SubscriberStore:
         if status in ("bounced", "complained"):
             reason = "complaint" if status == "complained" else "bounced"
             suppress(self.session, subscriber.email_hash, reason, ALL_LISTS)
+        self.session.flush()
+
+    def reactivate(self, subscriber: Subscriber, now: datetime) -> None:
+        """An editor vouches for an address that bounced, complained or was blocked: active
+        again, its bounce score reset, its bounce or complaint suppression lifted (what the
+        person asked — an unsubscription, an erasure — stays)."""
+        if subscriber.status == "active":
+            raise InputError("cette adresse est déjà active", "rien à réactiver")
+        subscriber.status = "active"
+        subscriber.bounce_score, subscriber.bounce_scored_at = 0.0, now
+        subscriber.updated_at = now
+        lift_reasons(self.session, subscriber.email_hash, ("bounced", "complaint"))
         self.session.flush()
 
     # -- confirmation emails --------------------------------------------------------------

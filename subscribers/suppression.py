@@ -17,8 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from subscribers.models import ALL_LISTS, SuppressionEntry
+from subscribers.profiles import EXCLUSION_REASONS
 
-REASONS = ("unsubscribed", "bounced", "complaint", "erased")
+REASONS = tuple(EXCLUSION_REASONS)
 CHUNK = 500
 
 
@@ -46,6 +47,15 @@ def lift(session: Session, digest: str, list_keys: Iterable[str]) -> None:
         sa.delete(SuppressionEntry).where(
             SuppressionEntry.hash == digest,
             SuppressionEntry.list_key.in_([*list_keys, ALL_LISTS]),
+        )
+    )
+
+
+def lift_reasons(session: Session, digest: str, reasons: Iterable[str]) -> None:
+    """Remove the hash's entries made for these reasons (an editor vouches for the address)."""
+    session.execute(
+        sa.delete(SuppressionEntry).where(
+            SuppressionEntry.hash == digest, SuppressionEntry.reason.in_(list(reasons))
         )
     )
 

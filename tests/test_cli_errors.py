@@ -130,7 +130,16 @@ def test_database_locked_by_another_writer(write_config: Callable[..., Path]) ->
     holder = sqlite3.connect(config.parent / "var" / "lettre.db", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        result = newsletter(config, "subscribers", "add", "nadia@cs-pantin.fr", "--list", "lettre")
+        result = newsletter(
+            config,
+            "subscribers",
+            "add",
+            "nadia@cs-pantin.fr",
+            "--list",
+            "lettre",
+            "--source",
+            "téléphone",
+        )
     finally:
         holder.execute("ROLLBACK")
         holder.close()
@@ -152,7 +161,16 @@ def test_database_file_read_only(write_config: Callable[..., Path]) -> None:
     frozen = [folder / "lettre.db", folder]
     subprocess.run([chattr, "+i", *map(str, frozen)], check=True)
     try:
-        result = newsletter(config, "subscribers", "add", "nadia@cs-pantin.fr", "--list", "lettre")
+        result = newsletter(
+            config,
+            "subscribers",
+            "add",
+            "nadia@cs-pantin.fr",
+            "--list",
+            "lettre",
+            "--source",
+            "téléphone",
+        )
     finally:
         subprocess.run([chattr, "-i", *map(str, frozen)], check=True)
     assert result.returncode == 1, result.stderr
@@ -168,7 +186,16 @@ def test_database_read_only_on_postgresql(
         assert newsletter(write_config(database={"url": url}), "init").returncode == 0
         read_only = f"{url}%20-cdefault_transaction_read_only%3Don"
         config = write_config(database={"url": read_only})
-        result = newsletter(config, "subscribers", "add", "nadia@cs-pantin.fr", "--list", "lettre")
+        result = newsletter(
+            config,
+            "subscribers",
+            "add",
+            "nadia@cs-pantin.fr",
+            "--list",
+            "lettre",
+            "--source",
+            "téléphone",
+        )
     assert result.returncode == 1, result.stderr
     assert "lecture seule" in one_french_line(result.stderr)
 

@@ -32,8 +32,8 @@ def run(database: Database, tmp_path: Path, app_secrets: Secrets) -> Run:
     text = (ROOT / "config.toml").read_text(encoding="utf-8")
     config.write_text(text.replace("sqlite:///var/lettre.db", database.url), encoding="utf-8")
 
-    def invoke(*args: str, code: int = 0) -> Result:
-        result = CliRunner().invoke(cli, ["--config", str(config), *args])
+    def invoke(*args: str, code: int = 0, input_text: str | None = None) -> Result:
+        result = CliRunner().invoke(cli, ["--config", str(config), *args], input=input_text)
         assert result.exit_code == code, result.output
         return result
 
@@ -79,7 +79,7 @@ def test_export_opens_in_a_french_spreadsheet(
     run: Run, imported: list[str], tmp_path: Path
 ) -> None:
     """The export is UTF-8 with BOM, ; separated, CRLF, and formulas are neutralised."""
-    run("subscribers", "add", "pirate@exemple.fr", "--list", "lettre",
+    run("subscribers", "add", "pirate@exemple.fr", "--list", "lettre", "--source", "téléphone",
         "--organisation", "=HYPERLINK(\"http://x\")", "--function", "+33 1 48 00 00 00",
         "--last-name", "-Martin", "--first-name", "@moi")  # fmt: skip
     file = tmp_path / "export.csv"
@@ -162,7 +162,7 @@ def test_bounces_dry_run_json_then_process_maildir(
 ) -> None:
     """bounces process --dry-run --json shows each message's understanding and changes
     nothing; a real run applies it and moves the messages to cur/."""
-    run("subscribers", "add", "jean.martin@orange.fr", "--list", "lettre")
+    run("subscribers", "add", "jean.martin@orange.fr", "--list", "lettre", "--source", "courrier")
     box = mailbox.Maildir(tmp_path / "Maildir")
     for name in ("orange_550_user_unknown.eml", "absence.eml", "arf_complaint.eml"):
         box.add((DATA / name).read_bytes())
@@ -194,7 +194,17 @@ def test_missing_secrets_are_explained(run: Run, monkeypatch: pytest.MonkeyPatch
 def test_admin_add_keeps_what_was_not_typed(run: Run, imported: list[str]) -> None:
     """Adding a known person to another list keeps their details; typed options win."""
     before = json.loads(run("subscribers", "show", imported[2], "--json").output)
-    run("subscribers", "add", imported[2], "--list", "reaap", "--function", "Directrice")
+    run(
+        "subscribers",
+        "add",
+        imported[2],
+        "--list",
+        "reaap",
+        "--function",
+        "Directrice",
+        "--source",
+        "téléphone",
+    )
     after = json.loads(run("subscribers", "show", imported[2], "--json").output)
     assert (after["nom"], after["organisme"], after["profil"]) == (
         before["nom"], before["organisme"], before["profil"],
@@ -202,3 +212,46 @@ def test_admin_add_keeps_what_was_not_typed(run: Run, imported: list[str]) -> No
     assert after["fonction"] == "Directrice"
     assert [s["liste"] for s in after["abonnements"]] == ["lettre", "reaap"]
     assert [c["comment"] for c in after["consentements"]] == ["import", "admin"]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_coordinator_on_the_command_line(
+    run: Run, imported: list[str], tmp_path: Path, database: Database
+) -> None:
+    """`--user` applies the editors' rules: a Réaap coordinator shows, changes, erases,
+    reactivates and exports the Réaap's people only (exit 1, one French line, nothing
+    changed otherwise); what they may do is in the audit trail under their name."""
+    run("users", "add", "coord@exemple.fr", "--role", "coordinator", "--newsletter", "reaap",
+        "--password-stdin", input_text="une phrase de passe solide\n")  # fmt: skip
+    coordinator = ("--user", "coord@exemple.fr", "subscribers")
+    lettre_only, both = imported[0], imported[1]
+    run("subscribers", "add", both, "--list", "reaap", "--source", "téléphone")
+    export = tmp_path / "reaap.csv"
+    refused = (
+        ("show", lettre_only), ("unsubscribe", lettre_only), ("forget", lettre_only, "--yes"),
+        ("reactivate", lettre_only, "--reason", "x"), ("forget", both, "--yes"),
+        ("unsubscribe", both, "--list", "lettre"), ("export", str(export), "--list", "lettre"),
+        ("segment-save", "x", '{"profiles": ["elu"]}'),
+        ("add", "x@exemple.fr", "--list", "lettre", "--source", "t"),
+    )  # fmt: skip
+    for args in refused:
+        result = run(*coordinator, *args, code=1)
+        assert result.output.startswith("Erreur") and result.output.count("\n") == 1, args
+    assert not export.exists()
+    shown = json.loads(run(*coordinator, "show", both, "--json").output)
+    assert [s["liste"] for s in shown["abonnements"]] == ["reaap"]
+    run(*coordinator, "export", str(export), "--list", "reaap")
+    assert export.read_bytes().count(b"\r\n") == 2 and both.encode() in export.read_bytes()
+    assert "reaap" in run(*coordinator, "unsubscribe", both).output
+    everyone = json.loads(run("subscribers", "show", both, "--json").output)
+    assert {s["liste"]: s["statut"] for s in everyone["abonnements"]} == {
+        "lettre": "active", "reaap": "unsubscribed"}  # fmt: skip
+    with database.engine.connect() as connection:
+        trail = connection.execute(
+            sa.text(
+                "SELECT action, actor, list_key FROM audit_entries "
+                "WHERE actor LIKE 'coord@%' ORDER BY id"
+            )
+        ).all()
+    assert [(action, key) for action, _, key in trail] == [("export", "reaap"),
+                                                           ("unsubscribe", "reaap")]  # fmt: skip

@@ -23,4 +23,6 @@ class AuditEntry(Base):
     edition_id: Mapped[int | None] = mapped_column(index=True)
     subscriber_id: Mapped[int | None] = mapped_column(index=True)
     item_id: Mapped[int | None] = mapped_column(index=True)
+    # The list an action on subscribers concerned (a coordinator sees their lists' only).
+    list_key: Mapped[str | None] = mapped_column(sa.String(50))
     detail: Mapped[str] = mapped_column(sa.String(500), default="")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -25,10 +26,14 @@ ACTIONS: dict[str, str] = {
     "hold": "envoi suspendu",
     "import": "import d’abonnés",
     "subscriber_add": "ajout d’un abonné",
+    "subscriber_invite": "invitation à s’abonner (double confirmation)",
     "subscriber_edit": "modification d’un abonné",
     "unsubscribe": "désabonnement par un éditeur",
     "forget": "effacement (RGPD)",
     "reactivate": "réactivation",
+    "export": "export d’abonnés",
+    "segment_save": "enregistrement d’un segment",
+    "segment_delete": "suppression d’un segment",
     "item_add": "saisie d’un élément",
     "item_edit": "correction d’un élément",
     "item_split": "séparation d’annonces",
@@ -51,6 +56,7 @@ class AuditStore:
         edition_id: int | None = None,
         subscriber_id: int | None = None,
         item_id: int | None = None,
+        list_key: str | None = None,
         detail: str = "",
         at: datetime | None = None,
     ) -> AuditEntry:
@@ -58,7 +64,7 @@ class AuditStore:
             raise ValueError(f"unknown audit action {action!r}")
         entry = AuditEntry(at=at or utcnow(), actor=actor[:200], user_id=user_id, action=action,
                            edition_id=edition_id, subscriber_id=subscriber_id, item_id=item_id,
-                           detail=detail[:500])  # fmt: skip
+                           list_key=list_key, detail=detail[:500])  # fmt: skip
         self.session.add(entry)
         return entry
 
@@ -68,13 +74,19 @@ class AuditStore:
         edition_id: int | None = None,
         subscriber_id: int | None = None,
         item_id: int | None = None,
+        lists: Collection[str] | None = None,
         limit: int = 200,
     ) -> list[AuditEntry]:
-        """Newest first, for one edition, subscriber or item (or everything)."""
+        """Newest first, for one edition, subscriber or item (or everything); with ``lists``,
+        only the entries about none or one of these lists."""
         query = sa.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         for column, value in ((AuditEntry.edition_id, edition_id),
                               (AuditEntry.subscriber_id, subscriber_id),
                               (AuditEntry.item_id, item_id)):  # fmt: skip
             if value is not None:
                 query = query.where(column == value)
+        if lists is not None:
+            query = query.where(
+                sa.or_(AuditEntry.list_key.is_(None), AuditEntry.list_key.in_(sorted(lists)))
+            )
         return list(self.session.scalars(query.limit(limit)))

@@ -1,10 +1,11 @@
-"""Commands for subscribers: import, export, count, show, forget, add, unsubscribe, purge."""
+"""Commands for subscribers: import, export, count, show, forget, add, unsubscribe,
+reactivate, purge, segments. They act as ``ctx.actor()`` through the same services as the
+editors' pages (permission rules, audit trail)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -12,11 +13,6 @@ from newsletter.cli.context import Context, pass_context
 from newsletter.errors import InputError
 from newsletter.vocabulary import PROFILES
 from subscribers.profiles import FORMATS
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from newsletter.settings import Segment
 
 
 @click.group()
@@ -34,23 +30,23 @@ def import_(ctx: Context, file: Path, list_key: str, source: str, dry_run: bool)
     """Importe un fichier CSV (; ou , ; UTF-8 ou Windows-1252) dans une liste."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from subscribers.consent import Consent
-    from subscribers.importing import import_csv
-
     app = ctx.ready_app()
-    consent = Consent("import", app.settings.subscribers.consent_wording, source)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())  # fmt: skip
-    with (
-        app.database.session() as session,
-        Progress(*columns, console=ctx.console, transient=True) as progress,
-    ):
-        task = progress.add_task("Enregistrement", total=None)
-        report = import_csv(
-            app.subscriber_store(session), file.read_bytes(), list_key, consent,
-            app.settings.classification.themes, dry_run,
-            on_progress=lambda done, total: progress.update(task, completed=done, total=total),
-        )  # fmt: skip
+    actor = ctx.actor()
+    data = file.read_bytes()
+    if dry_run:
+        preview = app.imports.preview(actor, data, list_key)
+        if preview.report is None:
+            raise InputError(preview.error)
+        report = preview.report
+    else:
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn())  # fmt: skip
+        with Progress(*columns, console=ctx.console, transient=True) as progress:
+            task = progress.add_task("Enregistrement", total=None)
+            report = app.imports.run(
+                actor, data, list_key, source,
+                on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )  # fmt: skip
     for line in report.lines():
         ctx.console.print(line, markup=False, highlight=False, soft_wrap=True)
     if dry_run:
@@ -64,12 +60,11 @@ def import_(ctx: Context, file: Path, list_key: str, source: str, dry_run: bool)
 @pass_context
 def export(ctx: Context, file: Path, list_key: str | None, segment: str | None) -> None:
     """Exporte les abonnés en CSV pour un tableur (UTF-8, ;)."""
-    from subscribers.exporting import export_csv
-
     app = ctx.ready_app()
-    with app.database.session() as session:
-        rule = _segment(ctx, session, list_key, segment)
-        count = export_csv(session, file, list_key, rule)
+    actor = ctx.actor()
+    app.imports.check_export(actor, list_key, segment)
+    with file.open("w", encoding="utf-8-sig", newline="") as output:
+        count = app.imports.export(actor, output, list_key, segment)
     click.echo(f"{count} abonné(s) exporté(s) dans {file}.")
 
 
@@ -83,7 +78,9 @@ def count(ctx: Context, list_key: str | None, segment: str | None) -> None:
 
     app = ctx.ready_app()
     with app.database.session() as session:
-        rule = _segment(ctx, session, list_key, segment)
+        if list_key:
+            app.subscriber_store(session).check_list(list_key)
+        rule = app.segments(session).get(segment) if segment else None
         click.echo(count_audience(session, list_key, rule))
 
 
@@ -93,11 +90,8 @@ def count(ctx: Context, list_key: str | None, segment: str | None) -> None:
 @pass_context
 def show(ctx: Context, email: str, as_json: bool) -> None:
     """Affiche tout ce qui est enregistré sur une personne (droit d'accès)."""
-    from subscribers.rgpd import access
-
     app = ctx.ready_app()
-    with app.database.session() as session:
-        data = access(session, app.subscriber_store(session).get(email))
+    data = app.subscribers.access(ctx.actor(), app.subscribers.locate(email))
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
@@ -116,13 +110,13 @@ def show(ctx: Context, email: str, as_json: bool) -> None:
 @pass_context
 def forget(ctx: Context, email: str, yes: bool) -> None:
     """Efface une personne (droit à l'effacement) ; seule l'empreinte d'exclusion reste."""
-    from subscribers.rgpd import erase
-
     app = ctx.ready_app()
+    actor = ctx.actor()
+    subscriber_id = app.subscribers.locate(email)
     if not yes:
-        click.confirm(f"Effacer définitivement {email} ?", abort=True)
-    with app.database.session() as session:
-        erase(session, app.subscriber_store(session).get(email))
+        erased = "\n".join(f"  – {what}" for what in app.subscribers.erasure(actor, subscriber_id))
+        click.confirm(f"Effacer définitivement :\n{erased}\n", abort=True)
+    app.subscribers.forget(actor, subscriber_id)
     click.echo(f"{email} effacé(e) ; son adresse reste exclue des imports (empreinte).")
 
 
@@ -139,26 +133,31 @@ def forget(ctx: Context, email: str, yes: bool) -> None:
 @click.option("--department", default="", help="Par exemple 93.")
 @click.option("--themes", default="", help="Clés de thèmes séparées par des virgules.")
 @click.option("--format", "format_", type=click.Choice(list(FORMATS)), default="html")
-@click.option("--source", default="ajout par un administrateur", help="Origine du consentement.")
+@click.option(
+    "--source", default="", help="Origine du consentement (sans elle : invitation par courriel)."
+)
 @pass_context
 def add(
     ctx: Context, email: str, list_keys: tuple[str, ...], civility: str, first_name: str,
     last_name: str, organisation: str, function: str, profile: str, commune: str,
     department: str, themes: str, format_: str, source: str,
 ) -> None:  # fmt: skip
-    """Abonne directement une personne (consentement recueilli hors formulaire)."""
-    from subscribers.consent import Consent
+    """Abonne une personne : directement avec --source (consentement recueilli hors
+    formulaire), sinon en lui envoyant le courriel de confirmation (double opt-in)."""
     from subscribers.details import Details
 
     app = ctx.ready_app()
     details = Details(
         civility, first_name, last_name, organisation, function, profile, commune, department,
         format_, tuple(key.strip() for key in themes.split(",") if key.strip()),
-    ).checked(app.settings.classification.themes)  # fmt: skip
-    consent = Consent("admin", app.settings.subscribers.consent_wording, source)
-    with app.database.session() as session:
-        subscriber = app.subscriber_store(session).admin_add(email, details, list_keys, consent)
-        click.echo(f"{subscriber.email} abonné(e) à : {', '.join(list_keys)}.")
+    )  # fmt: skip
+    added = app.subscribers.add(ctx.actor(), email, details, list_keys, source)
+    lists = ", ".join(added.lists)
+    if added.invited:
+        click.echo(f"Invitation envoyée à {email.strip()} pour : {lists} (abonnement à la "
+                   "confirmation).")  # fmt: skip
+    else:
+        click.echo(f"{email.strip()} abonné(e) à : {lists}.")
 
 
 @subscribers.command()
@@ -167,13 +166,20 @@ def add(
 @pass_context
 def unsubscribe(ctx: Context, email: str, list_key: str | None) -> None:
     """Désabonne une personne d'une liste ou de toutes."""
-    from newsletter.db import utcnow
-
     app = ctx.ready_app()
-    with app.database.session() as session:
-        store = app.subscriber_store(session)
-        left = store.unsubscribe(store.get(email), list_key, utcnow())
+    left = app.subscribers.unsubscribe(ctx.actor(), app.subscribers.locate(email), list_key)
     click.echo(f"{email} désabonné(e) de : {', '.join(left) or 'aucune liste active'}.")
+
+
+@subscribers.command()
+@click.argument("email")
+@click.option("--reason", required=True, help="Pourquoi l'adresse fonctionne de nouveau.")
+@pass_context
+def reactivate(ctx: Context, email: str, reason: str) -> None:
+    """Réactive une adresse en erreur (rebonds) ou qui s'est plainte."""
+    app = ctx.ready_app()
+    app.subscribers.reactivate(ctx.actor(), app.subscribers.locate(email), reason)
+    click.echo(f"{email} réactivé(e).")
 
 
 @subscribers.command()
@@ -195,15 +201,15 @@ def segments(ctx: Context) -> None:
     """Liste les segments (config.toml et enregistrés) et leur nombre de destinataires."""
     from rich.table import Table
 
-    from subscribers.audience import count_audience
-
     app = ctx.ready_app()
+    actor = ctx.actor()
     table = Table(title="Segments")
     for column in ("nom", "libellé", "destinataires"):
         table.add_column(column)
-    with app.database.session() as session:
-        for name, segment in app.segments(session).all().items():
-            table.add_row(name, segment.label, str(count_audience(session, None, segment)))
+    for info in app.segmenting.all(actor):
+        rule = info.segment.model_dump(exclude={"label"})
+        total = app.segmenting.count(actor, rule).total
+        table.add_row(info.name, info.segment.label, str(total))
     ctx.console.print(table)
 
 
@@ -214,8 +220,6 @@ def segments(ctx: Context) -> None:
 @pass_context
 def segment_save(ctx: Context, name: str, rule: str, label: str) -> None:
     """Enregistre un segment ; RULE est du JSON, avec les clés d'un [segments.NOM]."""
-    from subscribers.audience import count_audience
-
     app = ctx.ready_app()
     try:
         data = json.loads(rule)
@@ -225,20 +229,19 @@ def segment_save(ctx: Context, name: str, rule: str, label: str) -> None:
         ) from None
     if not isinstance(data, dict):
         raise InputError("la règle doit être un objet JSON", 'par exemple {"profiles": ["elu"]}')
-    with app.database.session() as session:
-        segment = app.segments(session).save(name, label, data)
-        total = count_audience(session, None, segment)
+    actor = ctx.actor()
+    app.segmenting.save(actor, label or name, data, name)
+    total = app.segmenting.count(actor, data).total
     click.echo(f"Segment « {name} » enregistré : {total} destinataire(s).")
 
 
-def _segment(
-    ctx: Context, session: Session, list_key: str | None, name: str | None
-) -> Segment | None:
-    """Check the list and find the segment named on the command line."""
-    app = ctx.app
-    if list_key:
-        app.subscriber_store(session).check_list(list_key)
-    return app.segments(session).get(name) if name else None
+@subscribers.command("segment-delete")
+@click.argument("name")
+@pass_context
+def segment_delete(ctx: Context, name: str) -> None:
+    """Supprime un segment enregistré (refusé tant qu'un envoi l'utilise)."""
+    ctx.ready_app().segmenting.delete(ctx.actor(), name)
+    click.echo(f"Segment « {name} » supprimé.")
 
 
 COMMANDS = [subscribers]

@@ -93,6 +93,15 @@ class LedgerStore:
             found[edition_id][status] = count
         return found
 
+    def deliveries_of(self, subscriber_id: int, edition_ids: Sequence[int]) -> dict[int, Delivery]:
+        """A subscriber's row in each of these editions' ledgers (when they were in it)."""
+        rows = self.session.scalars(
+            sa.select(Delivery).where(
+                Delivery.edition_id.in_(list(edition_ids)), Delivery.subscriber_id == subscriber_id
+            )
+        )
+        return {row.edition_id: row for row in rows}
+
     def next_due(self, edition_id: int) -> datetime | None:
         """When the earliest deferred row may be retried (None: nothing deferred)."""
         return self.session.scalar(

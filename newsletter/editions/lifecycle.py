@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from newsletter.editions.models import Edition
 from newsletter.errors import InputError
+from newsletter.settings import NewsletterSettings
 
 STATES: dict[str, str] = {
     "draft": "brouillon",
@@ -46,6 +47,11 @@ def move(edition: Edition, state: str) -> None:
             "voir `newsletter edition show ID`",
         )
     edition.state = state
+
+
+def segment_of(edition: Edition, newsletter: NewsletterSettings) -> str:
+    """The segment the edition goes to: the one an editor chose, else the newsletter's."""
+    return edition.segment or newsletter.segment
 
 
 def require_editable(edition: Edition) -> None:

@@ -45,6 +45,8 @@ class Edition(Base):
     snapshot_hash: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
     accepted_hash: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
     approved_by: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    # The segment an editor chose for this edition (empty: the newsletter's, if any).
+    segment: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
 
     entries: Mapped[list[EditionItem]] = relationship(
         back_populates="edition",

@@ -10,7 +10,14 @@ from sqlalchemy.orm import Session
 
 from newsletter.content.models import Item, ItemSource
 from newsletter.db import utcnow
-from newsletter.editions.lifecycle import DONE, EDITABLE, PUBLISHED, move, require_editable
+from newsletter.editions.lifecycle import (
+    DONE,
+    EDITABLE,
+    PUBLISHED,
+    STATES,
+    move,
+    require_editable,
+)
 from newsletter.editions.models import Edition, EditionItem, EditionNumbering
 from newsletter.editions.prose import to_html
 from newsletter.editions.selection import Candidate, Placement, matches
@@ -57,6 +64,20 @@ class EditionStore:
             .limit(limit)
         )
         return list(self.session.scalars(query))
+
+    def using_segment(self, name: str) -> list[Edition]:
+        """Editions still to go out that target this segment."""
+        query = sa.select(Edition).where(Edition.segment == name, Edition.state.not_in(list(DONE)))
+        return list(self.session.scalars(query.order_by(Edition.send_at)))
+
+    def set_segment(self, edition: Edition, name: str) -> None:
+        """The segment the edition goes to ("": the newsletter's); only before its send."""
+        if edition.state not in EDITABLE:
+            raise InputError(
+                f"l’édition est {STATES[edition.state]} : ses destinataires ne changent plus"
+            )
+        edition.segment = name
+        self.session.flush()
 
     def published(self, newsletter: str) -> list[Edition]:
         """Editions that went out (or are going out), newest first."""

@@ -21,7 +21,7 @@ from newsletter.audit.models import AuditEntry
 from newsletter.audit.store import AuditStore
 from newsletter.db import Database, utcnow
 from newsletter.dispatch.store import LedgerStore
-from newsletter.editions.lifecycle import STATES
+from newsletter.editions.lifecycle import STATES, segment_of
 from newsletter.editions.models import Edition
 from newsletter.editions.snapshots import content_hash
 from newsletter.editions.store import EditionStore
@@ -147,6 +147,8 @@ class Editing:
         with self.database.session() as session:
             _, edition = self._edition(session, actor, "send", edition_id)
             resume = edition.state in RESUMABLE
+            if edition.state == "sent":  # another sender finished it: nothing to start
+                return True
         if not resume:
             self._confirmed(edition_id, accept_warnings)
         with self.database.session() as session:
@@ -184,7 +186,8 @@ class Editing:
         with self.database.session() as session:
             edition = EditionStore(session).get(edition_id)
             newsletter = settings.newsletter(edition.newsletter)
-            segment = self.segments(session).get(newsletter.segment) if newsletter.segment else None
+            name = segment_of(edition, newsletter)
+            segment = self.segments(session).get(name) if name else None
             counts = audience_by_variant(session, newsletter.list, segment)
             excluded = left_out(session, newsletter.list)
             view = self.publishing.view(session, edition)
@@ -206,7 +209,7 @@ class Editing:
             list_label=settings.subscribers.lists[newsletter.list].label
             if newsletter.list in settings.subscribers.lists
             else newsletter.list,
-            segment_label=(segment.label or newsletter.segment) if segment else "",
+            segment_label=(segment.label or name) if segment else "",
             recipients=recipients,
             by_variant=by_variant,
             left_out=[(LEFT_OUT.get(key, key), count) for key, count in excluded.items()],

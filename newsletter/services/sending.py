@@ -35,6 +35,7 @@ from newsletter.dispatch.store import LedgerStore
 from newsletter.dispatch.tasks import Outcome, Task
 from newsletter.dispatch.transports import Transport
 from newsletter.dispatch.worker import Job, Personal
+from newsletter.editions.lifecycle import segment_of
 from newsletter.editions.models import Edition
 from newsletter.editions.store import EditionStore
 from newsletter.errors import ConfigError, InputError
@@ -116,6 +117,8 @@ class Sending:
         try:
             share = self.throughput(processes)
             job = self._prepare(edition_id, share)
+            if job is None:  # another sender finished it meanwhile: nothing left to do
+                return Report("sent", ledger.counts(), "déjà envoyée")
             zone = ZoneInfo(self.settings.organisation.timezone)
             sender = Sender(ledger, job, settings, share.processes, zone)
             wait = settings.retry_max_seconds if wait_deferred is None else wait_deferred
@@ -123,12 +126,15 @@ class Sending:
         finally:
             ledger.end()
 
-    def _prepare(self, edition_id: int, share: Throughput) -> Job:
-        """Freeze (first time), release rows a dead sender left, render every variant once."""
+    def _prepare(self, edition_id: int, share: Throughput) -> Job | None:
+        """Freeze (first time), release rows a dead sender left, render every variant once;
+        None when the edition is already sent (by another sender)."""
         settings = self.settings
         with self.database.session() as session:
             editions, ledger = EditionStore(session), LedgerStore(session)
             edition = editions.get(edition_id, lock=True)  # one sender freezes, the others wait
+            if edition.state == "sent":
+                return None
             if edition.state not in STARTABLE:
                 raise InputError(
                     f"l’édition {edition_id} n’est pas prête à partir (état : {edition.state})",
@@ -143,8 +149,8 @@ class Sending:
                 )
             newsletter = settings.newsletter(edition.newsletter)
             if not ledger.frozen(edition_id):
-                segments = self.segments(session)
-                segment = segments.get(newsletter.segment) if newsletter.segment else None
+                name = segment_of(edition, newsletter)
+                segment = self.segments(session).get(name) if name else None
                 ledger.freeze(edition_id, newsletter.list, segment)
             if edition.state != "sending":
                 editions.start_sending(edition)

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 
 from newsletter.settings.base import Key, Section
-from newsletter.vocabulary import PROFILES
+from newsletter.vocabulary import FORMATS, PROFILES
 
 
 class MailingList(Section):
@@ -48,16 +48,18 @@ class SegmentRule(Section):
     communes: tuple[str, ...] = ()
     departments: tuple[str, ...] = ()
     themes: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ()
     all_of: tuple[SegmentRule, ...] = ()
     any_of: tuple[SegmentRule, ...] = ()
     none_of: tuple[SegmentRule, ...] = ()
 
     def unknown_keys(self, lists: Iterable[str], themes: Iterable[str]) -> list[str]:
-        """Lists, profiles and themes this rule names that do not exist."""
+        """Lists, profiles, themes and formats this rule names that do not exist."""
         lists, themes = set(lists), set(themes)
         unknown = [f"liste inconnue {key!r}" for key in self.lists if key not in lists]
         unknown += [f"profil inconnu {key!r}" for key in self.profiles if key not in PROFILES]
         unknown += [f"thème inconnu {key!r}" for key in self.themes if key not in themes]
+        unknown += [f"format inconnu {key!r}" for key in self.formats if key not in FORMATS]
         for rule in (*self.all_of, *self.any_of, *self.none_of):
             unknown += rule.unknown_keys(lists, themes)
         return unknown

@@ -44,6 +44,9 @@ class WebSettings(Section):
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     send_logs: Path = Path("var/envois")
+    # Subscriber files uploaded for import: kept there between the preview and the import.
+    uploads: Path = Path("var/imports")
+    import_max_bytes: Annotated[int, Field(ge=1000)] = 10_000_000
 
 
 class DemoSettings(Section):

@@ -2,6 +2,7 @@
 
 Each area is a router in ``ROUTERS`` with its templates, inheriting sessions, CSRF checks,
 security headers and error pages: editors' login, dashboard, items, editions and accounts;
+the back office of subscribers (people, imports and exports, segments, bounces, lists);
 subscribers' pages; the public archive; the JSON API.
 """
 
@@ -21,19 +22,24 @@ from newsletter.web.pages import STATIC, Pages
 from newsletter.web.routes import (
     accounts,
     archive,
+    audience,
     dashboard,
     edition_actions,
     editions,
+    imports,
     items,
     login,
+    people,
     preferences,
+    segments,
     subscribe,
     unsubscribe,
 )
 
 ROUTERS = (
     login.router, dashboard.router, items.router, editions.router, edition_actions.router,
-    accounts.router, subscribe.router, preferences.router, unsubscribe.router, archive.router,
+    accounts.router, imports.router, people.router, segments.router, audience.router,
+    subscribe.router, preferences.router, unsubscribe.router, archive.router,
     api_items.router, api_editions.router,
 )  # fmt: skip
 SESSION_COOKIE = "lettre_session"

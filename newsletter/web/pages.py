@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from newsletter.vocabulary import ITEM_KINDS, ROLES
+from newsletter.vocabulary import FORMATS, ITEM_KINDS, PROFILES, ROLES
 from newsletter.web.csrf import FIELD, csrf_token
+from subscribers.profiles import (
+    BOUNCE_KINDS,
+    CONSENT_METHODS,
+    EXCLUSION_REASONS,
+    STATUSES,
+    SUBSCRIPTION_STATUSES,
+)
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "web"
 STATIC = TEMPLATES / "static"
@@ -28,10 +36,12 @@ FIELD_LABELS = {
 }  # fmt: skip
 
 
-def flash(request: Request, message: str, kind: str = "success") -> None:
+def flash(request: Request, message: str, kind: str = "success", where: str = "") -> None:
     """A message shown once, on the next page (after a redirect); ``kind`` is "success"
-    or "error"."""
-    request.session[FLASH_KEY] = [*request.session.get(FLASH_KEY, []), [kind, message]]
+    or "error"; ``where`` names the part of the page it belongs to (the page shows it
+    there: ``notices[where]``), else it heads the page."""
+    entry = [kind, message, where] if where else [kind, message]
+    request.session[FLASH_KEY] = [*request.session.get(FLASH_KEY, []), entry]
 
 
 def sentence(text: str) -> str:
@@ -40,6 +50,12 @@ def sentence(text: str) -> str:
     if not text:
         return text
     return text[0].upper() + text[1:] + ("" if text[-1] in ".!?…)" else ".")
+
+
+def _month(value: str) -> str:
+    """``2026-11`` → ``novembre 2026``."""
+    year, month = (int(part) for part in value.split("-"))
+    return format_date(date(year, month, 1), "MMMM y", locale="fr_FR")
 
 
 class Pages:
@@ -56,7 +72,14 @@ class Pages:
         self.env.filters["labels"] = lambda categories: {k: c.label for k, c in categories.items()}
         self.env.filters["sentence"] = sentence
         self.env.filters["field_label"] = lambda name: FIELD_LABELS.get(name, name)
-        self.env.globals.update(kinds=ITEM_KINDS, roles=ROLES, csrf_field=FIELD)
+        self.env.globals.update(
+            kinds=ITEM_KINDS, roles=ROLES, csrf_field=FIELD, profiles=PROFILES, formats=FORMATS,
+            person_statuses=STATUSES, subscription_statuses=SUBSCRIPTION_STATUSES,
+            consent_methods=CONSENT_METHODS, bounce_kinds=BOUNCE_KINDS,
+            exclusion_reasons=EXCLUSION_REASONS,
+        )  # fmt: skip
+        self.env.filters["number"] = lambda value: format_decimal(value, locale="fr_FR")
+        self.env.filters["month"] = _month
 
     def _local(self, value: datetime) -> datetime:
         return value.astimezone(self.zone)
@@ -77,12 +100,17 @@ class Pages:
         self, request: Request, name: str, context: dict[str, Any] | None = None,
         status: int = 200,
     ) -> HTMLResponse:  # fmt: skip
-        flashes = request.session.pop(FLASH_KEY, []) if FLASH_KEY in request.session else []
+        stored = request.session.pop(FLASH_KEY, []) if FLASH_KEY in request.session else []
+        notices: dict[str, list[tuple[str, str]]] = {}
+        for kind, message, *where in stored:
+            if where:
+                notices.setdefault(where[0], []).append((kind, message))
         values = {
             "request": request,
             "user": getattr(request.state, "user", None),
             "csrf_token": lambda: csrf_token(request),
-            "flashes": flashes,
+            "flashes": [entry for entry in stored if len(entry) == 2],
+            "notices": notices,
             **(context or {}),
         }
         html = self.env.get_template(name).render(values)

@@ -1,5 +1,5 @@
-"""The editors' dashboard: upcoming editions, last sends and their counts, sources with
-their failures and warnings, latest items."""
+"""The editors' dashboard: upcoming editions, last sends and their counts, bounces and
+complaints of the last 30 days, sources with their failures and warnings, latest items."""
 
 from __future__ import annotations
 
@@ -41,8 +41,9 @@ def dashboard(
         counts = LedgerStore(session).counts_for([edition.id for edition in recent])
         failing = [source for source in sources if source.failure_streak >= alert]
         warned = [source for source in sources if source.last_warning]
+        bounces = app.overviews.recent_counts(app.actor(user))
         pages: Pages = request.app.state.pages
         context = {"sources": sources, "failing": failing, "warned": warned, "alert": alert,
                    "latest": latest, "upcoming": upcoming, "recent": recent, "counts": counts,
-                   "states": STATES}  # fmt: skip
+                   "states": STATES, "bounces": bounces}  # fmt: skip
         return pages.render(request, "dashboard.html", context)

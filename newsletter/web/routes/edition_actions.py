@@ -77,6 +77,18 @@ def change_items(
     return _edit(request, app, user, edition_id, act, "#elements")
 
 
+@router.post(ACTION + "segment")
+def choose_segment(
+    request: Request, edition_id: int, app: Lettre, user: Editor, segment: Short = ""
+) -> Response:
+    """The segment of the edition's recipients ("": the newsletter's)."""
+
+    def work() -> str:
+        return app.segmenting.choose(app.actor(user), edition_id, segment)
+
+    return _attempt(request, edition_id, work, "#destinataires")
+
+
 def _number(text: str) -> int:
     if not text.strip().isdigit() or len(text) > 9:
         raise InputError(f"numéro invalide : {text[:20]}")

@@ -24,7 +24,7 @@ from newsletter.audit.store import ACTIONS, AuditStore
 from newsletter.content.store import ItemStore
 from newsletter.dispatch.ledger import STATUSES
 from newsletter.dispatch.store import LedgerStore
-from newsletter.editions.lifecycle import DONE, EDITABLE, STATES, UPCOMING
+from newsletter.editions.lifecycle import DONE, EDITABLE, STATES, UPCOMING, segment_of
 from newsletter.editions.models import Edition
 from newsletter.editions.store import EditionStore
 from newsletter.errors import InputError
@@ -128,6 +128,8 @@ def edition_page(
         changes = app.publishing.changes(session, edition)
         history = AuditStore(session).entries(edition_id=edition_id, limit=HISTORY)
         running = edition.state == "sending" or sends.running(edition_id)
+        chosen = segment_of(edition, newsletter)
+        segments = {} if user.role == "coordinator" else app.segments(session).all()
         order = [section.key for section in newsletter.sections]
         entries = sorted(edition.entries, key=lambda e: (
             order.index(e.section) if e.section in order else len(order), e.position))  # fmt: skip
@@ -147,6 +149,8 @@ def edition_page(
                                         suivi=int(time.time())) + "#envoi",
             "failure": sends.failure(edition_id), "q": q, "found": found,
             "changes": changes, "history": history, "actions": ACTIONS,
+            "segment_choices": {name: segment.label or name for name, segment in segments.items()},
+            "segment_label": (segments[chosen].label or chosen) if chosen in segments else chosen,
         }  # fmt: skip
         return _pages(request).render(request, "editions/page.html", context)
 
