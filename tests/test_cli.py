@@ -79,6 +79,19 @@ def test_demo_gathers_the_sample_feeds(config: Path) -> None:
     assert sources.exit_code == 0 and "pb-fiches" in sources.stdout
 
 
+def test_demo_run_again_sends_nothing_empty(config: Path) -> None:
+    """Run again on the same database (as `demo --serve` does after `make demo`), the demo
+    assembles a Réaap issue with nothing new in it, and does not send it."""
+    first = run(config, "demo")
+    assert first.returncode == 0 and "Édition 2 — envoi terminé : 80 envoyés" in first.stdout
+    outbox = config.parent / "var" / "outbox" / "new"
+    sent = len(list(outbox.iterdir()))
+    again = run(config, "demo")
+    assert again.returncode == 0, again.stderr
+    assert "non envoyée : aucun élément" in again.stdout and "envoi terminé" not in again.stdout
+    assert len(list(outbox.iterdir())) == sent
+
+
 def test_commands_need_an_initialised_database(config: Path) -> None:
     """Before `init`, a command fails in one line that says to run `newsletter init`."""
     result = invoke(config, "sources")
