@@ -135,9 +135,11 @@ def test_reorder_drop_add_and_texts(
                          if e.section == section][:2]  # fmt: skip
         title = ItemStore(session).get(first).title
     moved = act(editor, path, "elements", {"deplacer": f"{first}:2"})
-    assert moved.status_code == 303 and moved.headers["location"] == f"{path}#elements"
+    assert moved.status_code == 303 and moved.headers["location"] == f"{path}#element-{first}"
     page = editor.get(path).text
-    assert "Élément déplacé. L’édition repasse en brouillon" in page
+    assert "Élément placé en position 2 de sa rubrique. L’édition repasse en brouillon" in page
+    row = page[page.index(f'id="element-{first}"') :]
+    assert row.index("Élément placé") < row.index("</tr>")  # shown in the item's row
     with app.database.session() as session:
         edition = EditionStore(session).get(edition_id)
         order = [e.item_id for e in sorted(edition.entries, key=lambda e: e.position)
@@ -149,12 +151,20 @@ def test_reorder_drop_add_and_texts(
     found = editor.get(path, params={"q": title.split()[-1]}).text
     assert f'name="item_id" value="{first}"' in found
     addition = {"csrf_token": token, "item_id": str(first)}
-    automatic = editor.post(f"{path}/ajouter", data=addition)  # its source has no rubrique
-    assert "ne convient à l’élément" in editor.get(automatic.headers["location"]).text
-    added = editor.post(f"{path}/ajouter", data=addition | {"section": "fiches"})
-    assert "Élément ajouté à la rubrique « fiches »" in editor.get(added.headers["location"]).text
-    again = editor.post(f"{path}/ajouter", data=addition | {"section": "fiches"})
-    assert "déjà dans l’édition" in editor.get(again.headers["location"]).text
+    automatic = editor.post(f"{path}/ajouter", data=addition)  # a fiche: « Fiches d’expérience »
+    assert automatic.headers["location"] == f"{path}#element-{first}"
+    assert "Élément ajouté à la rubrique « Fiches d’expérience »" in editor.get(path).text
+    act(editor, path, "elements", {"retirer": str(first)})
+    word = title.split()[-1]
+    added = editor.post(f"{path}/ajouter", data=addition | {"section": "fiches", "q": word})
+    assert added.headers["location"] == f"{path}#element-{first}"
+    assert "Élément ajouté à la rubrique « Fiches d’expérience »" in editor.get(path).text
+    again = editor.post(f"{path}/ajouter", data=addition | {"section": "fiches", "q": word})
+    assert again.headers["location"] == f"{path}?q={word}#ajouter"  # the search, again
+    assert (
+        "est déjà dans cette édition, rubrique « Fiches d’expérience »"
+        in editor.get(again.headers["location"]).text
+    )
     texts = {"csrf_token": token, "subject": f"Lettre {INJECTION}", "preheader": INJECTION,
              "edito": f"Bonjour **à tous** {INJECTION}", "mouvements": "- Mme A part"}  # fmt: skip
     assert editor.post(f"{path}/textes", data=texts).status_code == 303
