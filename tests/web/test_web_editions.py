@@ -353,3 +353,16 @@ def test_editions_api(site: tuple[str, App, dict[str, int]]) -> None:
         assert client.get(f"/editions/{ids['lettre']}", headers=coordinator).status_code == 403
         assert client.get("/editions", params={"state": "sent"}, headers=editor).status_code == 200
         assert client.get("/editions/999999", headers=editor).status_code == 404
+
+
+def test_pages_not_found_name_no_configuration_key(editor: httpx.Client) -> None:
+    """A page not found says what is missing, never the configuration's keys nor commands."""
+    for path in ("/editeurs/editions/special?lettre=gazette", "/editeurs/editions/999999"):
+        page = editor.get(path)
+        assert page.status_code == 404
+        text = page.text
+        assert "config.toml" not in text and "reaap, clas" not in text and "`" not in text
+        assert "newsletter edition" not in text
+    assert (
+        "Lettre inconnue : gazette." in editor.get("/editeurs/editions/special?lettre=gazette").text
+    )
