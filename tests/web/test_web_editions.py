@@ -139,7 +139,8 @@ def test_reorder_drop_add_and_texts(
     page = editor.get(path).text
     assert "Élément placé en position 2 de sa rubrique. L’édition repasse en brouillon" in page
     row = page[page.index(f'id="element-{first}"') :]
-    assert row.index("Élément placé") < row.index("</tr>")  # shown in the item's row
+    assert row.index("Élément placé") < row.index("</tbody>")  # shown under the item's row
+    assert row.index("entries__notice") < row.index("Élément placé")
     with app.database.session() as session:
         edition = EditionStore(session).get(edition_id)
         order = [e.item_id for e in sorted(edition.entries, key=lambda e: e.position)
@@ -366,3 +367,26 @@ def test_pages_not_found_name_no_configuration_key(editor: httpx.Client) -> None
     assert (
         "Lettre inconnue : gazette." in editor.get("/editeurs/editions/special?lettre=gazette").text
     )
+
+
+def test_territories_chosen_for_one_edition(
+    site: tuple[str, App, dict[str, int]], editor: httpx.Client
+) -> None:
+    """The territories of a rubrique are chosen for one edition from its page; the message
+    names the rubrique; an unknown territory is refused in French, at the same place."""
+    _url, app, _ids = site
+    with app.database.session() as session:
+        store = EditionStore(session)
+        made = assemble(store, "clas", app.settings.newsletter("clas"), "Europe/Paris",
+                        day=date(2027, 1, 20)).id  # fmt: skip
+    path = f"/editeurs/editions/{made}"
+    assert 'name="territoires" value="Seine-Saint-Denis"' in editor.get(path).text
+    chosen = act(editor, path, "territoires",
+                 {"rubrique": "rendez-vous", "territoires": "Seine-Saint-Denis"})  # fmt: skip
+    assert chosen.headers["location"] == f"{path}#territoires"
+    page = editor.get(path).text
+    assert "Territoires de « Rendez-vous » enregistrés : 0 élément(s)" in page
+    with app.database.session() as session:
+        assert EditionStore(session).get(made).territories == {"rendez-vous": ["Seine-Saint-Denis"]}
+    refused = act(editor, path, "territoires", {"rubrique": "rendez-vous", "territoires": "Lyon"})
+    assert "Territoire inconnu : Lyon" in editor.get(refused.headers["location"]).text

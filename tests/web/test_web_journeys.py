@@ -135,7 +135,10 @@ def test_editor_journey(site: tuple[str, App, int], page: Any, smtp: SmtpTestSer
     shoot(page, "11-edition-apercu")
 
     page.get_by_role("button", name=f"Descendre « {fiches[0]} »").click()
-    assert "Élément déplacé" in page.get_by_role("status").inner_text()
+    row = page.url.split("#")[1]  # back to the moved item's row, its message just below
+    assert page.locator(f"#{row} th").inner_text() == fiches[0]
+    notice = page.locator(f"#{row} + tr.entries__notice").get_by_role("status").inner_text()
+    assert notice.startswith("Élément placé en position 2 de sa rubrique.")
     rows = page.locator("table.entries tbody tr th[scope=row]").all_inner_texts()
     assert rows.index(fiches[1]) < rows.index(fiches[0])
     page.get_by_role("button", name="Approuver l'édition").click()

@@ -146,8 +146,9 @@ def test_special_issue_written_overridden_and_approved(site: tuple[str, App], pa
         assert ItemStore(session).get(item_id).title == original  # the item is untouched
     assert page.url.endswith(f"#element-{item_id}")  # back to the item's row…
     row = page.locator(f"#element-{item_id}")
-    assert "Modifié pour cette édition seulement." in row.get_by_role("status").inner_text()
-    assert "Sevran : les jardins des habitants" in row.inner_text()  # …with its message
+    assert "Sevran : les jardins des habitants" in row.inner_text()  # …its message below
+    notice = page.locator(f"#element-{item_id} + tr.entries__notice").get_by_role("status")
+    assert notice.inner_text() == "Modifié pour cette édition seulement."
     frame = page.frame_locator('iframe[title="Aperçu sur ordinateur"]')
     frame.get_by_role("link", name="Sevran : les jardins des habitants").wait_for(timeout=5000)
     check(page, "24-numero-special-edition")
