@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from newsletter.db import utcnow
 from newsletter.editions.lifecycle import require_editable
@@ -69,17 +70,7 @@ def assemble(
         chosen, window, store.candidates(window.since, send_at), store.announced(name)
     )
     if edition is None:
-        edition = store.add(
-            Edition(
-                newsletter=name,
-                number=store.next_number(name, newsletter.first_number),
-                state="draft",
-                send_at=send_at,
-                next_send_at=window.next_send_at,
-                created_at=now,
-                assembled_at=now,
-            )
-        )
+        edition = _new_draft(store, name, newsletter, send_at, window.next_send_at, now)
     else:
         require_editable(edition)
     edition.send_at, edition.next_send_at, edition.assembled_at = send_at, window.next_send_at, now
@@ -112,22 +103,22 @@ def assemble_special(
     if send_at <= now:
         raise InputError(f"le {long_date(day)} est passé", "choisissez une date à venir")
     placements = arrange(newsletter, store.chosen(item_ids), store.announced(name))
-    edition = store.add(
-        Edition(
-            newsletter=name,
-            number=store.next_number(name, newsletter.first_number),
-            state="draft",
-            special=True,
-            send_at=send_at,
-            next_send_at=next_send(newsletter.schedule, send_at, zone),
-            period=long_date(day).split(" ", 1)[1],
-            subject=subject[:300],
-            created_at=now,
-            assembled_at=now,
-        )
-    )
+    following = next_send(newsletter.schedule, send_at, zone)
+    edition = _new_draft(store, name, newsletter, send_at, following, now, special=True,
+                         period=long_date(day).split(" ", 1)[1], subject=subject[:300])  # fmt: skip
     store.place(edition, placements)
     return edition
+
+
+def _new_draft(
+    store: EditionStore, name: str, newsletter: NewsletterSettings, send_at: datetime,
+    next_send_at: datetime, now: datetime, **fields: Any,
+) -> Edition:  # fmt: skip
+    """A new draft, numbered after the newsletter's last edition."""
+    number = store.next_number(name, newsletter.first_number)
+    return store.add(Edition(newsletter=name, number=number, state="draft", send_at=send_at,
+                             next_send_at=next_send_at, created_at=now, assembled_at=now,
+                             **fields))  # fmt: skip
 
 
 def choose_territories(

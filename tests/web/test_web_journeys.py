@@ -22,11 +22,8 @@ from tests.dispatching import fast_dispatch, populate, relay
 from tests.smtp_server import SmtpTestServer
 from tests.web.axe import serious_violations
 from tests.web.chromium import chromium, log_in, shoot
-from tests.web.conftest import add_user, public_site
+from tests.web.conftest import DESKTOP, PHONE, add_user, public_site
 from tests.web.test_web_public import confirmation_for, statuses, subscriber, token_for
-
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
@@ -52,19 +49,6 @@ def site(
 def browser(site: tuple[str, App, int]) -> Iterator[Any]:
     with chromium() as launched:
         yield launched
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A fresh desktop tab; console errors (a CSP violation, a script error) fail the test."""
-    context = browser.new_context(viewport=DESKTOP, locale="fr-FR")
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("console", lambda message: errors.append(message.text)
-           if message.type == "error" else None)  # fmt: skip
-    yield tab
-    context.close()
-    assert errors == []
 
 
 def test_subscriber_journey(site: tuple[str, App, int], page: Any, smtp: SmtpTestServer) -> None:

@@ -20,10 +20,8 @@ from newsletter.editions.store import EditionStore
 from tests.dispatching import populate
 from tests.web.axe import serious_violations
 from tests.web.chromium import chromium, log_in, shoot
-from tests.web.conftest import add_user, public_site
+from tests.web.conftest import DESKTOP, PHONE, add_user, public_site
 
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 EDITOR = "ines.haddad@exemple.fr"
 EDITO = """Chères lectrices, chers lecteurs,
 
@@ -50,19 +48,6 @@ def site(
 def browser(site: tuple[str, App]) -> Iterator[Any]:
     with chromium() as launched:
         yield launched
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A fresh desktop tab; console errors fail the test."""
-    context = browser.new_context(viewport=DESKTOP, locale="fr-FR")
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("console", lambda message: errors.append(message.text)
-           if message.type == "error" else None)  # fmt: skip
-    yield tab
-    context.close()
-    assert errors == []
 
 
 def check(page: Any, name: str) -> None:
