@@ -14,6 +14,7 @@ from newsletter.content.models import Item
 from newsletter.content.territories import territories_of
 from newsletter.db import Database
 from newsletter.editions.assembly import assemble, assemble_special, choose_territories
+from newsletter.editions.notices import draft_notice
 from newsletter.editions.snapshots import differences, thaw
 from newsletter.editions.store import EditionStore
 from newsletter.editions.summary import summarise
@@ -206,3 +207,22 @@ def test_rubriques_limited_to_territories(session: Session) -> None:
         choose_territories(store, edition, AGENDA, ZONE, "ici", ["Lyon"])
     choose_territories(store, edition, AGENDA, ZONE, "ici", [])  # back to config.toml's
     assert edition.territories == {} and len(titles(edition)["ici"]) == 3
+
+
+def test_draft_notice_speaks_to_editors(session: Session) -> None:
+    """The draft notice gives counts, warns of an empty edition or rubrique and of texts to
+    write, and has one link and no command line."""
+    store = EditionStore(session)
+    empty = make(store)
+    body = draft_notice(empty, LETTRE, "redaction@exemple.fr", "https://l.fr/editeurs/editions/1",
+                        ZONE, SEND).get_content()  # fmt: skip
+    assert "est prêt : aucun élément." in body
+    assert "- Aucun élément : ajoutez-en, ou vérifiez que les sources ont été lues." in body
+    assert "- À écrire : l’édito et les mouvements." in body
+    assert body.count("https://") == 1 and "newsletter " not in body and "`" not in body
+    add(session, "une fiche", SEND - timedelta(days=1))
+    filled = make(store, replace=True)
+    summary = summarise(filled, LETTRE)
+    assert summary.counts == "1 élément en 1 rubrique"
+    assert "rubrique « Rendez-vous » vide" in summary.warnings
+    assert "rubrique « Édito » vide" not in summary.warnings  # texts are warned of apart
