@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from newsletter.dispatch.transports import Transport
     from newsletter.rendering.renderer import Renderer
     from newsletter.services.background import BackgroundSends
+    from newsletter.services.drafting import Drafting
     from newsletter.services.editing import Editing
     from newsletter.services.imports import Imports
     from newsletter.services.items import Items
@@ -71,6 +72,12 @@ class App:
         from newsletter.services.publishing import Publishing
 
         return Publishing(self.settings, self.renderer)
+
+    @cached_property
+    def drafting(self) -> Drafting:
+        from newsletter.services.drafting import Drafting
+
+        return Drafting(self.settings, self.database, self.segments)
 
     @cached_property
     def editing(self) -> Editing:

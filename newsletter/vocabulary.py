@@ -4,6 +4,9 @@ they are."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 ITEM_KINDS: dict[str, str] = {
     "fiche": "Fiche d'expérience",
     "agenda": "Rendez-vous",
@@ -26,3 +29,33 @@ ROLES: dict[str, str] = {
     "editor": "Rédacteur",
     "coordinator": "Coordinateur de réseau",
 }
+# Territories a rubrique can be limited to (``territories`` of a rubrique): the departments
+# of Île-de-France by number, the region, the rest of France, and events held online.
+DEPARTMENTS: dict[str, str] = {
+    "75": "Paris",
+    "77": "Seine-et-Marne",
+    "78": "Yvelines",
+    "91": "Essonne",
+    "92": "Hauts-de-Seine",
+    "93": "Seine-Saint-Denis",
+    "94": "Val-de-Marne",
+    "95": "Val-d'Oise",
+}
+REGION = "Île-de-France"
+ELSEWHERE = "Ailleurs en France"
+ONLINE = "En ligne"
+TERRITORIES: tuple[str, ...] = (*DEPARTMENTS.values(), REGION, ELSEWHERE, ONLINE)
+
+
+def territory_label(text: str) -> str | None:
+    """The territory of TERRITORIES a text names, whatever its case, accents and dashes
+    (``ile de france`` → ``Île-de-France``); None when it names none."""
+    return _TERRITORY_NAMES.get(_folded(text))
+
+
+def _folded(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore").decode()
+    return " ".join(re.findall(r"[a-z0-9]+", plain))
+
+
+_TERRITORY_NAMES = {_folded(label): label for label in TERRITORIES}

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 from newsletter.content.models import Item
 from newsletter.editions.models import Edition, EditionItem
-from newsletter.editions.prose import to_html
 from newsletter.editions.views import edition_view
 from newsletter.rendering.context import EditionView
 from newsletter.settings import Settings
@@ -188,8 +187,8 @@ def sample_edition(edito: str = EDITO, mouvements: str = MOUVEMENTS) -> Edition:
         period="novembre-décembre 2026",
         subject="La Lettre de Profession Banlieue n° 87 — novembre-décembre 2026",
         preheader="",
-        edito=to_html(edito),
-        mouvements=to_html(mouvements),
+        edito=edito,
+        mouvements=mouvements,
         entries=entries,
     )
 

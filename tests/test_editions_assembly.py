@@ -204,7 +204,7 @@ def test_only_one_edition_in_preparation(session: Session) -> None:
     add(session, "arrivée tardive", SEND - timedelta(days=1))
     again = make(store, replace=True)
     assert (again.id, again.number) == (first.id, 87)
-    assert again.edito == "<p>Chers lecteurs,</p>"
+    assert again.edito == "Chers lecteurs,"  # kept as typed
     assert titles(again) == {"fiches": ["arrivée tardive"]}
 
 
@@ -239,7 +239,7 @@ def test_editing_an_approved_edition_needs_a_new_approval(session: Session) -> N
     approve(store, edition)
     store.set_texts(edition, mouvements="- Mme Martin rejoint la préfecture.")
     assert edition.state == "draft" and edition.approved_at is None
-    assert "<li>Mme Martin rejoint la préfecture.</li>" in edition.mouvements
+    assert edition.mouvements == "- Mme Martin rejoint la préfecture."  # kept as typed
     send(store, edition)
     with pytest.raises(InputError, match="ne peut plus changer"):
         store.set_texts(edition, edito="Trop tard")

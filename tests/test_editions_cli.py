@@ -131,3 +131,19 @@ def test_numbering_and_feed(demo: Result, config: Path) -> None:
         and "<feed" in feed.output
         and "http://www.w3.org/2005/Atom" in feed.output
     )
+
+
+def test_special_issue_from_the_command_line(demo: Result, config: Path) -> None:
+    """`edition assemble --special` makes the same special issue as the edition pages: its
+    subject, date and chosen items, the next number, and what the draft lacks."""
+    shown = run(config, "edition", "show", "1").output
+    fiche = re.findall(r"│ fiches\s+│ \d+\s+│ (\d+)", shown)[0]
+    refused = run(config, "edition", "assemble", "lettre", "--item", fiche)
+    assert refused.exit_code == 1 and "numéro spécial" in refused.output
+    made = run(config, "edition", "assemble", "lettre", "--special", "Invitation aux Rencontres",
+               "--date", "2099-01-06", "--item", fiche)  # fmt: skip
+    assert made.exit_code == 0, made.output
+    said = " ".join(made.output.split())  # the console wraps long lines
+    assert "Invitation aux Rencontres — envoi le 06/01/2099 09:00, 1 élément en 1 rubrique." in said
+    assert "Attention : à écrire : l’édito" in made.output
+    assert re.search(rf"│ fiches\s+│ 1\s+│ {fiche}\s", made.output)

@@ -267,3 +267,14 @@ def test_custom_handlers_and_replaced_routes() -> None:
         assert httpx.head(custom.url("/f.rss")).content == b""
     with pytest.raises(httpx.TransportError):
         httpx.get(custom.url("/f.rss"), timeout=1)
+
+
+def test_no_sample_event_on_a_public_holiday() -> None:
+    """A demo run on 2 December puts no rendez-vous on Christmas Day (the Rencontres, 23
+    days ahead, move to the 26th)."""
+    today = date(2026, 12, 2)
+    feeds = build_sample_feeds(today)
+    starts = [event["DTSTART"].dt for path in ("/pb/agenda.ics", "/partenaires/agenda.ics")
+              for event in events(feeds[path][1])]  # fmt: skip
+    days = [start if not isinstance(start, datetime) else start.date() for start in starts]
+    assert date(2026, 12, 25) not in days and date(2026, 12, 26) in days

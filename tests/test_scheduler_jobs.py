@@ -127,8 +127,10 @@ def test_draft_appears_n_days_before_and_each_editor_is_told_once(app: App) -> N
         body = message.get_body().get_content().replace("\r\n", "\n")
         assert f"https://lettre.professionbanlieue.org/editeurs/editions/{made.id}\n" in body
         assert "Envoi prévu le mardi 5 janvier 2027 à 9 h." in body
-        assert "L’édition ne partira qu’une fois approuvée" in body
-        assert "À écrire : l’édito et les mouvements." in body
+        assert "Elle ne partira qu’une fois approuvée" in body
+        assert "- À écrire : l’édito et les mouvements." in body
+        assert "newsletter " not in body and "`" not in body  # no command line for editors
+        assert body.count("https://") == 1  # one link
 
     for later in (timedelta(hours=1), timedelta(days=3)):
         assert lettre(assemble_drafts.run(app, DRAFT_AT + later)) == ""

@@ -29,15 +29,26 @@ def edition() -> None:
 @click.argument("name")
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Date d’envoi (AAAA-MM-JJ).")
 @click.option("--replace", is_flag=True, help="Refaire l’édition en préparation.")
+@click.option("--special", metavar="OBJET", help="Numéro spécial de cet objet (avec --date).")
+@click.option("--item", "items", type=int, multiple=True, metavar="ITEM",
+              help="Élément du numéro spécial (plusieurs fois).")  # fmt: skip
+@click.option("--segment", default="", help="Segment des destinataires du numéro spécial.")
 @pass_context
-def assemble(ctx: Context, name: str, day: datetime | None, replace: bool) -> None:
-    """Assemble le brouillon numéroté de la prochaine édition de la lettre NAME."""
-    from newsletter.editions.assembly import assemble as assemble_edition
+def assemble(
+    ctx: Context,
+    name: str,
+    day: datetime | None,
+    replace: bool,
+    special: str | None,
+    items: tuple[int, ...],
+    segment: str,
+) -> None:
+    """Assemble le brouillon numéroté de la prochaine édition de la lettre NAME, ou un
+    numéro spécial (--special OBJET --date AAAA-MM-JJ --item ID…)."""
     from newsletter.editions.store import EditionStore
 
     app = ctx.ready_app()
     newsletter = app.settings.newsletter(name)
-    zone = app.settings.organisation.timezone
     declared = {source.key for source in app.settings.sources}
     for section in newsletter.sections:
         for key in sorted(set(section.sources) - declared):
@@ -46,17 +57,24 @@ def assemble(ctx: Context, name: str, day: datetime | None, replace: bool) -> No
                 style="yellow",
                 markup=False,
             )
+    if special is not None:
+        if day is None:
+            raise InputError("date du numéro spécial manquante", "ajoutez --date AAAA-MM-JJ")
+        made = app.drafting.special_issue(ctx.actor(), name, special, day.date(), items, segment)
+    elif items or segment:
+        raise InputError("--item et --segment ne valent que pour un numéro spécial",
+                         "ajoutez --special OBJET")  # fmt: skip
+    else:
+        made = app.drafting.next_issue(ctx.actor(), name, day.date() if day else None, replace)
+    ctx.console.print(
+        f"Brouillon {made.edition_id} : {made.subject} — envoi le {_local(ctx, made.send_at)}, "
+        f"{made.summary.counts}.",
+        markup=False,
+    )
+    for warning in made.summary.warnings:
+        ctx.console.print(f"Attention : {warning}", style="yellow", markup=False)
     with app.database.session() as session:
-        store = EditionStore(session)
-        made = assemble_edition(
-            store, name, newsletter, zone, day=day.date() if day else None, replace=replace
-        )
-        ctx.console.print(
-            f"Brouillon {made.id} : {made.subject} — envoi le {_local(ctx, made.send_at)}, "
-            f"{len(made.entries)} élément(s).",
-            markup=False,
-        )
-        print_contents(ctx, made)
+        print_contents(ctx, EditionStore(session).get(made.edition_id))
 
 
 @edition.command("list")

@@ -225,7 +225,7 @@ class ItemStore:
         if not merged:
             raise InputError(
                 f"l'élément {item_id} ne réunit pas d'annonce fusionnée à séparer",
-                "voir ses sources avec `newsletter items show`",
+                "seules les annonces fusionnées se séparent",
             )
         split_off = []
         for credit in merged:
@@ -244,7 +244,7 @@ class ItemStore:
         # Beyond the column's range there is nothing to find (PostgreSQL would refuse it).
         item = self.session.get(Item, item_id) if 0 < item_id <= MAX_ID else None
         if item is None:
-            raise NotFoundError(f"élément {item_id} introuvable", "voir `newsletter items`")
+            raise NotFoundError(f"élément {item_id} introuvable", "voir la liste des éléments")
         return item
 
     def by_guid(self, guid: str) -> Item | None:

@@ -7,7 +7,8 @@ centres sociaux actions, Réaap news). :func:`build_sample_feeds` renders it as 
 current. Output is deterministic: the same ``today`` always gives the same bytes.
 
 Publication times are ``today - published_days_ago`` at 09:00 Europe/Paris; events start at
-``today + start_in_days`` at ``start_time`` Europe/Paris (all-day when ``start_time`` is null).
+``today + start_in_days`` at ``start_time`` Europe/Paris (all-day when ``start_time`` is null),
+the day after when that falls on a public holiday.
 """
 
 from __future__ import annotations
@@ -83,9 +84,16 @@ def updated_at(entry: Entry, today: date) -> datetime:
     return datetime.combine(today - timedelta(days_ago), PUBLISHED_AT, PARIS)
 
 
+# Fixed-date public holidays in France (month, day): nobody holds a colloque on Christmas.
+HOLIDAYS = frozenset({(1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25)})
+
+
 def event_start(entry: Entry, today: date) -> datetime | date:
-    """An agenda entry's start: an aware Paris datetime, or a date for all-day events."""
+    """An agenda entry's start: an aware Paris datetime, or a date for all-day events;
+    ``start_in_days`` after ``today``, moved to the next day when that is a public holiday."""
     day = today + timedelta(days=entry["start_in_days"])
+    while (day.month, day.day) in HOLIDAYS:
+        day += timedelta(days=1)
     if not entry.get("start_time"):
         return day
     hours, minutes = (int(part) for part in entry["start_time"].split(":"))

@@ -44,7 +44,6 @@ def move(edition: Edition, state: str) -> None:
         raise InputError(
             f"l’édition {edition.id} est {STATES[edition.state]} : "
             f"impossible de la passer à l’état {STATES[state]}",
-            "voir `newsletter edition show ID`",
         )
     edition.state = state
 
@@ -59,7 +58,7 @@ def require_editable(edition: Edition) -> None:
     if edition.state not in EDITABLE:
         raise InputError(
             f"l’édition {edition.id} est {STATES[edition.state]} : elle ne peut plus changer",
-            "préparez la suivante avec `newsletter edition assemble`",
+            "préparez l’édition suivante",
         )
     if edition.state != "draft":
         edition.state = "draft"

@@ -26,7 +26,8 @@ class Edition(Base):
     period: Mapped[str] = mapped_column(sa.String(100), default="")
     subject: Mapped[str] = mapped_column(sa.String(300), default="")
     preheader: Mapped[str] = mapped_column(sa.String(300), default="")
-    # Editors' texts, stored as sanitised HTML.
+    # Editors' texts as they typed them (light Markdown, see editions.prose); rendered
+    # through the sanitising allow-list when the edition is viewed.
     edito: Mapped[str] = mapped_column(sa.Text, default="")
     mouvements: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -47,6 +48,14 @@ class Edition(Base):
     approved_by: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     # The segment an editor chose for this edition (empty: the newsletter's, if any).
     segment: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    # A special issue (an invitation, a forum): its own subject and chosen items, outside
+    # the schedule; it neither opens nor closes the window of the regular issues.
+    special: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Territories an editor chose for some rubriques of this edition (rubrique key → list
+    # of territory labels), instead of those of config.toml.
+    territories: Mapped[dict[str, list[str]]] = mapped_column(
+        sa.JSON, default=dict, server_default="{}"
+    )
 
     entries: Mapped[list[EditionItem]] = relationship(
         back_populates="edition",
@@ -71,6 +80,11 @@ class EditionItem(Base):
     item_revision: Mapped[int]
     # "" for a first announcement, "modifie" or "annule" for an update of an announced one.
     change: Mapped[str] = mapped_column(sa.String(20), default="")
+    # What this edition says of the item instead of the item's own title, summary (plain
+    # text) and link; "" keeps the item's. The item itself is untouched.
+    title: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    summary: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    url: Mapped[str] = mapped_column(sa.String(2000), default="", server_default="")
 
     edition: Mapped[Edition] = relationship(back_populates="entries")
     item: Mapped[Item] = relationship(lazy="joined")

@@ -8,10 +8,9 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from zoneinfo import ZoneInfo
 
 from newsletter.editions.models import Edition
+from newsletter.editions.summary import summarise
 from newsletter.rendering.dates import clock, long_date
 from newsletter.settings import NewsletterSettings
-
-TEXTS = {"edito": "l’édito", "mouvements": "les mouvements"}
 
 
 def preview_url(base_url: str, edition_id: int) -> str:
@@ -27,36 +26,32 @@ def draft_notice(
     zone: str,
     now: datetime,
 ) -> EmailMessage:
-    """« Brouillon prêt » for one editor: what it holds, when it goes out, where to read it."""
+    """« Brouillon prêt » for one editor: what it holds, what to look at, when it goes out,
+    the one link where to read and change it."""
     send_at = edition.send_at.astimezone(ZoneInfo(zone))
     day = long_date(send_at.date())
-    sections = len({entry.section for entry in edition.entries})
-    written = {"edito": edition.edito, "mouvements": edition.mouvements}
-    missing = [TEXTS[s.text] for s in newsletter.sections if s.text and not written[s.text]]
+    summary = summarise(edition, newsletter)
     if newsletter.automatic:
         mode = (
             "Cette lettre part automatiquement à cette heure-là : vos modifications "
             "d’ici là seront prises en compte."
         )
     else:
-        mode = (
-            "L’édition ne partira qu’une fois approuvée (espace des éditeurs, ou "
-            f"`newsletter edition approve {edition.id}`)."
-        )
+        mode = "Elle ne partira qu’une fois approuvée dans l’espace des éditeurs."
     lines = [
         "Bonjour,",
         "",
         f"Le brouillon de « {newsletter.title} » n° {edition.number} ({edition.period}) est "
-        f"prêt : {len(edition.entries)} élément(s) en {sections} rubrique(s).",
+        f"prêt : {summary.counts}.",
         "",
         f"Envoi prévu le {day} à {clock(send_at)}. {mode}",
     ]
-    if missing:
-        lines += ["", f"À écrire : {' et '.join(missing)}."]
+    if summary.warnings:
+        lines += ["", "À regarder avant d’approuver :"]
+        lines += [f"- {warning[:1].upper()}{warning[1:]}." for warning in summary.warnings]
     lines += [
         "",
-        f"Aperçu et modifications : {preview}",
-        f"En ligne de commande : newsletter edition show {edition.id}",
+        f"Relire, compléter et approuver : {preview}",
         "",
         "— Lettre, le planificateur des envois",
     ]

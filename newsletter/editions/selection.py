@@ -8,8 +8,9 @@
 - An item already announced is not repeated; a rendez-vous announced before and changed
   since (moved, cancelled) comes back, marked ``modifie`` or ``annule``, while it is still
   ahead.
-- Each item goes in the first rubrique (in configured order) whose kinds, themes, networks
-  and sources it matches; rubriques keep at most ``limit`` items: rendez-vous by date,
+- Each item goes in the first rubrique (in configured order) whose kinds, themes, networks,
+  sources and territories it matches (an edition may choose its own territories for a
+  rubrique); rubriques keep at most ``limit`` items: rendez-vous by date,
   the others newest first.
 """
 
@@ -40,6 +41,7 @@ class Candidate:
     themes: frozenset[str] = frozenset()
     networks: frozenset[str] = frozenset()
     sources: frozenset[str] = frozenset()  # keys of the sources that announced it
+    territories: frozenset[str] = frozenset()  # content.territories: where it happens
     starts_at: datetime | None = None
     cancelled: bool = False
 
@@ -56,12 +58,17 @@ class Placement:
     position: int
     revision: int
     change: str = ""  # "", "modifie" or "annule"
+    # What the edition says instead of the item's title, summary and link ("": the item's).
+    title: str = ""
+    summary: str = ""
+    url: str = ""
 
 
 def matches(section: NewsletterSection, candidate: Candidate) -> bool:
-    """Does the item belong in this rubrique (kinds, themes, networks, sources)?
+    """Does the item belong in this rubrique (kinds, themes, networks, sources, territories)?
 
-    A rubrique headed by an editors' text (édito, mouvements) takes only the kinds it names.
+    A rubrique headed by an editors' text (édito, mouvements) takes only the kinds it names;
+    a rubrique limited to territories takes no item whose territory is unknown.
     """
     if section.text and not section.kinds:
         return False
@@ -71,7 +78,49 @@ def matches(section: NewsletterSection, candidate: Candidate) -> bool:
         return False
     if section.networks and not candidate.networks & set(section.networks):
         return False
+    if section.territories and not candidate.territories & set(section.territories):
+        return False
     return not section.sources or bool(candidate.sources & set(section.sources))
+
+
+def rubrique_for(newsletter: NewsletterSettings, candidate: Candidate) -> str | None:
+    """Where an editor's « rubrique automatique » puts an item: the first rubrique it
+    matches, else the first that takes its kind whatever its themes, networks, sources and
+    territories (the editor chose the item); None when no rubrique takes its kind."""
+    for strict in (True, False):
+        for section in newsletter.sections:
+            if strict and matches(section, candidate):
+                return section.key
+            takes_kind = candidate.kind in section.kinds or not (section.kinds or section.text)
+            if not strict and takes_kind:
+                return section.key
+    return None
+
+
+def arrange(
+    newsletter: NewsletterSettings, candidates: Sequence[Candidate], announced: Mapping[int, int]
+) -> list[Placement]:
+    """Items an editor chose (a special issue's): each in its « rubrique automatique », in
+    the assembly's order (rendez-vous by date, the others newest first), with no limit."""
+    chosen: dict[str, list[Candidate]] = {s.key: [] for s in newsletter.sections}
+    for candidate in sorted(candidates, key=_order):
+        key = rubrique_for(newsletter, candidate)
+        if key is not None:
+            chosen[key].append(candidate)
+    return [
+        Placement(candidate.id, key, position, candidate.revision,
+                  added_change(candidate, announced.get(candidate.id)))
+        for key, picked in chosen.items()
+        for position, candidate in enumerate(picked, start=1)
+    ]  # fmt: skip
+
+
+def added_change(candidate: Candidate, announced: int | None) -> str:
+    """How an item an editor adds is announced: cancelled, changed since the revision this
+    newsletter announced (``announced``; None: never), or new."""
+    if candidate.cancelled:
+        return "annule"
+    return "modifie" if announced is not None and candidate.revision > announced else ""
 
 
 def change_of(candidate: Candidate, announced: Mapping[int, int], window: Window) -> str | None:
@@ -133,3 +182,15 @@ def select(
         for key, picked in chosen.items()
         for position, (candidate, change) in enumerate(picked, start=1)
     ]
+
+
+def with_territories(
+    newsletter: NewsletterSettings, chosen: Mapping[str, Sequence[str]]
+) -> NewsletterSettings:
+    """The newsletter with the territories an edition chose for some of its rubriques."""
+    sections = tuple(
+        section.model_copy(update={"territories": tuple(chosen[section.key])})
+        if section.key in chosen else section
+        for section in newsletter.sections
+    )  # fmt: skip
+    return newsletter.model_copy(update={"sections": sections})

@@ -78,8 +78,8 @@ def content_hash(view: EditionView) -> str:
 
 def freeze(edition: Edition, view: EditionView) -> dict[str, Any]:
     """The snapshot of an edition being approved: its view and its own state."""
-    entries = [[entry.item_id, entry.section, entry.position, entry.item_revision, entry.change]
-               for entry in edition.entries]  # fmt: skip
+    entries = [[entry.item_id, entry.section, entry.position, entry.item_revision, entry.change,
+                entry.title, entry.summary, entry.url] for entry in edition.entries]  # fmt: skip
     state = {name: getattr(edition, name) for name in TEXTS} | {"entries": entries}
     return {"view": encode(view), "state": state}
 
@@ -90,7 +90,8 @@ def thaw(snapshot: dict[str, Any]) -> EditionView:
 
 
 def approved_state(snapshot: dict[str, Any]) -> tuple[dict[str, str], list[Placement]]:
-    """The edition's texts and placed items as they were approved."""
+    """The edition's texts and placed items (with what the edition said of them instead of
+    their own title, summary and link) as they were approved."""
     state = snapshot["state"]
     texts = {name: state[name] for name in TEXTS}
     return texts, [Placement(*entry) for entry in state["entries"]]

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from newsletter.content.models import Item, ItemSource
+from newsletter.content.territories import territories_of
 from newsletter.db import utcnow
 from newsletter.editions.lifecycle import (
     DONE,
@@ -19,13 +20,16 @@ from newsletter.editions.lifecycle import (
     require_editable,
 )
 from newsletter.editions.models import Edition, EditionItem, EditionNumbering
-from newsletter.editions.prose import to_html
-from newsletter.editions.selection import Candidate, Placement, matches
+from newsletter.editions.selection import Candidate, Placement, added_change, rubrique_for
 from newsletter.editions.snapshots import approved_state, content_hash, freeze
 from newsletter.errors import InputError, NotFoundError
 from newsletter.rendering.context import EditionView
 from newsletter.settings import NewsletterSettings
 from newsletter.sources.models import Source
+from newsletter.vocabulary import ITEM_KINDS
+
+LINK_SCHEMES = ("https://", "http://", "mailto:")
+GONE = "il a pu être fusionné ou supprimé : cherchez-le de nouveau"
 
 
 class EditionStore:
@@ -38,9 +42,7 @@ class EditionStore:
         """An edition; ``lock`` holds its row until commit (senders starting together)."""
         edition = self.session.get(Edition, edition_id, with_for_update=lock or None)
         if edition is None:
-            raise NotFoundError(
-                f"édition {edition_id} introuvable", "voir `newsletter edition list`"
-            )
+            raise NotFoundError(f"édition {edition_id} introuvable", "voir la liste des éditions")
         return edition
 
     def listing(self, newsletter: str | None = None) -> list[Edition]:
@@ -80,7 +82,7 @@ class EditionStore:
         self.session.flush()
 
     def published(self, newsletter: str) -> list[Edition]:
-        """Editions that went out (or are going out), newest first."""
+        """Editions that went out (or are going out), newest first, special issues too."""
         query = (
             sa.select(Edition)
             .where(Edition.newsletter == newsletter, Edition.state.in_(PUBLISHED))
@@ -89,16 +91,16 @@ class EditionStore:
         return list(self.session.scalars(query))
 
     def open_edition(self, newsletter: str) -> Edition | None:
-        """The edition being prepared (draft, approved or scheduled), if any."""
+        """The regular edition being prepared (draft, approved or scheduled), if any."""
         query = sa.select(Edition).where(
-            Edition.newsletter == newsletter, Edition.state.in_(EDITABLE)
+            Edition.newsletter == newsletter, Edition.state.in_(EDITABLE), ~Edition.special
         )
         return self.session.scalars(query.order_by(Edition.number.desc())).first()
 
     def at(self, newsletter: str, send_at: datetime) -> Edition | None:
-        """The edition of a newsletter planned for that send, whatever its state."""
+        """The regular edition of a newsletter planned for that send, whatever its state."""
         query = sa.select(Edition).where(
-            Edition.newsletter == newsletter, Edition.send_at == send_at
+            Edition.newsletter == newsletter, Edition.send_at == send_at, ~Edition.special
         )
         return self.session.scalars(query.order_by(Edition.number.desc())).first()
 
@@ -110,26 +112,50 @@ class EditionStore:
         return list(self.session.scalars(query.order_by(Edition.send_at)))
 
     def announced(self, newsletter: str) -> dict[int, int]:
-        """Items of the newsletter's published editions → latest revision announced."""
+        """Items of the newsletter's published regular editions → latest revision announced
+        (a special issue's items still go in the next regular one)."""
         query = (
             sa.select(EditionItem.item_id, sa.func.max(EditionItem.item_revision))
             .join(Edition)
-            .where(Edition.newsletter == newsletter, Edition.state.in_(PUBLISHED))
+            .where(
+                Edition.newsletter == newsletter,
+                Edition.state.in_(PUBLISHED),
+                ~Edition.special,
+            )
             .group_by(EditionItem.item_id)
         )
         return {item_id: revision for item_id, revision in self.session.execute(query)}
 
     def candidates(self, since: datetime, send_at: datetime) -> list[Candidate]:
         """Items published in the window, and every rendez-vous still ahead of the send."""
+        return self.candidates_of(self.window_items(since, send_at))
+
+    def window_items(self, since: datetime, send_at: datetime) -> list[Item]:
+        """The items of :meth:`candidates`: rendez-vous ahead by date, then newest first."""
         query = sa.select(Item).where(
             sa.or_(
                 sa.and_(Item.published_at > since, Item.published_at <= send_at),
                 sa.and_(Item.kind == "agenda", Item.starts_at >= send_at),
             )
         )
-        return self._candidates(list(self.session.scalars(query)))
+        items = list(self.session.scalars(query))
+        ahead = sorted((i for i in items if i.kind == "agenda" and i.starts_at is not None
+                        and i.starts_at >= send_at), key=lambda i: (i.starts_at, i.id))  # fmt: skip
+        first = {item.id for item in ahead}
+        rest = sorted((i for i in items if i.id not in first),
+                      key=lambda i: (i.published_at, i.id), reverse=True)  # fmt: skip
+        return ahead + rest
 
-    def _candidates(self, items: Sequence[Item]) -> list[Candidate]:
+    def chosen(self, item_ids: Iterable[int]) -> list[Candidate]:
+        """Items an editor picked (a special issue's), as the assembly rules see them."""
+        ids = sorted(set(item_ids))
+        items = list(self.session.scalars(sa.select(Item).where(Item.id.in_(ids)))) if ids else []
+        missing = set(ids) - {item.id for item in items}
+        if missing:
+            raise NotFoundError(f"élément {min(missing)} introuvable", GONE)
+        return self.candidates_of(items)
+
+    def candidates_of(self, items: Sequence[Item]) -> list[Candidate]:
         keys = self._source_keys(item.id for item in items)
         return [
             Candidate(
@@ -142,6 +168,7 @@ class EditionStore:
                 sources=frozenset(keys.get(item.id, ())),
                 starts_at=item.starts_at,
                 cancelled=item.cancelled,
+                territories=territories_of(item.territory, item.place),
             )
             for item in items
         ]
@@ -228,6 +255,9 @@ class EditionStore:
                 position=placement.position,
                 item_revision=placement.revision,
                 change=placement.change,
+                title=placement.title,
+                summary=placement.summary,
+                url=placement.url,
             )
             for placement in placements
         )
@@ -255,29 +285,27 @@ class EditionStore:
         require_editable(edition)
         item = self.session.get(Item, item_id)
         if item is None:
-            raise NotFoundError(f"élément {item_id} introuvable", "voir `newsletter items list`")
-        if any(entry.item_id == item.id for entry in edition.entries):
-            raise InputError(
-                f"l’élément {item.id} est déjà dans l’édition {edition.id}",
-                "déplacez-le avec --move",
-            )
-        keys = [declared.key for declared in newsletter.sections]
+            raise NotFoundError(f"élément {item_id} introuvable", GONE)
+        titles = {declared.key: declared.title for declared in newsletter.sections}
+        for entry in edition.entries:
+            if entry.item_id == item.id:
+                where = titles.get(entry.section, entry.section)
+                raise InputError(f"« {item.title} » est déjà dans cette édition, "
+                                 f"rubrique « {where} »")  # fmt: skip
+        candidate = self.candidates_of([item])[0]
         if section is None:
-            candidate = self._candidates([item])[0]
-            section = next((s.key for s in newsletter.sections if matches(s, candidate)), None)
+            section = rubrique_for(newsletter, candidate)
             if section is None:
+                kind = ITEM_KINDS.get(item.kind, item.kind)
                 raise InputError(
-                    f"aucune rubrique de {edition.newsletter} ne convient à l’élément {item.id}",
-                    f"précisez --section parmi : {', '.join(keys)}",
+                    f"aucune rubrique de « {newsletter.title} » ne reçoit d’élément de type "
+                    f"« {kind} »",
+                    "choisissez vous-même une rubrique dans la liste",
                 )
-        elif section not in keys:
-            raise InputError(f"rubrique inconnue : {section}", f"rubriques : {', '.join(keys)}")
-        announced = self.announced(edition.newsletter).get(item.id)
-        change = ""
-        if item.cancelled:
-            change = "annule"
-        elif announced is not None and item.revision > announced:
-            change = "modifie"
+        elif section not in titles:
+            raise InputError(f"rubrique inconnue : {section}",
+                             f"rubriques : {', '.join(titles.values())}")  # fmt: skip
+        change = added_change(candidate, self.announced(edition.newsletter).get(item.id))
         entry = EditionItem(
             item_id=item.id,
             item=item,
@@ -297,15 +325,16 @@ class EditionStore:
         subject: str | None = None,
         preheader: str | None = None,
     ) -> bool:
-        """Editors' texts: édito and mouvements as light Markdown or HTML (sanitised).
+        """Editors' texts: édito and mouvements kept as typed (light Markdown, editions.prose;
+        sanitised when rendered).
 
         Only what differs from the stored text counts as a change (and sends an approved
         edition back to draft); whether anything changed."""
         if subject is not None and not subject.strip():
             raise InputError("objet vide", "donnez un objet au message")
         wanted = {
-            "edito": None if edito is None else to_html(edito),
-            "mouvements": None if mouvements is None else to_html(mouvements),
+            "edito": None if edito is None else _typed(edito),
+            "mouvements": None if mouvements is None else _typed(mouvements),
             "subject": None if subject is None else subject.strip(),
             "preheader": None if preheader is None else preheader.strip(),
         }
@@ -319,6 +348,50 @@ class EditionStore:
             for name, value in changes.items():
                 setattr(edition, name, value)
         return bool(changes)
+
+    def set_override(
+        self, edition: Edition, item_id: int, title: str, summary: str, url: str
+    ) -> bool:
+        """What this edition says of an item instead of its title, summary and link ("":
+        the item's own); the item is untouched. Whether anything changed."""
+        entry = self._entry(edition, item_id)
+        url = url.strip()
+        if url and not url.lower().startswith(LINK_SCHEMES):
+            raise InputError("lien invalide : il doit commencer par https://",
+                             "copiez l’adresse depuis la barre du navigateur")  # fmt: skip
+        item = entry.item
+        wanted = {
+            "title": "" if title.strip() == item.title else " ".join(title.split())[:500],
+            "summary": _typed(summary),
+            "url": "" if url == item.url else url[:2000],
+        }
+        changed = {name: value for name, value in wanted.items() if getattr(entry, name) != value}
+        if changed:
+            require_editable(edition)
+            for name, value in changed.items():
+                setattr(entry, name, value)
+        return bool(changed)
+
+    def replace_section(
+        self, edition: Edition, section: str, placements: Sequence[Placement]
+    ) -> int:
+        """The rubrique's items chosen again (``placements`` of that rubrique); items already
+        in another rubrique of the edition stay there. How many the rubrique now has."""
+        require_editable(edition)
+        elsewhere = {entry.item_id for entry in edition.entries if entry.section != section}
+        for entry in self._section(edition, section):
+            edition.entries.remove(entry)
+        self.session.flush()
+        kept = [placement for placement in placements
+                if placement.section == section and placement.item_id not in elsewhere]  # fmt: skip
+        edition.entries.extend(
+            EditionItem(item_id=placement.item_id, section=section, position=position,
+                        item_revision=placement.revision, change=placement.change)
+            for position, placement in enumerate(kept, start=1)
+        )  # fmt: skip
+        self.session.flush()
+        self.session.refresh(edition)
+        return len(kept)
 
     def approve(
         self, edition: Edition, view: EditionView, by: str, now: datetime | None = None
@@ -386,10 +459,8 @@ class EditionStore:
         for entry in edition.entries:
             if entry.item_id == item_id:
                 return entry
-        raise NotFoundError(
-            f"l’élément {item_id} n’est pas dans l’édition {edition.id}",
-            f"voir `newsletter edition show {edition.id}`",
-        )
+        raise NotFoundError(f"l’élément {item_id} n’est pas dans cette édition",
+                            "il a pu en être retiré entre-temps : rechargez la page")  # fmt: skip
 
     @staticmethod
     def _section(edition: Edition, section: str) -> list[EditionItem]:
@@ -400,3 +471,8 @@ class EditionStore:
     def _renumber(entries: Sequence[EditionItem]) -> None:
         for position, entry in enumerate(entries, start=1):
             entry.position = position
+
+
+def _typed(text: str) -> str:
+    """An editor's text as typed: line ends normalised, outer blank space dropped."""
+    return text.replace("\r\n", "\n").strip()

@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from newsletter.content.sanitise import plain_text
 from newsletter.editions.models import Edition, EditionItem
+from newsletter.editions.prose import to_html
 from newsletter.rendering.context import EditionView, ItemView, OrganisationView, SectionView
 from newsletter.rendering.text import html_to_text
 from newsletter.settings import NewsletterSettings, OrganisationSettings
@@ -47,7 +48,7 @@ def edition_view(
     by_section: dict[str, list[EditionItem]] = {}
     for entry in sorted(edition.entries, key=lambda entry: entry.position):
         by_section.setdefault(entry.section, []).append(entry)
-    texts = {"edito": edition.edito, "mouvements": edition.mouvements}
+    texts = {"edito": to_html(edition.edito), "mouvements": to_html(edition.mouvements)}
     sections = []
     for section in newsletter.sections:
         entries = by_section.pop(section.key, [])
@@ -94,15 +95,17 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
 
 
 def _item(entry: EditionItem, limit: int, zone: ZoneInfo, credits: Credits) -> ItemView:
+    """The item as this edition shows it: the edition's title, summary and link when an
+    editor gave them, else the item's own."""
     item = entry.item
     event = item.kind == "agenda" and item.starts_at is not None
     return ItemView(
         id=item.id,
         kind=item.kind,
         kind_label=ITEM_KINDS.get(item.kind, item.kind),
-        title=item.title,
-        url=safe_link(item.url),
-        excerpt=excerpt(item.summary, limit),
+        title=entry.title or item.title,
+        url=safe_link(entry.url or item.url),
+        excerpt=" ".join((entry.summary or "").split()) or excerpt(item.summary, limit),
         themes=frozenset(item.themes),
         credits=credits.get(item.id, ()),
         starts_at=_local(item.starts_at, zone) if event else None,

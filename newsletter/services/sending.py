@@ -35,7 +35,7 @@ from newsletter.dispatch.store import LedgerStore
 from newsletter.dispatch.tasks import Outcome, Task
 from newsletter.dispatch.transports import Transport
 from newsletter.dispatch.worker import Job, Personal
-from newsletter.editions.lifecycle import segment_of
+from newsletter.editions.lifecycle import STATES, segment_of
 from newsletter.editions.models import Edition
 from newsletter.editions.store import EditionStore
 from newsletter.errors import ConfigError, InputError
@@ -137,8 +137,9 @@ class Sending:
                 return None
             if edition.state not in STARTABLE:
                 raise InputError(
-                    f"l’édition {edition_id} n’est pas prête à partir (état : {edition.state})",
-                    "approuvez-la d’abord avec `newsletter edition approve ID`",
+                    f"l’édition {edition_id} n’est pas prête à partir : elle est "
+                    f"{STATES[edition.state]}",
+                    "approuvez-la d’abord",
                 )
             changes = [] if ledger.frozen(edition_id) else self.publishing.changes(session, edition)
             if changes:

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from newsletter.settings.base import Key, Section, Zone, require_address
-from newsletter.vocabulary import ITEM_KINDS
+from newsletter.vocabulary import ITEM_KINDS, TERRITORIES, territory_label
 
 
 class OrganisationSettings(Section):
@@ -49,7 +49,20 @@ class NewsletterSection(Section):
     text: Literal["", "edito", "mouvements"] = ""
     intro: str = ""
     sources: tuple[str, ...] = ()
+    territories: tuple[str, ...] = ()
     credits: bool = False
+
+    @field_validator("territories")
+    @classmethod
+    def _known_territories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        """Territory names as vocabulary.TERRITORIES spells them (case and accents free)."""
+        labels = []
+        for name in value:
+            label = territory_label(name)
+            if label is None:
+                raise ValueError(f"territoire inconnu {name!r} ; connus : {', '.join(TERRITORIES)}")
+            labels.append(label)
+        return tuple(labels)
 
     @field_validator("kinds")
     @classmethod

@@ -24,6 +24,7 @@ from newsletter.web.routes import (
     archive,
     audience,
     dashboard,
+    drafts,
     edition_actions,
     editions,
     imports,
@@ -37,7 +38,8 @@ from newsletter.web.routes import (
 )
 
 ROUTERS = (
-    login.router, dashboard.router, items.router, editions.router, edition_actions.router,
+    login.router, dashboard.router, items.router, drafts.router, editions.router,
+    edition_actions.router,
     accounts.router, imports.router, people.router, segments.router, audience.router,
     subscribe.router, preferences.router, unsubscribe.router, archive.router,
     api_items.router, api_editions.router,
@@ -67,6 +69,12 @@ def create_app(app: App) -> FastAPI:
     web.state.lettre = app
     web.state.secret = secret
     web.state.pages = Pages(app.settings.fetch.timezone)
+    # Pages name newsletters and lists by their labels, never by their keys.
+    letters, lists = app.settings.newsletters, app.settings.subscribers.lists
+    web.state.pages.env.globals.update(
+        newsletter_titles={key: letter.title for key, letter in letters.items()},
+        list_labels={key: listed.label for key, listed in lists.items()},
+    )
     errors.install(web)
     web.add_middleware(
         SessionMiddleware,

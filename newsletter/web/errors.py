@@ -99,7 +99,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(NewsletterError)
     async def newsletter_error(request: Request, exc: NewsletterError) -> Response:
-        return _answer(request, status_of(exc), exc.message, exc.hint)
+        """The error's message and hint; a page not found says only what is missing (its
+        hint is for operators: configuration keys, commands)."""
+        hint = "" if isinstance(exc, NotFoundError) and not is_api(request) else exc.hint
+        return _answer(request, status_of(exc), exc.message, hint)
 
     @app.exception_handler(InvalidToken)
     async def invalid_link(request: Request, exc: InvalidToken) -> Response:

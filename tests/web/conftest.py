@@ -29,6 +29,8 @@ from tests.conftest import PEPPER, ROOT, SIGNING_KEYS, merged
 from tests.web.client import PASSWORD, SECRET, reserve, serve, url_of
 
 ON_SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
 
 
 def add_user(app: App, email: str, role: str = "editor", newsletters: tuple[str, ...] = (),
@@ -110,3 +112,17 @@ def public_site(
             yield served, app
     finally:
         app.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh desktop tab of the module's ``browser``; console errors (a CSP violation, a
+    script error) fail the test."""
+    context = browser.new_context(viewport=DESKTOP, locale="fr-FR")
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("console", lambda message: errors.append(message.text)
+           if message.type == "error" else None)  # fmt: skip
+    yield tab
+    context.close()
+    assert errors == []

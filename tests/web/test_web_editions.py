@@ -135,9 +135,12 @@ def test_reorder_drop_add_and_texts(
                          if e.section == section][:2]  # fmt: skip
         title = ItemStore(session).get(first).title
     moved = act(editor, path, "elements", {"deplacer": f"{first}:2"})
-    assert moved.status_code == 303 and moved.headers["location"] == f"{path}#elements"
+    assert moved.status_code == 303 and moved.headers["location"] == f"{path}#element-{first}"
     page = editor.get(path).text
-    assert "Élément déplacé. L’édition repasse en brouillon" in page
+    assert "Élément placé en position 2 de sa rubrique. L’édition repasse en brouillon" in page
+    row = page[page.index(f'id="element-{first}"') :]
+    assert row.index("Élément placé") < row.index("</tbody>")  # shown under the item's row
+    assert row.index("entries__notice") < row.index("Élément placé")
     with app.database.session() as session:
         edition = EditionStore(session).get(edition_id)
         order = [e.item_id for e in sorted(edition.entries, key=lambda e: e.position)
@@ -149,12 +152,20 @@ def test_reorder_drop_add_and_texts(
     found = editor.get(path, params={"q": title.split()[-1]}).text
     assert f'name="item_id" value="{first}"' in found
     addition = {"csrf_token": token, "item_id": str(first)}
-    automatic = editor.post(f"{path}/ajouter", data=addition)  # its source has no rubrique
-    assert "ne convient à l’élément" in editor.get(automatic.headers["location"]).text
-    added = editor.post(f"{path}/ajouter", data=addition | {"section": "fiches"})
-    assert "Élément ajouté à la rubrique « fiches »" in editor.get(added.headers["location"]).text
-    again = editor.post(f"{path}/ajouter", data=addition | {"section": "fiches"})
-    assert "déjà dans l’édition" in editor.get(again.headers["location"]).text
+    automatic = editor.post(f"{path}/ajouter", data=addition)  # a fiche: « Fiches d’expérience »
+    assert automatic.headers["location"] == f"{path}#element-{first}"
+    assert "Élément ajouté à la rubrique « Fiches d’expérience »" in editor.get(path).text
+    act(editor, path, "elements", {"retirer": str(first)})
+    word = title.split()[-1]
+    added = editor.post(f"{path}/ajouter", data=addition | {"section": "fiches", "q": word})
+    assert added.headers["location"] == f"{path}#element-{first}"
+    assert "Élément ajouté à la rubrique « Fiches d’expérience »" in editor.get(path).text
+    again = editor.post(f"{path}/ajouter", data=addition | {"section": "fiches", "q": word})
+    assert again.headers["location"] == f"{path}?q={word}#ajouter"  # the search, again
+    assert (
+        "est déjà dans cette édition, rubrique « Fiches d’expérience »"
+        in editor.get(again.headers["location"]).text
+    )
     texts = {"csrf_token": token, "subject": f"Lettre {INJECTION}", "preheader": INJECTION,
              "edito": f"Bonjour **à tous** {INJECTION}", "mouvements": "- Mme A part"}  # fmt: skip
     assert editor.post(f"{path}/textes", data=texts).status_code == 303
@@ -343,3 +354,39 @@ def test_editions_api(site: tuple[str, App, dict[str, int]]) -> None:
         assert client.get(f"/editions/{ids['lettre']}", headers=coordinator).status_code == 403
         assert client.get("/editions", params={"state": "sent"}, headers=editor).status_code == 200
         assert client.get("/editions/999999", headers=editor).status_code == 404
+
+
+def test_pages_not_found_name_no_configuration_key(editor: httpx.Client) -> None:
+    """A page not found says what is missing, never the configuration's keys nor commands."""
+    for path in ("/editeurs/editions/special?lettre=gazette", "/editeurs/editions/999999"):
+        page = editor.get(path)
+        assert page.status_code == 404
+        text = page.text
+        assert "config.toml" not in text and "reaap, clas" not in text and "`" not in text
+        assert "newsletter edition" not in text
+    assert (
+        "Lettre inconnue : gazette." in editor.get("/editeurs/editions/special?lettre=gazette").text
+    )
+
+
+def test_territories_chosen_for_one_edition(
+    site: tuple[str, App, dict[str, int]], editor: httpx.Client
+) -> None:
+    """The territories of a rubrique are chosen for one edition from its page; the message
+    names the rubrique; an unknown territory is refused in French, at the same place."""
+    _url, app, _ids = site
+    with app.database.session() as session:
+        store = EditionStore(session)
+        made = assemble(store, "clas", app.settings.newsletter("clas"), "Europe/Paris",
+                        day=date(2027, 1, 20)).id  # fmt: skip
+    path = f"/editeurs/editions/{made}"
+    assert 'name="territoires" value="Seine-Saint-Denis"' in editor.get(path).text
+    chosen = act(editor, path, "territoires",
+                 {"rubrique": "rendez-vous", "territoires": "Seine-Saint-Denis"})  # fmt: skip
+    assert chosen.headers["location"] == f"{path}#territoires"
+    page = editor.get(path).text
+    assert "Territoires de « Rendez-vous » enregistrés : 0 élément(s)" in page
+    with app.database.session() as session:
+        assert EditionStore(session).get(made).territories == {"rendez-vous": ["Seine-Saint-Denis"]}
+    refused = act(editor, path, "territoires", {"rubrique": "rendez-vous", "territoires": "Lyon"})
+    assert "Territoire inconnu : Lyon" in editor.get(refused.headers["location"]).text

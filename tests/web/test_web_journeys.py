@@ -22,11 +22,8 @@ from tests.dispatching import fast_dispatch, populate, relay
 from tests.smtp_server import SmtpTestServer
 from tests.web.axe import serious_violations
 from tests.web.chromium import chromium, log_in, shoot
-from tests.web.conftest import add_user, public_site
+from tests.web.conftest import DESKTOP, PHONE, add_user, public_site
 from tests.web.test_web_public import confirmation_for, statuses, subscriber, token_for
-
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
@@ -52,19 +49,6 @@ def site(
 def browser(site: tuple[str, App, int]) -> Iterator[Any]:
     with chromium() as launched:
         yield launched
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A fresh desktop tab; console errors (a CSP violation, a script error) fail the test."""
-    context = browser.new_context(viewport=DESKTOP, locale="fr-FR")
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("console", lambda message: errors.append(message.text)
-           if message.type == "error" else None)  # fmt: skip
-    yield tab
-    context.close()
-    assert errors == []
 
 
 def test_subscriber_journey(site: tuple[str, App, int], page: Any, smtp: SmtpTestServer) -> None:
@@ -135,7 +119,10 @@ def test_editor_journey(site: tuple[str, App, int], page: Any, smtp: SmtpTestSer
     shoot(page, "11-edition-apercu")
 
     page.get_by_role("button", name=f"Descendre « {fiches[0]} »").click()
-    assert "Élément déplacé" in page.get_by_role("status").inner_text()
+    row = page.url.split("#")[1]  # back to the moved item's row, its message just below
+    assert page.locator(f"#{row} th").inner_text() == fiches[0]
+    notice = page.locator(f"#{row} + tr.entries__notice").get_by_role("status").inner_text()
+    assert notice.startswith("Élément placé en position 2 de sa rubrique.")
     rows = page.locator("table.entries tbody tr th[scope=row]").all_inner_texts()
     assert rows.index(fiches[1]) < rows.index(fiches[0])
     page.get_by_role("button", name="Approuver l'édition").click()

@@ -1,7 +1,9 @@
-"""What editors do to an edition: its items and texts, approval, abandoning changes,
+"""What editors do to an edition: its items (order, removal, addition, what this edition
+says of them), texts (with their preview), territories, approval, abandoning changes,
 schedule, cancellation, test sends, starting, pausing and resuming the send. Every action
 goes through ``newsletter.services.editing`` (permissions, audit trail) like the command
-line's; a send or a schedule first shows its confirmation page."""
+line's; a send or a schedule first shows its confirmation page. Each message is shown
+next to where the editor acted: the page comes back to that place (its #anchor)."""
 
 from __future__ import annotations
 
@@ -10,23 +12,27 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 
 from newsletter.accounts.models import User
 from newsletter.app import App
 from newsletter.dispatch.errors import DeliveryError, TransportError
+from newsletter.editions.assembly import choose_territories
 from newsletter.editions.models import Edition
+from newsletter.editions.prose import to_html
 from newsletter.editions.store import EditionStore
-from newsletter.errors import InputError
+from newsletter.errors import InputError, NotFoundError
 from newsletter.services.sending import pause as pause_sending
 from newsletter.web.auth import current_user, lettre
 from newsletter.web.pages import Pages, flash, sentence
-from newsletter.web.routes.editions import LIST_PATH, edition_path
+from newsletter.web.routes.editions import LIST_PATH, edition_path, load_edition
 
 router = APIRouter(include_in_schema=False)
 ACTION = LIST_PATH + "/{edition_id:int}/"
 Editor = Annotated[User, Depends(current_user)]
 Lettre = Annotated[App, Depends(lettre)]
 Short = Annotated[str, Form(max_length=500)]
+Long = Annotated[str, Form(max_length=50_000)]
 # What an editor can fix: shown on the edition page rather than as an error page.
 FIXABLE = (InputError, DeliveryError, TransportError)
 CONFIRMED = {"maintenant": "Envoi lancé.", "programmer": "Envoi programmé : l’édition partira "
@@ -37,24 +43,32 @@ def _attempt(
     request: Request, edition_id: int, work: Callable[[], str], anchor: str = "",
     failed: str = "",
 ) -> Response:  # fmt: skip
-    """Do ``work``, then back to the edition page with its message, or with what went wrong
-    (to ``failed`` when given; permission and missing edition stay error pages)."""
+    """Do ``work``, then back to the place of the edition page where the editor acted
+    (``anchor``), its message shown there; what went wrong is shown at the same place, or
+    at ``failed`` (an address with its #anchor) when given. Permission and missing edition
+    stay error pages."""
     try:
-        flash(request, work())
+        flash(request, work(), where=anchor.removeprefix("#"))
     except FIXABLE as exc:
         hint = f" ({exc.hint})" if exc.hint else ""
-        flash(request, sentence(exc.message + hint), "error")
-        if failed:
-            return RedirectResponse(failed, status_code=303)
+        target = failed or edition_path(edition_id) + anchor
+        flash(request, sentence(exc.message + hint), "error", where=target.partition("#")[2])
+        return RedirectResponse(target, status_code=303)
     return RedirectResponse(edition_path(edition_id) + anchor, status_code=303)
 
 
 def _edit(
     request: Request, app: App, user: User, edition_id: int,
-    act: Callable[[EditionStore, Edition], str], anchor: str,
+    act: Callable[[EditionStore, Edition], str], anchor: str, failed: str = "",
 ) -> Response:  # fmt: skip
     actor = app.actor(user)
-    return _attempt(request, edition_id, lambda: app.editing.change(actor, edition_id, act), anchor)
+    work = lambda: app.editing.change(actor, edition_id, act)  # noqa: E731
+    return _attempt(request, edition_id, work, anchor, failed)
+
+
+def _titles(app: App, edition: Edition) -> dict[str, str]:
+    """The edition's rubriques: key → title."""
+    return {s.key: s.title for s in app.settings.newsletter(edition.newsletter).sections}
 
 
 @router.post(ACTION + "elements")
@@ -62,19 +76,21 @@ def change_items(
     request: Request, edition_id: int, app: Lettre, user: Editor,
     deplacer: Short = "", retirer: Short = "",
 ) -> Response:  # fmt: skip
-    """The buttons of the items table: ``deplacer=ITEM:POSITION`` or ``retirer=ITEM``."""
+    """The buttons of the items table: ``deplacer=ITEM:POSITION`` (back to the item's
+    row) or ``retirer=ITEM`` (back to the table)."""
+    moved, _, position = deplacer.partition(":")
 
     def act(store: EditionStore, edition: Edition) -> str:
         if deplacer:
-            item, _, position = deplacer.partition(":")
-            store.move_item(edition, _number(item), _number(position))
-            return "Élément déplacé."
+            store.move_item(edition, _number(moved), _number(position))
+            return f"Élément placé en position {_number(position)} de sa rubrique."
         if retirer:
             store.drop_item(edition, _number(retirer))
             return "Élément retiré de l’édition."
         raise InputError("aucune action demandée")
 
-    return _edit(request, app, user, edition_id, act, "#elements")
+    anchor = f"#element-{moved}" if deplacer and moved.isdigit() else "#elements"
+    return _edit(request, app, user, edition_id, act, anchor)
 
 
 @router.post(ACTION + "segment")
@@ -98,14 +114,81 @@ def _number(text: str) -> int:
 @router.post(ACTION + "ajouter")
 def add_item(
     request: Request, edition_id: int, app: Lettre, user: Editor,
-    item_id: Short = "", section: Short = "",
+    item_id: Short = "", section: Short = "", q: Short = "",
 ) -> Response:  # fmt: skip
+    """An item found by the search, added to the chosen rubrique or its « rubrique
+    automatique »; back to its row, or to the search and its results with what went
+    wrong."""
+
     def act(store: EditionStore, edition: Edition) -> str:
         newsletter = app.settings.newsletter(edition.newsletter)
         entry = store.add_item(edition, _number(item_id), newsletter, section or None)
-        return f"Élément ajouté à la rubrique « {entry.section} »."
+        return f"Élément ajouté à la rubrique « {_titles(app, edition)[entry.section]} »."
 
-    return _edit(request, app, user, edition_id, act, "#elements")
+    done = f"#element-{item_id}" if item_id.isdigit() else "#ajouter"
+    return _edit(
+        request, app, user, edition_id, act, done, edition_path(edition_id, q=q) + "#ajouter"
+    )
+
+
+@router.get(ACTION + "elements/{item_id:int}")
+def override_page(
+    request: Request, edition_id: int, item_id: int, app: Lettre, user: Editor
+) -> Response:
+    """What this edition says of an item: its title, summary and link, the item's own
+    shown beside them."""
+    with app.database.session() as session:
+        edition = load_edition(session, user, edition_id)
+        entry = next((e for e in edition.entries if e.item_id == item_id), None)
+        if entry is None:
+            raise NotFoundError("cet élément n’est pas dans l’édition",
+                                "il a pu en être retiré entre-temps")  # fmt: skip
+        newsletter = app.settings.newsletter(edition.newsletter)
+        context = {"edition": edition, "entry": entry, "item": entry.item,
+                   "newsletter": newsletter, "rubrique": _titles(app, edition).get(
+                       entry.section, entry.section)}  # fmt: skip
+        return _pages(request).render(request, "editions/override.html", context)
+
+
+@router.post(ACTION + "elements/{item_id:int}")
+def override_item(
+    request: Request, edition_id: int, item_id: int, app: Lettre, user: Editor,
+    titre: Short = "", resume: Long = "", lien: Annotated[str, Form(max_length=2000)] = "",
+    retablir: Short = "",
+) -> Response:  # fmt: skip
+    """Save what this edition says of the item (or go back to the item's own)."""
+
+    def act(store: EditionStore, edition: Edition) -> str:
+        if retablir:
+            changed = store.set_override(edition, item_id, "", "", "")
+            return (
+                "Titre, résumé et lien de l’élément rétablis."
+                if changed
+                else "Aucune modification."
+            )
+        changed = store.set_override(edition, item_id, titre, resume, lien)
+        return "Modifié pour cette édition seulement." if changed else "Aucune modification."
+
+    failed = f"{edition_path(edition_id)}/elements/{item_id}#modifier"
+    return _edit(request, app, user, edition_id, act, f"#element-{item_id}", failed)
+
+
+@router.post(ACTION + "territoires")
+def change_territories(
+    request: Request, edition_id: int, app: Lettre, user: Editor,
+    rubrique: Short = "",
+    territoires: Annotated[list[str], Form(max_length=20)] = [],  # noqa: B006
+) -> Response:  # fmt: skip
+    """The territories of a rubrique for this edition; its items chosen again."""
+    zone = app.settings.organisation.timezone
+
+    def act(store: EditionStore, edition: Edition) -> str:
+        newsletter = app.settings.newsletter(edition.newsletter)
+        count = choose_territories(store, edition, newsletter, zone, rubrique, territoires)
+        title = _titles(app, edition)[rubrique]
+        return f"Territoires de « {title} » enregistrés : {count} élément(s) choisi(s) de nouveau."
+
+    return _edit(request, app, user, edition_id, act, "#territoires")
 
 
 @router.post(ACTION + "textes")
@@ -114,13 +197,32 @@ def change_texts(
     subject: Short = "", preheader: Short = "",
     edito: Annotated[str | None, Form(max_length=50_000)] = None,
     mouvements: Annotated[str | None, Form(max_length=50_000)] = None,
+    apercu: Short = "",
 ) -> Response:  # fmt: skip
+    """Save the texts as typed; « Prévisualiser » shows them rendered, without saving."""
+    if apercu:
+        with app.database.session() as session:
+            edition = load_edition(session, user, edition_id)
+            newsletter = app.settings.newsletter(edition.newsletter)
+            typed = {"subject": subject, "preheader": preheader,
+                     "edito": edito or "", "mouvements": mouvements or ""}  # fmt: skip
+            rendered = {name: Markup(to_html(typed[name])) for name in ("edito", "mouvements")}
+            texts = {section.text: section.title for section in newsletter.sections if section.text}
+            context = {"edition": edition, "newsletter": newsletter, "typed": typed,
+                       "rendered": rendered, "texts": texts}  # fmt: skip
+            return _pages(request).render(request, "editions/texts.html", context)
+
     def act(store: EditionStore, edition: Edition) -> str:
         changed = store.set_texts(edition, edito=edito, mouvements=mouvements,
                                   subject=subject, preheader=preheader)  # fmt: skip
         return "Textes enregistrés." if changed else "Aucune modification."
 
     return _edit(request, app, user, edition_id, act, "#textes")
+
+
+def _pages(request: Request) -> Pages:
+    pages: Pages = request.app.state.pages
+    return pages
 
 
 @router.post(ACTION + "approuver")

@@ -30,6 +30,7 @@ from newsletter.editions.store import EditionStore
 from newsletter.errors import InputError
 from newsletter.rendering.context import Variant
 from newsletter.settings import Settings
+from newsletter.vocabulary import TERRITORIES
 from newsletter.web.auth import authorise_newsletter, current_user, lettre
 from newsletter.web.pages import Pages
 
@@ -100,7 +101,8 @@ def edition_list(
         groups = [
             (name, app.settings.newsletters[name],
              [e for e in upcoming if e.newsletter == name],
-             [e for e in recent if e.newsletter == name][:RECENT])
+             [e for e in recent if e.newsletter == name][:RECENT],
+             app.drafting.coming(name))
             for name in names
         ]  # fmt: skip
         context = {"groups": groups, "counts": counts, "states": STATES}
@@ -151,6 +153,9 @@ def edition_page(
             "changes": changes, "history": history, "actions": ACTIONS,
             "segment_choices": {name: segment.label or name for name, segment in segments.items()},
             "segment_label": (segments[chosen].label or chosen) if chosen in segments else chosen,
+            "territorial": [] if edition.special else [section for section in newsletter.sections
+                            if section.territories or "agenda" in section.kinds],
+            "territory_choices": TERRITORIES,
         }  # fmt: skip
         return _pages(request).render(request, "editions/page.html", context)
 
