@@ -27,11 +27,12 @@ from tests.smtp_server import SmtpTestServer
 PERSONAL = (
     (re.compile(r"Bonjour [^,<\n]*,"), "Bonjour X,"),
     (re.compile(r"/(desabonnement|preferences)/[A-Za-z0-9._~-]+"), r"/\1/JETON"),
+    (re.compile(r"l’adresse [^ <\n]+@[^ <\n]+\."), "l’adresse X."),
 )
 
 
 def impersonal(text: str) -> str:
-    """A message's text without what is personal (greeting, signed links), lines ending
+    """A message's text without what is personal (greeting, address, signed links), lines ending
     in LF."""
     text = text.replace("\r\n", "\n")
     for pattern, replacement in PERSONAL:

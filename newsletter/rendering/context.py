@@ -7,8 +7,8 @@ receive the same variables:
 ``sections``  ``edition.sections`` (the rubriques to show, in order, none of them empty)
 ``org``       the :class:`OrganisationView` (postal identity, web site)
 ``personal``  markers for the per-recipient values (see ``newsletter.rendering.personalise``):
-              ``personal.greeting``, ``personal.unsubscribe_url``, ``personal.preferences_url``,
-              ``personal.web_url``
+              ``personal.greeting``, ``personal.email``, ``personal.unsubscribe_url``,
+              ``personal.preferences_url``, ``personal.web_url``
 
 Filters: ``long_date`` (``mardi 4 mars 2025``), ``short_date`` (``mar. 4 mars``),
 ``when`` (an item's time span: ``9 h 30 – 12 h``), ``weekday``/``day``/``month`` (pieces of
@@ -27,6 +27,25 @@ Variant = frozenset[str]
 """A set of theme keys a recipient chose; the empty set means every theme."""
 
 ALL_THEMES: Variant = frozenset()
+CALENDAR_PATH = "/agenda"
+
+
+def calendar_url(public_url: str, item_id: int) -> str:
+    """The public address of an agenda entry's iCalendar file (add to a calendar)."""
+    return f"{public_url}{CALENDAR_PATH}/{item_id}.ics"
+
+
+@dataclass(frozen=True)
+class ImageView:
+    """An image served from the centre's own address: ``src`` at ``width`` × ``height`` CSS
+    pixels, ``src2x`` twice as wide for high-density screens (emails show ``src2x`` at
+    ``width``); ``alt`` is never empty."""
+
+    src: str
+    src2x: str
+    width: int
+    height: int
+    alt: str
 
 
 @dataclass(frozen=True)
@@ -48,6 +67,8 @@ class ItemView:
     organiser: str = ""
     registration_url: str = ""
     change: str = ""  # "" (new), "modifie" (updated since announced), "annule" (cancelled)
+    calendar_url: str = ""  # agenda entries: their .ics on the public site
+    image: ImageView | None = None
 
     @property
     def is_event(self) -> bool:
@@ -83,7 +104,8 @@ class OrganisationView:
     description: str
     address: str
     website: str
-    logo_url: str = ""
+    contact_email: str = ""
+    logo: ImageView | None = None
 
 
 @dataclass(frozen=True)

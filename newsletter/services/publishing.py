@@ -113,7 +113,8 @@ class Publishing:
 
     def sample_values(self, edition: Edition) -> PersonalValues:
         public_url = self.settings.organisation.public_url
-        return sample_values(public_url, edition.newsletter, edition.number)
+        return sample_values(public_url, edition.newsletter, edition.number,
+                             SAMPLE_RECIPIENT.email)  # fmt: skip
 
     def headers(self, edition: Edition, subject: str) -> EditionHeaders:
         """What every message of the edition shares (From, List-Id, Feedback-ID…)."""
