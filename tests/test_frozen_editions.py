@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -168,7 +169,8 @@ def test_archive_and_feed_show_the_approved_version(
     change_an_item_and_a_source(app, edition_id)
     with app.database.session() as session:
         edition = EditionStore(session).get(edition_id)
-        page = app.publishing.archive(session, edition)
-        feed = app.publishing.feed(session, edition.newsletter)
+        view = app.publishing.archive(session, edition)
+        feed = app.publishing.feed(session, edition.newsletter, datetime.now(UTC))
+    page = repr(view)
     assert "Des jardins partagés à Sevran" in page and "Corrigé" not in page
     assert "réécrit" not in page and edition.subject in feed

@@ -23,6 +23,8 @@ from datetime import date, datetime
 
 from markupsafe import Markup
 
+from newsletter.rendering import dates
+
 Variant = frozenset[str]
 """A set of theme keys a recipient chose; the empty set means every theme."""
 
@@ -73,6 +75,13 @@ class ItemView:
     @property
     def is_event(self) -> bool:
         return self.starts_at is not None
+
+    @property
+    def hours(self) -> str:
+        """An event's time span after its day (``9 h 30 – 12 h``); "" for other items."""
+        if self.starts_at is None:
+            return ""
+        return dates.when(self.starts_at, self.ends_at, self.all_day)
 
     def shown_in(self, variant: Variant) -> bool:
         """Items without a theme go to everyone; themed ones to those who chose a theme."""

@@ -97,7 +97,7 @@ def _environment(templates: Path, autoescape: bool) -> Environment:
     env.filters.update(
         long_date=dates.long_date,
         short_date=dates.short_date,
-        when=lambda item: dates.when(item.starts_at, item.ends_at, item.all_day),
+        when=lambda item: item.hours,
         weekday=lambda day: dates.short_date(day).split(" ")[0],
         day=lambda day: "1er" if day.day == 1 else str(day.day),
         month=dates.month_name,
