@@ -30,6 +30,7 @@ from newsletter.editions.views import edition_view
 from newsletter.rendering.context import ALL_THEMES, EditionView, Variant
 from newsletter.rendering.personalise import PersonalValues
 from newsletter.rendering.renderer import Rendered, Renderer
+from newsletter.services.illustrating import illustrated
 from newsletter.settings import Settings
 
 SAMPLE_RECIPIENT = Recipient(key="apercu", email="claire.dupont@exemple.fr", name="Mme Dupont")
@@ -70,8 +71,9 @@ class Publishing:
         """The edition as its items and texts are now."""
         settings = self.settings
         newsletter = settings.newsletter(edition.newsletter)
-        return edition_view(edition, newsletter, settings.organisation,
+        view = edition_view(edition, newsletter, settings.organisation,
                             EditionStore(session).credits(edition))  # fmt: skip
+        return illustrated(view, session, settings.organisation.public_url)
 
     def view(self, session: Session, edition: Edition) -> EditionView:
         """What goes out: the approved snapshot, or the live edition of a draft."""
