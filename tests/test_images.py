@@ -1,17 +1,25 @@
 """Images are checked and re-encoded with Pillow before anyone sees them (real files:
-PNG, JPEG, WebP, GIF, an enormous one, a corrupt one, an SVG)."""
+PNG, JPEG, WebP, GIF, an enormous one, a corrupt one, an SVG), and reach emails as links."""
 
 from __future__ import annotations
 
 import io
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from newsletter.errors import InputError
 from newsletter.images.process import WIDTHS, prepare
+from newsletter.rendering.context import EditionView, ImageView
+from newsletter.rendering.renderer import Renderer
+from newsletter.services.publishing import Publishing
+from newsletter.settings import load_settings
+from tests.edition_samples import sample_edition, sample_view
 from tests.images import SVG, bomb_png, photo, transparent_logo, with_exif
 
+ROOT = Path(__file__).resolve().parent.parent
 ITEM = WIDTHS["item"]
 
 
@@ -74,3 +82,54 @@ def test_what_is_not_a_picture_is_refused(data: bytes, message: str) -> None:
     """SVG, corrupt and truncated files, other documents: one French line each."""
     with pytest.raises(InputError, match=message):
         prepare(data, ITEM)
+
+
+def illustrated(view: EditionView, limits: dict[str, int] | None = None) -> EditionView:
+    """The view with an image on every item that is not a rendez-vous and a logo; with
+    ``limits``, each rubrique filled to its limit (the heaviest issue the settings allow)."""
+    pool = [item for section in view.sections for item in section.items]
+    home = "https://lettre.professionbanlieue.org/images"
+    sections = []
+    for section in view.sections:
+        items = []
+        count = (limits[section.key] if section.items else 0) if limits else len(section.items)
+        for number in range(count):
+            base = pool[number % len(pool)] if limits else section.items[number]
+            item = replace(base, id=1000 + len(sections) * 100 + number)
+            name = f"{home}/{item.id}-{item.id:016x}"
+            image = ImageView(f"{name}-1x.jpg", f"{name}-2x.jpg", ITEM, 297,
+                              f"Illustration de « {item.title} »")  # fmt: skip
+            items.append(item if item.is_event else replace(item, image=image))
+        sections.append(replace(section, items=tuple(items)))
+    logo = ImageView(f"{home}/1-{'0' * 16}-1x.png", f"{home}/1-{'0' * 16}-2x.png", 180, 60,
+                     "Profession Banlieue")  # fmt: skip
+    return replace(view, sections=tuple(sections),
+                   organisation=replace(view.organisation, logo=logo))  # fmt: skip
+
+
+def message_of(view: EditionView, folder: Path) -> tuple[str, bytes]:
+    """The view's HTML and the whole message a subscriber gets."""
+    settings = load_settings(ROOT / "config.toml", environ={})
+    renderer = Renderer(ROOT / "templates" / "email", settings.rendering)
+    rendered = renderer.render(view)
+    written = Publishing(settings, renderer).write_rendered(sample_edition(), rendered, folder)
+    return rendered.html, written.preview.read_bytes()
+
+
+def test_lettre_with_images_stays_under_gmail_clipping(tmp_path: Path) -> None:
+    """Images are links to the centre's address, never attachments nor inline data: the
+    whole message of the Lettre (every rubrique) with an image on each item stays under
+    Gmail's 102 KB clip, and so does the HTML of the heaviest issue the settings allow
+    (every rubrique at its limit, 38 items): Gmail measures the HTML."""
+    settings = load_settings(ROOT / "config.toml", environ={})
+    html, message = message_of(illustrated(sample_view(settings)), tmp_path / "sample")
+    assert html.count("<img") >= 6 and "data:image" not in html and "cid:" not in html
+    assert b"attachment" not in message and b"Content-ID" not in message
+    assert len(message) < 102_000
+    print(f"Lettre with images: message {len(message)} B")
+    limits = {section.key: section.limit for section in settings.newsletter("lettre").sections}
+    heaviest = illustrated(sample_view(settings), limits)
+    assert sum(len(section.items) for section in heaviest.sections) >= 35
+    html, message = message_of(heaviest, tmp_path / "heaviest")
+    assert html.count("<img") >= 20 and len(html.encode()) < 102_000
+    print(f"heaviest Lettre with images: HTML {len(html.encode())} B, message {len(message)} B")

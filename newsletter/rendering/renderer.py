@@ -38,7 +38,7 @@ KILOBYTE = 1000
 # After the hidden preheader: invisible characters that keep inbox lists from filling the
 # snippet with the message's first visible line (the sentence would be shown twice).
 # Spaced out so that the wire's line folding can break it (dispatch.lines).
-PREHEADER_PADDING = Markup("&#847;&zwnj;&nbsp; " * 80)
+PREHEADER_PADDING = Markup("&#847;&zwnj;&nbsp; " * 60)
 
 
 @dataclass(frozen=True)
