@@ -33,13 +33,17 @@ class Image(Base):
 
 
 class ItemImage(Base):
-    """The image shown with an item (at most one)."""
+    """The image of an item (at most one): an editor's upload, or the one its feed named —
+    waiting to be downloaded while ``image_id`` is None, unless the download failed."""
 
     __tablename__ = "item_images"
 
     item_id: Mapped[int] = mapped_column(
         sa.ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
     )
-    image_id: Mapped[int] = mapped_column(
+    image_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("images.id", ondelete="CASCADE"), index=True
     )
+    origin: Mapped[str] = mapped_column(sa.String(2000), default="")  # the feed's address
+    alt: Mapped[str] = mapped_column(sa.String(500), default="")  # the feed's, if any
+    failure: Mapped[str] = mapped_column(sa.String(500), default="")

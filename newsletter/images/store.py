@@ -23,6 +23,11 @@ def image_url(public_url: str, image: Image, scale: int) -> str:
     return f"{public_url}{IMAGES_PATH}/{image.id}-{image.digest[:16]}-{scale}x.{extension}"
 
 
+def feed_alt(alt: str) -> str:
+    """A feed's alternative text, tidied; "" when it gave none (an editor will write it)."""
+    return " ".join(alt.split())[:MAX_ALT]
+
+
 def checked_alt(alt: str) -> str:
     """Alternative text is required: an image without one says nothing to a screen reader."""
     alt = " ".join(alt.split())
@@ -40,11 +45,14 @@ class ImageStore:
 
     def add(self, prepared: Prepared, alt: str, purpose: str, origin: str = "",
             author: str = "") -> Image:  # fmt: skip
+        """A new image; its alternative text is required, except from a feed that gave none
+        (the image is then not shown until an editor writes it)."""
+        alt = feed_alt(alt) if origin and purpose == "item" else checked_alt(alt)
         image = Image(
             digest=prepared.digest, media_type=prepared.media_type,
             width=prepared.one.width, height=prepared.one.height, data=prepared.one.data,
             width2x=prepared.two.width, height2x=prepared.two.height, data2x=prepared.two.data,
-            alt=checked_alt(alt), purpose=purpose, origin=origin, added_by=author,
+            alt=alt, purpose=purpose, origin=origin, added_by=author,
         )  # fmt: skip
         self.session.add(image)
         self.session.flush()
@@ -87,16 +95,40 @@ class ImageStore:
         return {item_id: image for item_id, image in rows}
 
     def show_with(self, item_id: int, image: Image | None) -> None:
-        """``image`` becomes the item's image (None: the item has none)."""
+        """``image`` becomes the item's image (None: the item has none). An editor's choice
+        is final: the feed's image is not asked for again."""
         link = self.session.get(ItemImage, item_id)
-        if image is None:
-            if link is not None:
-                self.session.delete(link)
-        elif link is None:
-            self.session.add(ItemImage(item_id=item_id, image_id=image.id))
-        else:
-            link.image_id = image.id
+        if link is None:
+            link = ItemImage(item_id=item_id, origin="", alt="", failure="")
+            self.session.add(link)
+        link.image_id = image.id if image is not None else None
+        link.failure = "" if image is not None else "retirée par la rédaction"
         self.session.flush()
+
+    def want(self, item_id: int, url: str, alt: str) -> None:
+        """The image a feed names for an item, to download later — unless the item already
+        has one, or an editor chose (or removed) it."""
+        if self.session.get(ItemImage, item_id) is None:
+            self.session.add(ItemImage(item_id=item_id, image_id=None, origin=url,
+                                       alt=feed_alt(alt), failure=""))  # fmt: skip
+
+    def fulfil(self, item_id: int, image: Image) -> None:
+        link = self.session.get(ItemImage, item_id)
+        if link is not None:
+            link.image_id, link.failure = image.id, ""
+
+    def failed(self, item_id: int, reason: str) -> None:
+        """A download that failed is not tried again (an editor may upload the image)."""
+        link = self.session.get(ItemImage, item_id)
+        if link is not None:
+            link.failure = reason[:500]
+
+    def pending(self, limit: int) -> list[ItemImage]:
+        """Images named by feeds and not downloaded yet (nor failed)."""
+        return list(self.session.scalars(
+            sa.select(ItemImage).where(ItemImage.image_id.is_(None), ItemImage.failure == "")
+            .order_by(ItemImage.item_id).limit(limit)
+        ))  # fmt: skip
 
     def describe(self, image: Image, alt: str) -> None:
         image.alt = checked_alt(alt)

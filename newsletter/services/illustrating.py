@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
+import httpx
 from sqlalchemy.orm import Session
 
 from newsletter.accounts.permissions import Actor
@@ -34,7 +35,9 @@ def image_view(image: Image, public_url: str) -> ImageView:
 def illustrated(view: EditionView, session: Session, public_url: str) -> EditionView:
     """The view with its items' images and the logo, as the centre serves them."""
     store = ImageStore(session)
-    found = store.of_items(item.id for section in view.sections for item in section.items)
+    found = {item_id: image for item_id, image in
+             store.of_items(item.id for section in view.sections for item in section.items).items()
+             if image.alt}  # fmt: skip  # an image without its text waits for an editor
     sections = tuple(
         replace(section, items=tuple(
             replace(item, image=image_view(found[item.id], public_url)) if item.id in found
@@ -47,18 +50,22 @@ def illustrated(view: EditionView, session: Session, public_url: str) -> Edition
     return replace(view, sections=sections, organisation=organisation)
 
 
-def download(url: str, settings: FetchSettings) -> bytes:
-    """One image fetched with the sources' client: timeouts, size cap, bounded redirects."""
+def download(urls: list[str], settings: FetchSettings) -> dict[str, bytes | str]:
+    """Images fetched with the sources' client (timeouts, size cap, bounded redirects,
+    ``fetch.concurrency`` at a time): each address's bytes, or why it failed (French)."""
 
-    async def get() -> bytes:
-        async with make_client(settings) as client:
+    async def one(client: httpx.AsyncClient, url: str) -> bytes | str:
+        try:
             fetched = await fetch(client, url, Validators(), settings)
-        return fetched.body or b""
+        except SourceError as exc:
+            return exc.message
+        return fetched.body or "réponse vide"
 
-    try:
-        return asyncio.run(get())
-    except SourceError as exc:
-        raise InputError(f"image {url} : {exc}", "vérifiez l’adresse de l’image") from None
+    async def every() -> list[bytes | str]:
+        async with make_client(settings) as client:
+            return await asyncio.gather(*(one(client, url) for url in urls))
+
+    return dict(zip(urls, asyncio.run(every()), strict=True)) if urls else {}
 
 
 class Illustrations:
@@ -121,16 +128,53 @@ class Illustrations:
             image = ImageStore(session).logo()
             return image_view(image, self.settings.organisation.public_url) if image else None
 
-    def fetch_logo(self) -> str:
-        """The logo of ``organisation.logo_url``, downloaded once (not again while stored);
-        a French line saying what happened."""
-        url = self.settings.organisation.logo_url
-        if not url:
-            return ""
+    def after_gathering(self, limit: int = 200) -> str:
+        """Download what the settings and the feeds name: the logo of
+        ``organisation.logo_url`` and the items' pictures, each address once; a French line
+        saying what happened ("" when there was nothing to do)."""
+        logo_url = self.settings.organisation.logo_url
         with self.database.session() as session:
-            if ImageStore(session).by_origin(url, "logo") is not None:
-                return "logo déjà enregistré"
-        prepared = prepare(download(url, self.settings.fetch), WIDTHS["logo"])
+            store = ImageStore(session)
+            want_logo = bool(logo_url) and store.by_origin(logo_url, "logo") is None
+            pending = [(row.item_id, row.origin, row.alt) for row in store.pending(limit)]
+            known = {url: store.by_origin(url, "item") for url in {url for _, url, _ in pending}}
+            to_fetch = [url for url, image in known.items() if image is None]
+        fetched = download(([logo_url] if want_logo else []) + to_fetch, self.settings.fetch)
+        lines = []
+        if want_logo:
+            lines.append(self._store_logo(logo_url, fetched[logo_url]))
+        done, failed = 0, 0
+        with self.database.session() as session:
+            store = ImageStore(session)
+            made: dict[str, Image] = {}
+            for item_id, url, alt in pending:
+                try:
+                    image = known[url] or made.get(url) or self._store_item_image(
+                        store, url, alt, fetched[url])  # fmt: skip
+                except InputError as exc:
+                    store.failed(item_id, str(exc))
+                    failed += 1
+                    continue
+                made[url] = image
+                store.fulfil(item_id, image)
+                done += 1
+        if done or failed:
+            lines.append(f"{done} image(s) d’élément enregistrée(s), {failed} en échec")
+        return " ; ".join(lines)
+
+    def _store_item_image(self, store: ImageStore, url: str, alt: str,
+                          body: bytes | str) -> Image:  # fmt: skip
+        if isinstance(body, str):
+            raise InputError(body)
+        return store.add(prepare(body, WIDTHS["item"]), alt, "item", url, author="flux")
+
+    def _store_logo(self, url: str, body: bytes | str) -> str:
+        try:
+            if isinstance(body, str):
+                raise InputError(body)
+            prepared = prepare(body, WIDTHS["logo"])
+        except InputError as exc:
+            return f"logo non téléchargé ({exc})"
         with self.database.session() as session:
             ImageStore(session).add(prepared, self.settings.organisation.name, "logo", url,
                                     author="configuration")  # fmt: skip

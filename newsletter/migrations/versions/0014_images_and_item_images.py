@@ -2,7 +2,7 @@
 
 Revision ID: 0014
 Revises: 0011
-Create Date: 2026-12-02 12:42:39.979809
+Create Date: 2026-12-02 12:49:37.051298
 """
 
 from __future__ import annotations
@@ -44,7 +44,10 @@ def upgrade() -> None:
 
     op.create_table('item_images',
     sa.Column('item_id', sa.Integer(), nullable=False),
-    sa.Column('image_id', sa.Integer(), nullable=False),
+    sa.Column('image_id', sa.Integer(), nullable=True),
+    sa.Column('origin', sa.String(length=2000), nullable=False),
+    sa.Column('alt', sa.String(length=500), nullable=False),
+    sa.Column('failure', sa.String(length=500), nullable=False),
     sa.ForeignKeyConstraint(['image_id'], ['images.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['item_id'], ['items.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('item_id')
