@@ -13,4 +13,7 @@ def run(app: App, now: datetime) -> str:
     failed = [report.key for report in reports if not report.ok]
     new = sum(report.saved.new for report in reports)
     outcome = f"{len(reports)} source(s), {new} nouvel(s) élément(s)"
-    return f"{outcome}, en échec : {', '.join(failed)}" if failed else outcome
+    if failed:
+        outcome += f", en échec : {', '.join(failed)}"
+    images = app.illustrations.after_gathering()
+    return f"{outcome} ; {images}" if images else outcome

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from newsletter.services.background import BackgroundSends
     from newsletter.services.drafting import Drafting
     from newsletter.services.editing import Editing
+    from newsletter.services.illustrating import Illustrations
     from newsletter.services.imports import Imports
     from newsletter.services.items import Items
     from newsletter.services.overviews import Overviews
@@ -84,6 +85,12 @@ class App:
         from newsletter.services.editing import Editing
 
         return Editing(self.settings, self.database, self.publishing, self.segments)
+
+    @cached_property
+    def illustrations(self) -> Illustrations:
+        from newsletter.services.illustrating import Illustrations
+
+        return Illustrations(self.settings, self.database, self.items)
 
     @cached_property
     def items(self) -> Items:

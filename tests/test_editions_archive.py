@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import email
 import email.policy
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import feedparser
 
-from newsletter.archive.feed import ArchivedEdition, archive_feed
+from newsletter.archive.feed import ArchivedEdition, archive_feed, summary
 from newsletter.rendering.renderer import Renderer
 from newsletter.services.publishing import Publishing
 from newsletter.settings import load_settings
@@ -18,6 +18,7 @@ from tests.edition_samples import sample_edition, sample_view
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = "https://lettre.exemple.fr"
+NOW = datetime(2027, 2, 1, 12, tzinfo=UTC)
 
 
 def test_edition_files(tmp_path: Path) -> None:
@@ -66,7 +67,7 @@ def test_atom_feed_of_sent_editions() -> None:
             sent + timedelta(days=63),
         ),
     ]
-    xml = archive_feed(PUBLIC, "lettre", "La Lettre", "Profession Banlieue", editions)
+    xml = archive_feed(PUBLIC, "lettre", "La Lettre", "Profession Banlieue", editions, NOW)
     parsed = feedparser.parse(xml)
     assert not parsed.bozo
     assert parsed.feed.title == "La Lettre" and parsed.feed.language == "fr"
@@ -77,3 +78,20 @@ def test_atom_feed_of_sent_editions() -> None:
     assert parsed.entries[0].summary == "Au sommaire : B & C"
     assert parsed.entries[0].link == f"{PUBLIC}/archives/lettre/88/"
     assert parsed.feed.updated.startswith("2027-01-05")
+
+
+def test_empty_feed_is_dated_now() -> None:
+    """A newsletter with no edition sent yet has a feed dated when it is read, not 1970."""
+    parsed = feedparser.parse(archive_feed(PUBLIC, "reaap", "Réaap", "PB", [], NOW))
+    assert not parsed.bozo and parsed.entries == []
+    assert parsed.feed.updated.startswith("2027-02-01") and "1970" not in parsed.feed.updated
+
+
+def test_entry_summary_opens_with_the_edito_and_lists_the_rubriques() -> None:
+    """An entry's summary is the édito's first lines, shortened, then the rubriques."""
+    settings = load_settings(ROOT / "config.toml", environ={})
+    text = summary(sample_view(settings))
+    opening, contents = text.split("\n\n")
+    assert opening.startswith("Chères lectrices, chers lecteurs, Les Rencontres")
+    assert len(opening) <= 301
+    assert contents.startswith("Au sommaire : Édito · Fiches d’expérience · Rendez-vous")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -27,11 +28,12 @@ from tests.smtp_server import SmtpTestServer
 PERSONAL = (
     (re.compile(r"Bonjour [^,<\n]*,"), "Bonjour X,"),
     (re.compile(r"/(desabonnement|preferences)/[A-Za-z0-9._~-]+"), r"/\1/JETON"),
+    (re.compile(r"l’adresse [^ <\n]+@[^ <\n]+\."), "l’adresse X."),
 )
 
 
 def impersonal(text: str) -> str:
-    """A message's text without what is personal (greeting, signed links), lines ending
+    """A message's text without what is personal (greeting, address, signed links), lines ending
     in LF."""
     text = text.replace("\r\n", "\n")
     for pattern, replacement in PERSONAL:
@@ -167,7 +169,8 @@ def test_archive_and_feed_show_the_approved_version(
     change_an_item_and_a_source(app, edition_id)
     with app.database.session() as session:
         edition = EditionStore(session).get(edition_id)
-        page = app.publishing.archive(session, edition)
-        feed = app.publishing.feed(session, edition.newsletter)
+        view = app.publishing.archive(session, edition)
+        feed = app.publishing.feed(session, edition.newsletter, datetime.now(UTC))
+    page = repr(view)
     assert "Des jardins partagés à Sevran" in page and "Corrigé" not in page
     assert "réécrit" not in page and edition.subject in feed

@@ -11,6 +11,7 @@ import pytest
 
 from newsletter.dispatch.lines import filled_octets, wire_html
 from newsletter.errors import RenderError
+from newsletter.rendering.context import ImageView
 from newsletter.rendering.personalise import PersonalValues
 from newsletter.rendering.renderer import Rendered, Renderer
 from newsletter.settings import Settings, load_settings
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates" / "email"
 VALUES = PersonalValues(
     greeting="Bonjour Mme Dupont,",
+    email="claire.dupont@exemple.fr",
     unsubscribe_url="https://lettre.exemple.fr/desabonnement/abc?x=1&y=2",
     preferences_url="https://lettre.exemple.fr/preferences/abc",
     web_url="https://lettre.exemple.fr/archives/lettre/87/",
@@ -107,23 +109,33 @@ def test_email_markup_is_accessible(rendered: Rendered) -> None:
 
 
 def test_preheader_is_hidden_text(rendered: Rendered) -> None:
-    """The preheader opens the body as hidden text; by default it lists the first titles."""
+    """The preheader opens the body as hidden text, once, padded so that inbox snippets stop
+    there; no visible line repeats it; by default it lists the first titles."""
     body = rendered.html.split("<body", 1)[1]
-    hidden = re.search(r'<div style="display:none;[^"]*">([^<]*)</div>', body)
+    hidden = re.search(
+        r'<div style="display:none;[^"]*"[^>]*>([^<]*?)((?:\u034f\u200c&nbsp; ?)+)</div>', body
+    )
     assert hidden and " ".join(hidden.group(1).split()) == rendered.preheader
+    assert hidden.group(2).count("\u200c") >= 50
+    assert body.count(rendered.preheader[:40]) == 1
+    assert "color:" not in hidden.group(0)  # no text coloured like its background
     assert rendered.preheader.startswith("Au sommaire : D.A.M.E.S.")
 
 
 def test_logo_has_alternative_text(settings: Settings) -> None:
-    """A configured logo is an image with the organisation's name as alt text."""
-    logo = settings.organisation.model_copy(update={"logo_url": "https://exemple.fr/logo.png"})
+    """A logo is an image of the centre's own address, shown at its width from its 2×
+    file, with its alt text."""
+    logo = ImageView(src="https://lettre.exemple.fr/images/ab-1x.png",
+                     src2x="https://lettre.exemple.fr/images/ab-2x.png", width=180, height=60,
+                     alt="Profession Banlieue")  # fmt: skip
     view = replace(
-        sample_view(settings),
-        organisation=replace(sample_view(settings).organisation, logo_url=logo.logo_url),
+        sample_view(settings), organisation=replace(sample_view(settings).organisation, logo=logo)
     )
     html = Renderer(TEMPLATES, settings.rendering).render(view).html
     images = re.findall(r"<img[^>]*>", html)
     assert images and all('alt="Profession Banlieue"' in image for image in images)
+    assert 'src="https://lettre.exemple.fr/images/ab-2x.png"' in images[0]
+    assert 'width="180"' in images[0]
 
 
 def test_footer_shows_identity_and_links(rendered: Rendered) -> None:

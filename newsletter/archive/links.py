@@ -46,16 +46,18 @@ def archive_values(public_url: str, newsletter: str, number: int) -> PersonalVal
     """What the archive page shows where an email has personal values."""
     return PersonalValues(
         greeting="Bonjour,",
+        email="",
         unsubscribe_url=f"{public_url}{SUBSCRIBE_PATH}",
         preferences_url=f"{public_url}{SUBSCRIBE_PATH}",
         web_url=edition_url(public_url, newsletter, number),
     )
 
 
-def sample_values(public_url: str, newsletter: str, number: int) -> PersonalValues:
+def sample_values(public_url: str, newsletter: str, number: int, email: str) -> PersonalValues:
     """Values of an imaginary subscriber, for previews."""
     return PersonalValues(
         greeting="Bonjour Mme Dupont,",
+        email=email,
         unsubscribe_url=unsubscribe_url(public_url, "EXEMPLE"),
         preferences_url=preferences_url(public_url, "EXEMPLE"),
         web_url=edition_url(public_url, newsletter, number),
@@ -67,12 +69,14 @@ def subscriber_values(
     newsletter: str,
     number: int,
     name: str,
+    email: str,
     unsubscribe_token: str,
     preferences_token: str,
 ) -> PersonalValues:
     """One subscriber's values: their signed unsubscribe and preferences links."""
     return PersonalValues(
         greeting=f"Bonjour {name}," if name else "Bonjour,",
+        email=email,
         unsubscribe_url=unsubscribe_url(public_url, unsubscribe_token),
         preferences_url=preferences_url(public_url, preferences_token),
         web_url=edition_url(public_url, newsletter, number),

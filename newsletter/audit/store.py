@@ -40,6 +40,8 @@ ACTIONS: dict[str, str] = {
     "item_propose": "proposition de correction",
     "item_accept": "proposition acceptée",
     "item_refuse": "proposition refusée",
+    "item_image": "image d’un élément",
+    "logo": "logo des lettres",
 }
 
 

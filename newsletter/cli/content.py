@@ -36,12 +36,16 @@ def init(ctx: Context) -> None:
 @click.option("--source", "keys", multiple=True, metavar="CLÉ", help="Seulement cette source.")
 @pass_context
 def fetch(ctx: Context, keys: tuple[str, ...]) -> None:
-    """Récupère les sources (flux RSS/Atom, agendas iCal) et enregistre les nouveautés.
+    """Récupère les sources (flux RSS/Atom, agendas iCal) et enregistre les nouveautés,
+    puis télécharge une fois les images qu'elles nomment et le logo des réglages.
 
     Code de sortie 0 même si certaines sources échouent ; 1 si aucune n'a pu être lue.
     """
     reports = fetch_with_progress(ctx, keys)
     print_fetch_summary(ctx, reports)
+    images = ctx.ready_app().illustrations.after_gathering()
+    if images:
+        click.echo(f"Images : {images}.")
     if reports and all(not report.ok for report in reports):
         raise click.exceptions.Exit(1)
 

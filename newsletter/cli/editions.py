@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
@@ -279,7 +279,7 @@ def feed(ctx: Context, name: str, out: TextIO) -> None:
     app = ctx.ready_app()
     app.settings.newsletter(name)
     with app.database.session() as session:
-        out.write(app.publishing.feed(session, name))
+        out.write(app.publishing.feed(session, name, datetime.now(UTC)))
 
 
 def edition_folder(app: App, found: Edition) -> Path:

@@ -33,6 +33,10 @@ class Entry:
     postponed: bool = False
     # The iCalendar UID of the series an occurrence belongs to ("" for a single event).
     series: str = ""
+    # The picture the source gave (enclosure, media:content, the summary's first image):
+    # downloaded once after storing, never linked to from an email.
+    image_url: str = ""
+    image_alt: str = ""
     # Filled in by newsletter.content.prepare before storage.
     canonical_url: str = field(default="", compare=False)
     dedup_key: str = field(default="", compare=False)

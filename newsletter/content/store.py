@@ -247,6 +247,17 @@ class ItemStore:
             raise NotFoundError(f"élément {item_id} introuvable", "voir la liste des éléments")
         return item
 
+    def announced(self, source_id: int, guids: Sequence[str]) -> list[tuple[str, int]]:
+        """(GUID, item id) of the source's announcements among ``guids``."""
+        found: list[tuple[str, int]] = []
+        for chunk in _chunks(sorted(set(guids))):
+            rows = self.session.execute(
+                sa.select(ItemSource.guid, ItemSource.item_id)
+                .where(ItemSource.source_id == source_id, ItemSource.guid.in_(chunk))
+            )  # fmt: skip
+            found.extend((guid, item_id) for guid, item_id in rows)
+        return found
+
     def by_guid(self, guid: str) -> Item | None:
         """The item a source announced under ``guid`` (e.g. ``editorial:ID``)."""
         return self.session.scalar(

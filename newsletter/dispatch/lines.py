@@ -56,7 +56,7 @@ def shield_dots(html: str) -> str:
 def _cut(line: str, start: int) -> int:
     """Where to break: the last attribute boundary (else space) whose chunk fits LINE."""
     window = LINE
-    while window >= LINE // 4:
+    while window >= LINE // 16:  # small windows: a footer packs several markers in a line
         end = start + window
         cut = line.rfind('" ', start, end) + 1 or line.rfind(" ", start, end)
         if cut > start and filled_octets(line[start:cut]) <= LINE:

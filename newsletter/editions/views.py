@@ -14,7 +14,13 @@ from markupsafe import Markup
 from newsletter.content.sanitise import plain_text
 from newsletter.editions.models import Edition, EditionItem
 from newsletter.editions.prose import to_html
-from newsletter.rendering.context import EditionView, ItemView, OrganisationView, SectionView
+from newsletter.rendering.context import (
+    EditionView,
+    ItemView,
+    OrganisationView,
+    SectionView,
+    calendar_url,
+)
 from newsletter.rendering.text import html_to_text
 from newsletter.settings import NewsletterSettings, OrganisationSettings
 from newsletter.vocabulary import ITEM_KINDS
@@ -45,6 +51,7 @@ def edition_view(
     credits: Credits,
 ) -> EditionView:
     zone = ZoneInfo(organisation.timezone)
+    public_url = organisation.public_url
     by_section: dict[str, list[EditionItem]] = {}
     for entry in sorted(edition.entries, key=lambda entry: entry.position):
         by_section.setdefault(entry.section, []).append(entry)
@@ -62,12 +69,14 @@ def edition_view(
                 text_html=Markup(text_html),
                 text=html_to_text(text_html),
                 items=tuple(
-                    _item(entry, newsletter.excerpt_chars, zone, credits) for entry in entries
+                    _item(entry, newsletter.excerpt_chars, zone, credits, public_url)
+                    for entry in entries
                 ),
             )
         )
     for key, entries in by_section.items():  # rubriques removed from config.toml since
-        items = tuple(_item(entry, newsletter.excerpt_chars, zone, credits) for entry in entries)
+        items = tuple(_item(entry, newsletter.excerpt_chars, zone, credits, public_url)
+                      for entry in entries)  # fmt: skip
         sections.append(SectionView(key=key, title=key.capitalize(), items=items))
     return EditionView(
         newsletter=edition.newsletter,
@@ -85,7 +94,7 @@ def edition_view(
             description=organisation.description,
             address=organisation.address,
             website=organisation.website,
-            logo_url=organisation.logo_url,
+            contact_email=organisation.contact_email,
         ),
     )
 
@@ -94,7 +103,9 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
     return moment.astimezone(zone) if moment is not None else None
 
 
-def _item(entry: EditionItem, limit: int, zone: ZoneInfo, credits: Credits) -> ItemView:
+def _item(
+    entry: EditionItem, limit: int, zone: ZoneInfo, credits: Credits, public_url: str
+) -> ItemView:
     """The item as this edition shows it: the edition's title, summary and link when an
     editor gave them, else the item's own."""
     item = entry.item
@@ -115,4 +126,5 @@ def _item(entry: EditionItem, limit: int, zone: ZoneInfo, credits: Credits) -> I
         organiser=item.organiser,
         registration_url=safe_link(item.registration_url),
         change="annule" if item.cancelled else entry.change,
+        calendar_url=calendar_url(public_url, item.id) if event else "",
     )

@@ -7,8 +7,8 @@ receive the same variables:
 ``sections``  ``edition.sections`` (the rubriques to show, in order, none of them empty)
 ``org``       the :class:`OrganisationView` (postal identity, web site)
 ``personal``  markers for the per-recipient values (see ``newsletter.rendering.personalise``):
-              ``personal.greeting``, ``personal.unsubscribe_url``, ``personal.preferences_url``,
-              ``personal.web_url``
+              ``personal.greeting``, ``personal.email``, ``personal.unsubscribe_url``,
+              ``personal.preferences_url``, ``personal.web_url``
 
 Filters: ``long_date`` (``mardi 4 mars 2025``), ``short_date`` (``mar. 4 mars``),
 ``when`` (an item's time span: ``9 h 30 – 12 h``), ``weekday``/``day``/``month`` (pieces of
@@ -23,10 +23,31 @@ from datetime import date, datetime
 
 from markupsafe import Markup
 
+from newsletter.rendering import dates
+
 Variant = frozenset[str]
 """A set of theme keys a recipient chose; the empty set means every theme."""
 
 ALL_THEMES: Variant = frozenset()
+CALENDAR_PATH = "/agenda"
+
+
+def calendar_url(public_url: str, item_id: int) -> str:
+    """The public address of an agenda entry's iCalendar file (add to a calendar)."""
+    return f"{public_url}{CALENDAR_PATH}/{item_id}.ics"
+
+
+@dataclass(frozen=True)
+class ImageView:
+    """An image served from the centre's own address: ``src`` at ``width`` × ``height`` CSS
+    pixels, ``src2x`` twice as wide for high-density screens (emails show ``src2x`` at
+    ``width``); ``alt`` is never empty."""
+
+    src: str
+    src2x: str
+    width: int
+    height: int
+    alt: str
 
 
 @dataclass(frozen=True)
@@ -48,10 +69,19 @@ class ItemView:
     organiser: str = ""
     registration_url: str = ""
     change: str = ""  # "" (new), "modifie" (updated since announced), "annule" (cancelled)
+    calendar_url: str = ""  # agenda entries: their .ics on the public site
+    image: ImageView | None = None
 
     @property
     def is_event(self) -> bool:
         return self.starts_at is not None
+
+    @property
+    def hours(self) -> str:
+        """An event's time span after its day (``9 h 30 – 12 h``); "" for other items."""
+        if self.starts_at is None:
+            return ""
+        return dates.when(self.starts_at, self.ends_at, self.all_day)
 
     def shown_in(self, variant: Variant) -> bool:
         """Items without a theme go to everyone; themed ones to those who chose a theme."""
@@ -83,7 +113,8 @@ class OrganisationView:
     description: str
     address: str
     website: str
-    logo_url: str = ""
+    contact_email: str = ""
+    logo: ImageView | None = None
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ class PersonalValues:
     """What differs from one recipient to the next (plain text, escaped where needed)."""
 
     greeting: str  # "Bonjour Mme Dupont," or "Bonjour,"
+    email: str  # the address the message is sent to (the footer says why it gets there)
     unsubscribe_url: str
     preferences_url: str
     web_url: str  # the edition's web page

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateError
+from markupsafe import Markup
 
 from newsletter.errors import RenderError
 from newsletter.rendering import dates
@@ -34,6 +35,10 @@ from newsletter.settings import RenderingSettings
 # ends (``<!--section:end-->``); the marks measure the rubriques and are then removed.
 _SECTION_MARK = re.compile(r"<!--section:([a-z0-9_-]+)-->")
 KILOBYTE = 1000
+# After the hidden preheader: invisible characters that keep inbox lists from filling the
+# snippet with the message's first visible line (the sentence would be shown twice).
+# Spaced out so that the wire's line folding can break it (dispatch.lines).
+PREHEADER_PADDING = Markup("&#847;&zwnj;&nbsp; " * 60)
 
 
 @dataclass(frozen=True)
@@ -92,7 +97,7 @@ def _environment(templates: Path, autoescape: bool) -> Environment:
     env.filters.update(
         long_date=dates.long_date,
         short_date=dates.short_date,
-        when=lambda item: dates.when(item.starts_at, item.ends_at, item.all_day),
+        when=lambda item: item.hours,
         weekday=lambda day: dates.short_date(day).split(" ")[0],
         day=lambda day: "1er" if day.day == 1 else str(day.day),
         month=dates.month_name,
@@ -118,6 +123,7 @@ class Renderer:
             "sections": shown.sections,
             "org": shown.organisation,
             "personal": PersonalValues.markers(),
+            "preheader_padding": PREHEADER_PADDING,
         }
         mjml = self._fill(view.template, "mjml", context)
         html, sizes = _measure(self._compiler(mjml, view.template))

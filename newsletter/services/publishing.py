@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from email.utils import parseaddr
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from newsletter.archive.feed import ArchivedEdition, archive_feed
+from newsletter.archive.feed import ArchivedEdition, archive_feed, summary
 from newsletter.archive.links import edition_url, sample_values
 from newsletter.archive.pages import archive_page
 from newsletter.dispatch.bodies import finished_texts
@@ -29,6 +30,7 @@ from newsletter.editions.views import edition_view
 from newsletter.rendering.context import ALL_THEMES, EditionView, Variant
 from newsletter.rendering.personalise import PersonalValues
 from newsletter.rendering.renderer import Rendered, Renderer
+from newsletter.services.illustrating import illustrated
 from newsletter.settings import Settings
 
 SAMPLE_RECIPIENT = Recipient(key="apercu", email="claire.dupont@exemple.fr", name="Mme Dupont")
@@ -69,8 +71,9 @@ class Publishing:
         """The edition as its items and texts are now."""
         settings = self.settings
         newsletter = settings.newsletter(edition.newsletter)
-        return edition_view(edition, newsletter, settings.organisation,
+        view = edition_view(edition, newsletter, settings.organisation,
                             EditionStore(session).credits(edition))  # fmt: skip
+        return illustrated(view, session, settings.organisation.public_url)
 
     def view(self, session: Session, edition: Edition) -> EditionView:
         """What goes out: the approved snapshot, or the live edition of a draft."""
@@ -113,7 +116,8 @@ class Publishing:
 
     def sample_values(self, edition: Edition) -> PersonalValues:
         public_url = self.settings.organisation.public_url
-        return sample_values(public_url, edition.newsletter, edition.number)
+        return sample_values(public_url, edition.newsletter, edition.number,
+                             SAMPLE_RECIPIENT.email)  # fmt: skip
 
     def headers(self, edition: Edition, subject: str) -> EditionHeaders:
         """What every message of the edition shares (From, List-Id, Feedback-ID…)."""
@@ -134,24 +138,22 @@ class Publishing:
             feedback_id=feedback_id(edition.id, newsletter.list, settings.dispatch.feedback_id),
         )
 
-    def feed(self, session: Session, newsletter: str) -> str:
+    def feed(self, session: Session, newsletter: str, now: datetime) -> str:
         """The Atom feed of a newsletter's published editions, as they went out."""
         settings = self.settings
         archived = []
         for edition in EditionStore(session).published(newsletter):
             if edition.sent_at is not None:
-                view = self.view(session, edition).for_variant(ALL_THEMES)
-                archived.append(ArchivedEdition(edition.number, view.subject, view.preheader,
+                view = self.archive(session, edition)
+                archived.append(ArchivedEdition(edition.number, view.subject, summary(view),
                                                 edition.sent_at))  # fmt: skip
         return archive_feed(settings.organisation.public_url, newsletter,
                             settings.newsletter(newsletter).title, settings.organisation.name,
-                            archived)  # fmt: skip
+                            archived, now)  # fmt: skip
 
-    def archive(self, session: Session, edition: Edition) -> str:
-        """The public web page of an edition."""
-        public_url = self.settings.organisation.public_url
-        rendered = self.render(session, edition)
-        return archive_page(rendered, public_url, edition.newsletter, edition.number)[0]
+    def archive(self, session: Session, edition: Edition) -> EditionView:
+        """What the public web page of an edition shows: its snapshot, every theme."""
+        return self.view(session, edition).for_variant(ALL_THEMES)
 
     def write_files(
         self, session: Session, edition: Edition, folder: Path, variant: Variant = ALL_THEMES

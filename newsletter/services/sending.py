@@ -183,7 +183,8 @@ class Sending:
             unsubscribe = tokens.issue("unsubscribe", ref, [list_key])
             preferences = tokens.issue("preferences", ref)
             values = subscriber_values(public_url, edition.newsletter, edition.number,
-                                       task.name, unsubscribe, preferences)  # fmt: skip
+                                       task.name, task.email, unsubscribe,
+                                       preferences)  # fmt: skip
             envelope = tokens.verp_address(ref)
             recipient = Recipient(
                 key=subscriber_key(task.subscriber_id),

@@ -22,8 +22,15 @@ class OrganisationSettings(Section):
     public_url: Annotated[str, Field(pattern=r"^https?://[^/]+.*[^/]$")] = (
         "https://lettre.professionbanlieue.org"
     )
-    logo_url: str = ""
+    logo_url: Annotated[str, Field(pattern=r"^(https?://.+)?$")] = ""
+    contact_email: str = "lettre@professionbanlieue.org"
     timezone: Zone = "Europe/Paris"
+
+    @field_validator("contact_email")
+    @classmethod
+    def _contact(cls, value: str) -> str:
+        require_address(value)
+        return value
 
 
 class RenderingSettings(Section):

@@ -10,6 +10,7 @@ against ``xml:base`` or the channel's link; anything but http(s) is dropped with
 from __future__ import annotations
 
 import calendar
+import html
 import re
 import time
 import xml.sax
@@ -142,7 +143,36 @@ def _entry(raw: Any, reading: _Reading) -> Entry | None:
         territory=source.territory,
     )
     _event_fields(raw, entry, reading)
+    entry.image_url, entry.image_alt = _image(raw, raw_summary, reading)
     return entry
+
+
+_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_ATTRIBUTE = re.compile(r"""\b(src|alt)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
+
+
+def _image(raw: Any, summary: str, reading: _Reading) -> tuple[str, str]:
+    """The entry's picture and its alternative text: an image enclosure, else a
+    ``media:content`` (or thumbnail) image, else the first ``<img>`` of the summary."""
+    for enclosure in raw.get("enclosures") or []:
+        if str(enclosure.get("type", "")).startswith("image/") and enclosure.get("href"):
+            return _picture(enclosure["href"], "", reading)
+    for media in [*(raw.get("media_content") or []), *(raw.get("media_thumbnail") or [])]:
+        kind = str(media.get("medium") or media.get("type") or "image")
+        if media.get("url") and kind.startswith("image"):
+            return _picture(media["url"], "", reading)
+    found = _IMG.search(summary)
+    if found is not None:
+        attributes = {name.lower(): "".join(values)
+                      for name, *values in _ATTRIBUTE.findall(found.group())}  # fmt: skip
+        if attributes.get("src"):
+            return _picture(attributes["src"], clean_text(attributes.get("alt", "")), reading)
+    return "", ""
+
+
+def _picture(url: str, alt: str, reading: _Reading) -> tuple[str, str]:
+    link = web_link(html.unescape(url), reading.base)
+    return (link, alt) if link else ("", "")
 
 
 def _link(raw: str, reading: _Reading) -> str:

@@ -22,10 +22,12 @@ import httpx
 from sqlalchemy.orm import Session
 
 from newsletter.content.classify import Classifier
+from newsletter.content.entries import Entry
 from newsletter.content.prepare import prepare
 from newsletter.content.store import ItemStore, SaveOutcome
 from newsletter.db import Database
 from newsletter.errors import DatabaseError, SourceError
+from newsletter.images.store import ImageStore
 from newsletter.settings import FetchSettings, Settings, SourceSettings
 from newsletter.sources.feeds import parse_feed
 from newsletter.sources.http import Fetched, Validators, fetch, make_client
@@ -188,9 +190,21 @@ def _save(done: Fetch, session: Session, report: SourceReport) -> None:
         return
     report.warnings = done.parsed.warnings
     report.saved = ItemStore(session).save_entries(row.id, done.parsed.entries)
+    _want_images(session, row.id, done.parsed.entries)
     sources.record_success(
         row, done.fetched.validators, report.saved.new, _summary(report.warnings)
     )
+
+
+def _want_images(session: Session, source_id: int, entries: Sequence[Entry]) -> None:
+    """The pictures the entries name, to download after the run (each address once)."""
+    wanted = {entry.guid: entry for entry in entries if entry.image_url}
+    if not wanted:
+        return
+    images = ImageStore(session)
+    for guid, item_id in ItemStore(session).announced(source_id, list(wanted)):
+        images.want(item_id, wanted[guid].image_url, wanted[guid].image_alt)
+    session.flush()
 
 
 def _summary(warnings: list[str]) -> str:

@@ -27,6 +27,7 @@ from newsletter.web.routes import (
     drafts,
     edition_actions,
     editions,
+    images,
     imports,
     items,
     login,
@@ -41,7 +42,7 @@ ROUTERS = (
     login.router, dashboard.router, items.router, drafts.router, editions.router,
     edition_actions.router,
     accounts.router, imports.router, people.router, segments.router, audience.router,
-    subscribe.router, preferences.router, unsubscribe.router, archive.router,
+    subscribe.router, preferences.router, unsubscribe.router, archive.router, images.router,
     api_items.router, api_editions.router,
 )  # fmt: skip
 SESSION_COOKIE = "lettre_session"

@@ -167,7 +167,9 @@ def _detail(
     ]  # fmt: skip
     context = _form_context(app.settings, item=item, credits=credits, error=error or None,
                             hint=hint, may_correct=app.items.may_correct(app.actor(user), item.id),
-                            proposals=ProposalStore(session).open_for(item.id))  # fmt: skip
+                            proposals=ProposalStore(session).open_for(item.id),
+                            image=app.illustrations.image_of(item.id),
+                            image_limit=app.settings.fetch.max_bytes)  # fmt: skip
     return _pages(request).render(request, "items/detail.html", context, status=status)
 
 

@@ -1,0 +1,57 @@
+"""Real image files for the image tests, made with Pillow (and a few made by hand)."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+from PIL import Image, ImageDraw
+
+SVG = b"""<?xml version="1.0"?>
+<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100" onload="alert(1)">
+<image href="https://tiers.exemple.fr/pixel.png" width="10" height="10"/>
+<script>alert("x")</script><rect width="200" height="100" fill="red"/></svg>"""
+
+
+def photo(width: int, height: int, kind: str = "JPEG", **options: object) -> bytes:
+    """A picture with shapes (not a flat colour: the encoders have work to do)."""
+    picture = Image.new("RGB", (width, height), (32, 80, 140))
+    draw = ImageDraw.Draw(picture)
+    for step in range(0, width, max(1, width // 12)):
+        draw.ellipse((step, step % height, step + width // 5, (step % height) + height // 3),
+                     fill=(step % 255, 120, 255 - step % 255))  # fmt: skip
+    out = io.BytesIO()
+    picture.save(out, kind, **options)
+    return out.getvalue()
+
+
+def with_exif(width: int, height: int) -> bytes:
+    """A JPEG photo with a camera, a GPS position and "rotate 90°" in its EXIF."""
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90° clockwise to view
+    exif[0x010F] = "Appareil de Claire"
+    exif[0x8825] = {1: "N", 2: (48.0, 56.0, 10.0)}  # GPS latitude
+    return photo(width, height, "JPEG", exif=exif.tobytes())
+
+
+def transparent_logo() -> bytes:
+    picture = Image.new("RGBA", (600, 200), (0, 0, 0, 0))
+    ImageDraw.Draw(picture).rectangle((20, 20, 580, 180), fill=(20, 48, 77, 255))
+    out = io.BytesIO()
+    picture.save(out, "PNG")
+    return out.getvalue()
+
+
+def bomb_png(width: int = 50_000, height: int = 50_000) -> bytes:
+    """A tiny PNG announcing an enormous picture (2.5 billion pixels): a decompression bomb."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    rows = zlib.compress(b"\0" * 1024)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+    )

@@ -1,0 +1,135 @@
+"""Images are checked and re-encoded with Pillow before anyone sees them (real files:
+PNG, JPEG, WebP, GIF, an enormous one, a corrupt one, an SVG), and reach emails as links."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from newsletter.errors import InputError
+from newsletter.images.process import WIDTHS, prepare
+from newsletter.rendering.context import EditionView, ImageView
+from newsletter.rendering.renderer import Renderer
+from newsletter.services.publishing import Publishing
+from newsletter.settings import load_settings
+from tests.edition_samples import sample_edition, sample_view
+from tests.images import SVG, bomb_png, photo, transparent_logo, with_exif
+
+ROOT = Path(__file__).resolve().parent.parent
+ITEM = WIDTHS["item"]
+
+
+@pytest.mark.parametrize("kind", ["PNG", "JPEG", "WEBP", "GIF"])
+def test_each_format_is_reencoded_at_1x_and_2x(kind: str) -> None:
+    """A readable picture comes out at the template's width and twice it, re-encoded."""
+    prepared = prepare(photo(1600, 900, kind), ITEM)
+    for encoded, width in ((prepared.one, ITEM), (prepared.two, 2 * ITEM)):
+        opened = Image.open(io.BytesIO(encoded.data))
+        assert opened.format == "JPEG" and opened.size == (width, round(900 * width / 1600))
+        assert (encoded.width, encoded.height) == opened.size
+    assert prepared.media_type == "image/jpeg" and len(prepared.digest) == 64
+
+
+def test_small_pictures_are_never_enlarged() -> None:
+    """A picture narrower than the slot keeps its own width at 1× and 2×."""
+    prepared = prepare(photo(300, 200, "PNG"), ITEM)
+    assert (prepared.one.width, prepared.two.width) == (300, 300)
+
+
+def test_exif_is_applied_then_stripped() -> None:
+    """The EXIF orientation turns the picture upright; no EXIF (camera, GPS) is kept."""
+    prepared = prepare(with_exif(1200, 800), ITEM)
+    opened = Image.open(io.BytesIO(prepared.two.data))
+    assert opened.size == (800, 1200)  # turned: portrait
+    assert dict(opened.getexif()) == {} and "exif" not in opened.info
+    assert b"Appareil de Claire" not in prepared.one.data + prepared.two.data
+
+
+def test_transparency_is_kept_as_png() -> None:
+    """A logo with a transparent background stays transparent (PNG)."""
+    prepared = prepare(transparent_logo(), WIDTHS["logo"])
+    opened = Image.open(io.BytesIO(prepared.one.data))
+    assert prepared.media_type == "image/png" and opened.mode == "RGBA"
+    assert opened.size == (WIDTHS["logo"], 60)
+
+
+def test_huge_pictures_are_cut_down_and_bombs_refused() -> None:
+    """A big photo is resized; a file announcing billions of pixels is refused before its
+    pixels are decoded."""
+    big = photo(6000, 4000, "JPEG", quality=70)
+    prepared = prepare(big, ITEM)
+    assert prepared.two.width == 2 * ITEM and len(prepared.two.data) < len(big) / 10
+    with pytest.raises(InputError, match="image trop grande"):
+        prepare(bomb_png(), ITEM)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (SVG, "SVG ne sont pas acceptées"),
+        (b"  <svg xmlns='http://www.w3.org/2000/svg'/>", "SVG ne sont pas acceptées"),
+        (photo(800, 600, "JPEG")[:2000], "illisible"),
+        (b"GIF89a" + b"\0" * 20, "pas une image lisible"),
+        (b"%PDF-1.7 not an image", "pas une image lisible"),
+        (b"", "fichier vide"),
+    ],
+)
+def test_what_is_not_a_picture_is_refused(data: bytes, message: str) -> None:
+    """SVG, corrupt and truncated files, other documents: one French line each."""
+    with pytest.raises(InputError, match=message):
+        prepare(data, ITEM)
+
+
+def illustrated(view: EditionView, limits: dict[str, int] | None = None) -> EditionView:
+    """The view with an image on every item that is not a rendez-vous and a logo; with
+    ``limits``, each rubrique filled to its limit (the heaviest issue the settings allow)."""
+    pool = [item for section in view.sections for item in section.items]
+    home = "https://lettre.professionbanlieue.org/images"
+    sections = []
+    for section in view.sections:
+        items = []
+        count = (limits[section.key] if section.items else 0) if limits else len(section.items)
+        for number in range(count):
+            base = pool[number % len(pool)] if limits else section.items[number]
+            item = replace(base, id=1000 + len(sections) * 100 + number)
+            name = f"{home}/{item.id}-{item.id:016x}"
+            image = ImageView(f"{name}-1x.jpg", f"{name}-2x.jpg", ITEM, 297,
+                              f"Illustration de « {item.title} »")  # fmt: skip
+            items.append(item if item.is_event else replace(item, image=image))
+        sections.append(replace(section, items=tuple(items)))
+    logo = ImageView(f"{home}/1-{'0' * 16}-1x.png", f"{home}/1-{'0' * 16}-2x.png", 180, 60,
+                     "Profession Banlieue")  # fmt: skip
+    return replace(view, sections=tuple(sections),
+                   organisation=replace(view.organisation, logo=logo))  # fmt: skip
+
+
+def message_of(view: EditionView, folder: Path) -> tuple[str, bytes]:
+    """The view's HTML and the whole message a subscriber gets."""
+    settings = load_settings(ROOT / "config.toml", environ={})
+    renderer = Renderer(ROOT / "templates" / "email", settings.rendering)
+    rendered = renderer.render(view)
+    written = Publishing(settings, renderer).write_rendered(sample_edition(), rendered, folder)
+    return rendered.html, written.preview.read_bytes()
+
+
+def test_lettre_with_images_stays_under_gmail_clipping(tmp_path: Path) -> None:
+    """Images are links to the centre's address, never attachments nor inline data: the
+    whole message of the Lettre (every rubrique) with an image on each item stays under
+    Gmail's 102 KB clip, and so does the HTML of the heaviest issue the settings allow
+    (every rubrique at its limit, 38 items): Gmail measures the HTML."""
+    settings = load_settings(ROOT / "config.toml", environ={})
+    html, message = message_of(illustrated(sample_view(settings)), tmp_path / "sample")
+    assert html.count("<img") >= 6 and "data:image" not in html and "cid:" not in html
+    assert b"attachment" not in message and b"Content-ID" not in message
+    assert len(message) < 102_000
+    print(f"Lettre with images: message {len(message)} B")
+    limits = {section.key: section.limit for section in settings.newsletter("lettre").sections}
+    heaviest = illustrated(sample_view(settings), limits)
+    assert sum(len(section.items) for section in heaviest.sections) >= 35
+    html, message = message_of(heaviest, tmp_path / "heaviest")
+    assert html.count("<img") >= 20 and len(html.encode()) < 102_000
+    print(f"heaviest Lettre with images: HTML {len(html.encode())} B, message {len(message)} B")
