@@ -29,6 +29,7 @@ from newsletter.web.routes import (
     imports,
     items,
     login,
+    mydata,
     people,
     preferences,
     segments,
@@ -39,7 +40,7 @@ from newsletter.web.routes import (
 ROUTERS = (
     login.router, dashboard.router, items.router, editions.router, edition_actions.router,
     accounts.router, imports.router, people.router, segments.router, audience.router,
-    subscribe.router, preferences.router, unsubscribe.router, archive.router,
+    subscribe.router, preferences.router, unsubscribe.router, mydata.router, archive.router,
     api_items.router, api_editions.router,
 )  # fmt: skip
 SESSION_COOKIE = "lettre_session"
