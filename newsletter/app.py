@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from newsletter.services.sending import Sending, Throughput
     from newsletter.services.subscribers import Subscribers
     from subscribers.bounces import BounceHandler
+    from subscribers.datalinks import DataLinks
     from subscribers.mailer import Mailer
     from subscribers.optin import OptIn
     from subscribers.segments import Segments
@@ -198,6 +199,17 @@ class App:
                      settings.subscribers, settings.subscribers.sender,
                      settings.classification.themes,
                      lambda token: confirm_url(public_url, token))  # fmt: skip
+
+    def data_links(self, session: Session) -> DataLinks:
+        from newsletter.archive.links import data_url
+        from subscribers.datalinks import DataLinks
+        from subscribers.quotas import Quotas
+
+        settings = self.settings
+        public_url = settings.organisation.public_url
+        quotas = Quotas(session, settings.subscribers, self.secrets.pepper)
+        return DataLinks(quotas, self.tokens(), self.mailer(), settings.subscribers,
+                         lambda token: data_url(public_url, token))  # fmt: skip
 
     def actor(self, user: User) -> Actor:
         """An editor's account as the permission rules see it (a coordinator's networks are

@@ -67,6 +67,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def upsert(session: Session, table: sa.Table) -> Any:
+    """An INSERT on ``table`` with ``on_conflict_do_…`` (and ``returning``), in the dialect of
+    the session's database: counters and single-use marks change atomically on both."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
 def resolve_url(url: str, base_dir: Path) -> str:
     """Make a relative SQLite path relative to the configuration's folder; refuse a URL that
     is not one of SQLite or PostgreSQL (one French line, not SQLAlchemy's exception)."""

@@ -31,3 +31,11 @@ def _expand(text: str) -> str:
         if ligature in text:
             text = text.replace(ligature, letters)
     return text
+
+
+_ELIDING = frozenset("aàâäeéèêëiîïoôöuùûüyÿæœh")
+
+
+def of_name(name: str) -> str:
+    """« de » before a name, elided before a vowel or an h: ``d'Amina Diallo``, ``de Léa``."""
+    return ("d'" if name[:1].lower() in _ELIDING else "de ") + name

@@ -23,6 +23,8 @@ from newsletter.errors import InputError
 ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 DOT_ATOM = re.compile(rf"{ATEXT}(\.{ATEXT})*")
 MAX_LOCAL, MAX_ADDRESS = 64, 254
+# Providers that ignore dots in the local part (one mailbox whatever the dots).
+DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,17 @@ def _deliverable_shape(email: str) -> bool:
         and len(tld) >= 2
         and not any(char.isdigit() or char == "-" for char in tld)
     )
+
+
+def mailbox_key(address: Address) -> str:
+    """The mailbox an address reaches, for counting what is sent there: lowercase, no
+    ``+tag``, and at the providers that ignore them, no dots (``Jean.Dupont+x@gmail.com``
+    and ``jeandupont@googlemail.com`` are one mailbox)."""
+    local, _, domain = address.key.rpartition("@")
+    local = local.split("+", 1)[0] or local
+    if domain in DOTLESS_DOMAINS:
+        local, domain = local.replace(".", ""), DOTLESS_DOMAINS[domain]
+    return f"{local}@{domain}"
 
 
 def address_key(text: str) -> str:

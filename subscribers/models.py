@@ -151,15 +151,43 @@ class SuppressionEntry(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ConfirmationRequest(Base):
-    """A confirmation email sent; counted per address hash to rate-limit requests."""
+class MailQuota(Base):
+    """Emails anyone may ask for (confirmations, links to one's data) counted in one window
+    for one key (a mailbox's hash, a client address, everyone): see ``subscribers.quotas``."""
 
-    __tablename__ = "confirmation_requests"
-    __table_args__ = (sa.Index("ix_confirmation_requests_hash_at", "email_hash", "sent_at"),)
+    __tablename__ = "mail_quotas"
+
+    key: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+
+
+class UsedLink(Base):
+    """A single-use link already followed (the SHA-256 of its token), kept until it expires."""
+
+    __tablename__ = "used_links"
+
+    digest: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class PendingRequest(Base):
+    """A subscription asked again by someone who had left the list: kept apart, with its own
+    retention, so that the old subscription is neither revived nor extended until the
+    person confirms."""
+
+    __tablename__ = "pending_requests"
+    __table_args__ = (
+        sa.UniqueConstraint("subscriber_id", "list_key", name="uq_pending_requests_list"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email_hash: Mapped[str] = mapped_column(sa.String(64))
-    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    subscriber_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("subscribers.id", ondelete="CASCADE"), index=True
+    )
+    list_key: Mapped[str] = mapped_column(sa.String(50))
+    source: Mapped[str] = mapped_column(sa.String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class SavedSegment(Base):

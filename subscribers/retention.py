@@ -11,11 +11,19 @@ from sqlalchemy.orm import Session
 
 from newsletter.db import changed_rows
 from newsletter.settings import SubscriberSettings
-from subscribers.models import ConfirmationRequest, ConsentRecord, Subscriber, Subscription
+from subscribers.models import (
+    ConsentRecord,
+    MailQuota,
+    PendingRequest,
+    Subscriber,
+    Subscription,
+    UsedLink,
+)
+from subscribers.quotas import KEPT
 from subscribers.suppression import suppress
 
-# Confirmation emails are counted over 24 hours; older records serve nothing.
-CONFIRMATIONS_KEPT = timedelta(days=2)
+# Single-use links last minutes; the marks of used ones are kept a day.
+USED_LINKS_KEPT = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -30,7 +38,7 @@ class PurgeCounts:
             f"{self.pending_subscriptions} abonnement(s) non confirmé(s) supprimé(s), "
             f"{self.unconfirmed_people} personne(s) jamais confirmée(s) effacée(s), "
             f"{self.unsubscribed_people} désabonné(s) réduit(s) à l'empreinte, "
-            f"{self.confirmation_records} trace(s) d'envoi de confirmation supprimée(s)"
+            f"{self.confirmation_records} compteur(s) d'envois de confirmation supprimé(s)"
         )
 
 
@@ -42,6 +50,8 @@ def purge(session: Session, now: datetime, settings: SubscriberSettings) -> Purg
                 Subscription.status == "pending", Subscription.created_at < pending_cutoff
             )
         )
+    ) + changed_rows(
+        session.execute(sa.delete(PendingRequest).where(PendingRequest.created_at < pending_cutoff))
     )
     has_subscription = sa.exists().where(Subscription.subscriber_id == Subscriber.id)
     has_consent = sa.exists().where(ConsentRecord.subscriber_id == Subscriber.id)
@@ -58,21 +68,20 @@ def purge(session: Session, now: datetime, settings: SubscriberSettings) -> Purg
             suppress(session, subscriber.email_hash, "unsubscribed", subscription.list_key)
         session.delete(subscriber)
     confirmations = changed_rows(
-        session.execute(
-            sa.delete(ConfirmationRequest).where(
-                ConfirmationRequest.sent_at < now - CONFIRMATIONS_KEPT
-            )
-        )
+        session.execute(sa.delete(MailQuota).where(MailQuota.window_start < now - KEPT))
     )
+    session.execute(sa.delete(UsedLink).where(UsedLink.used_at < now - USED_LINKS_KEPT))
     session.flush()
     return PurgeCounts(pending, unconfirmed, len(gone), confirmations)
 
 
 def _long_unsubscribed(session: Session, cutoff: datetime) -> list[Subscriber]:
-    """People with subscriptions, all unsubscribed, the last one before ``cutoff``."""
+    """People with subscriptions, all unsubscribed, the last one before ``cutoff``, who
+    have not asked for a list again since (a request waits its own retention)."""
     still = sa.exists().where(
         Subscription.subscriber_id == Subscriber.id,
         sa.or_(Subscription.status != "unsubscribed", Subscription.unsubscribed_at >= cutoff),
     )
     left = sa.exists().where(Subscription.subscriber_id == Subscriber.id)
-    return list(session.scalars(sa.select(Subscriber).where(left, ~still)))
+    asked = sa.exists().where(PendingRequest.subscriber_id == Subscriber.id)
+    return list(session.scalars(sa.select(Subscriber).where(left, ~still, ~asked)))

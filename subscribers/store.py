@@ -8,14 +8,14 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from newsletter.db import utcnow
+from newsletter.db import upsert, utcnow
 from newsletter.errors import InputError, NotFoundError
 from subscribers.addresses import Address, address_key, parse_address
 from subscribers.consent import Consent, record_consents
 from subscribers.details import Details
 from subscribers.models import (
     ALL_LISTS,
-    ConfirmationRequest,
+    PendingRequest,
     Subscriber,
     SubscriberTheme,
     Subscription,
@@ -182,14 +182,34 @@ class SubscriberStore:
         lift_reasons(self.session, subscriber.email_hash, ("bounced", "complaint"))
         self.session.flush()
 
-    # -- confirmation emails --------------------------------------------------------------
+    # -- asked again after leaving ---------------------------------------------------------
 
-    def confirmations_since(self, digest: str, since: datetime) -> int:
-        query = sa.select(sa.func.count(ConfirmationRequest.id)).where(
-            ConfirmationRequest.email_hash == digest, ConfirmationRequest.sent_at >= since
+    def request_again(
+        self, subscriber: Subscriber, list_key: str, source: str, now: datetime
+    ) -> None:
+        """A list left before and asked for again: a pending request of its own (the first
+        one stands: asking again extends nothing)."""
+        table = PendingRequest.__table__
+        statement = upsert(self.session, table).values(
+            subscriber_id=subscriber.id, list_key=self.check_list(list_key),
+            source=source[:300], created_at=now,
+        )  # fmt: skip
+        self.session.execute(statement.on_conflict_do_nothing())
+
+    def take_request(self, subscriber: Subscriber, list_key: str) -> str | None:
+        """The source of the person's pending request for the list, which is removed (the
+        confirmation turns it into a subscription); None when there is none."""
+        removed = self.session.execute(
+            sa.delete(PendingRequest)
+            .where(PendingRequest.subscriber_id == subscriber.id)
+            .where(PendingRequest.list_key == list_key)
+            .returning(PendingRequest.source)
         )
-        return self.session.scalar(query) or 0
+        return removed.scalar_one_or_none()
 
-    def record_confirmation(self, digest: str, now: datetime) -> None:
-        self.session.add(ConfirmationRequest(email_hash=digest, sent_at=now))
-        self.session.flush()
+    def requested(self, subscriber: Subscriber) -> list[str]:
+        """The lists the person asked for again and has not confirmed yet."""
+        query = sa.select(PendingRequest.list_key).where(
+            PendingRequest.subscriber_id == subscriber.id
+        )
+        return sorted(self.session.scalars(query))

@@ -1,4 +1,11 @@
-"""Signed tokens for the links in emails (confirm, preferences, unsubscribe) and VERP tags.
+"""Signed tokens for the links in emails (confirm, preferences, unsubscribe, data) and VERP
+tags.
+
+Each purpose opens its own pages and no other (docs/subscribers.md, "Link scopes"): an
+unsubscribe link only unsubscribes (or re-subscribes what it left); a preferences link
+changes lists, themes, format and details; a ``data`` link, sent on request to the address
+itself, opens the download and the erasure of one's data once, within
+``subscribers.data_link_minutes`` (``consume``).
 
 A link token is dot-separated text, URL-safe as it is::
 
@@ -12,7 +19,7 @@ lists it concerns, none or several (list keys are ``[a-z0-9_-]``, never a dot); 
 HMAC-SHA256 of everything before it, cut to 144 bits, in base64url (24 characters, no
 padding), under a key derived from the secret key and the purpose: a token made for one
 purpose is worthless for another. Confirmation tokens expire after ``confirm_token_days``,
-the others after ``link_token_days``.
+data tokens after ``data_link_minutes``, the others after ``link_token_days``.
 
 Keys come from ``NEWSLETTER_SECRET_KEYS``, newest first: the first signs, all verify, so
 adding a key in front rotates without breaking links already sent. Every refusal is the
@@ -26,6 +33,7 @@ address hash under a key of its own, cut to 80 bits, in lowercase hex (20 charac
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
 import re
 from collections.abc import Callable, Sequence
@@ -35,12 +43,12 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from newsletter.db import utcnow
+from newsletter.db import changed_rows, upsert, utcnow
 from newsletter.errors import NewsletterError
 from newsletter.settings import SubscriberSettings
-from subscribers.models import Subscriber
+from subscribers.models import Subscriber, UsedLink
 
-PURPOSES = ("confirm", "preferences", "unsubscribe")
+PURPOSES = ("confirm", "preferences", "unsubscribe", "data")
 VERSION = "1"
 BINDING = 16  # hex characters of the address hash carried by a token
 MAC = 18  # bytes of the link token's HMAC kept (144 bits: 24 base64url characters)
@@ -144,12 +152,25 @@ class Tokens:
             raise InvalidToken()
         return subscriber, claims
 
+    def consume(
+        self, session: Session, purpose: str, token: str, now: datetime | None = None
+    ) -> tuple[Subscriber, Claims]:
+        """Like ``resolve``, once: the token is marked used in the same transaction (an
+        insert that does nothing when the mark exists), so a second use, even at the same
+        instant, is refused like any bad link."""
+        subscriber, claims = self.resolve(session, purpose, token, now)
+        table = UsedLink.__table__
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        statement = upsert(session, table).values(digest=digest, used_at=now or self.clock())
+        if not changed_rows(session.execute(statement.on_conflict_do_nothing())):
+            raise InvalidToken()
+        return subscriber, claims
+
     def _max_age(self, purpose: str) -> int:
-        days = (
-            self.settings.confirm_token_days
-            if purpose == "confirm"
-            else self.settings.link_token_days
-        )
+        settings = self.settings
+        if purpose == "data":
+            return int(timedelta(minutes=settings.data_link_minutes).total_seconds())
+        days = settings.confirm_token_days if purpose == "confirm" else settings.link_token_days
         return int(timedelta(days=days).total_seconds())
 
     # -- VERP -----------------------------------------------------------------------------

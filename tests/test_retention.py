@@ -11,9 +11,10 @@ from newsletter.app import App
 from subscribers.addresses import parse_address
 from subscribers.consent import Consent, record_consents
 from subscribers.details import Details
-from subscribers.models import ConfirmationRequest, Subscriber, SuppressionEntry
+from subscribers.models import MailQuota, Subscriber, SuppressionEntry
+from subscribers.optin import Request
 from subscribers.retention import purge
-from subscribers.rgpd import access, erase
+from subscribers.rgpd import Labels, access, erase
 from subscribers.suppression import is_suppressed
 
 NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
@@ -57,8 +58,8 @@ def test_purge_applies_the_retention_rules(app: App) -> None:
         add(app, session, "encore.abonne@cs-bondy.fr",
             {"lettre": ("unsubscribed", 400), "clas": ("active", 500)})  # fmt: skip
         session.add_all([
-            ConfirmationRequest(email_hash="a" * 64, sent_at=days_ago(3)),
-            ConfirmationRequest(email_hash="a" * 64, sent_at=days_ago(0.5)),
+            MailQuota(key="boite:a", window_start=days_ago(3), count=2),
+            MailQuota(key="boite:a", window_start=days_ago(0.5), count=1),
         ])  # fmt: skip
     with app.database.session() as session:
         counts = purge(session, NOW, app.settings.subscribers)
@@ -84,14 +85,18 @@ def test_access_gives_everything_as_json(app: App) -> None:
         marie = add(app, session, "Marie.Dupont@ville-bobigny.fr",
                     {"lettre": ("active", 10), "reaap": ("unsubscribed", 5)})  # fmt: skip
         app.subscriber_store(session).unsubscribe(marie, "reaap", days_ago(5))
-        data = access(session, marie)
+        data = access(session, marie, Labels.of(app.settings))
     parsed = json.loads(json.dumps(data))
     assert parsed["adresse"] == "Marie.Dupont@ville-bobigny.fr"
-    assert [(s["liste"], s["statut"]) for s in parsed["abonnements"]] == [
-        ("lettre", "active"), ("reaap", "unsubscribed"),
+    assert [(s["lettre"], s["statut"]) for s in parsed["abonnements"]] == [
+        ("La Lettre de Profession Banlieue", "abonné"), ("Lettre du Réaap", "désabonné"),
     ]  # fmt: skip
     assert [c["liste"] for c in parsed["consentements"]] == ["lettre", "reaap"]
-    assert parsed["liste_exclusion"][0]["liste"] == "reaap"
+    assert parsed["consentements"][0]["comment"] == "formulaire (double confirmation)"
+    assert parsed["liste_exclusion"][0]["motif"] == "désabonnement"
+    assert parsed["profil"] == "Professionnel·le"
+    # Dates in the organisation's zone (Paris: UTC+1 in November), never UTC.
+    assert parsed["abonnements"][1]["desabonne_le"] == "2026-11-16T04:00:00+01:00"
 
 
 def test_erasure_keeps_only_the_hash(app: App) -> None:
@@ -105,3 +110,56 @@ def test_erasure_keeps_only_the_hash(app: App) -> None:
         entries = session.execute(sa.select(SuppressionEntry.hash, SuppressionEntry.list_key)).all()
         assert [tuple(entry) for entry in entries] == [(digest, "*")]
         assert is_suppressed(session, digest, "clas")
+
+
+def test_asking_again_after_leaving_neither_revives_nor_keeps_the_old_data(app: App) -> None:
+    """Anyone submitting the form with the address of someone unsubscribed for a year gets
+    a separate pending request: the old subscription stays unsubscribed with its date, the
+    person is untouched, and once the request has waited its own retention the purge
+    reduces the person to the hash as if nothing had been asked."""
+    with app.database.session() as session:
+        add(app, session, "partie@cs-bondy.fr", {"lettre": ("unsubscribed", 400)})
+    with app.database.session() as session:
+        optin = app.optin(session, mailer=_NoMail())
+        optin.request(Request("partie@cs-bondy.fr", ["lettre"], Details(last_name="Intrus")),
+                      days_ago(2))  # fmt: skip
+    with app.database.session() as session:
+        store = app.subscriber_store(session)
+        person = store.get("partie@cs-bondy.fr")
+        assert [(s.status, s.unsubscribed_at) for s in person.subscriptions] == [
+            ("unsubscribed", days_ago(400))]  # fmt: skip
+        assert person.last_name == "" and store.requested(person) == ["lettre"]
+        counts = purge(session, NOW, app.settings.subscribers)
+        assert counts.unsubscribed_people == 0  # the request waits its own retention
+    later = NOW + timedelta(days=app.settings.subscribers.pending_days)
+    with app.database.session() as session:
+        counts = purge(session, later, app.settings.subscribers)
+        assert (counts.pending_subscriptions, counts.unsubscribed_people) == (1, 1)
+        store = app.subscriber_store(session)
+        assert store.find("partie@cs-bondy.fr") is None
+        assert is_suppressed(session, store.hash("partie@cs-bondy.fr"), "lettre")
+
+
+def test_confirming_a_request_after_leaving_subscribes_again(app: App) -> None:
+    """The same request, confirmed by its link, turns into an active subscription with a
+    fresh consent, and the request is gone."""
+    with app.database.session() as session:
+        add(app, session, "revient@cs-bondy.fr", {"lettre": ("unsubscribed", 400)})
+    mailer = _NoMail()
+    with app.database.session() as session:
+        app.optin(session, mailer=mailer).request(Request("revient@cs-bondy.fr", ["lettre"]),
+                                                  days_ago(1))  # fmt: skip
+        person = app.subscriber_store(session).get("revient@cs-bondy.fr")
+        token = app.tokens().issue("confirm", person, ["lettre"], now=days_ago(1))
+        assert app.optin(session).confirm(token, "", NOW) == ["lettre"]
+        assert [s.status for s in person.subscriptions] == ["active"]
+        assert app.subscriber_store(session).requested(person) == []
+    assert len(mailer.sent) == 1
+
+
+class _NoMail:
+    def __init__(self) -> None:
+        self.sent: list[object] = []
+
+    def send(self, message: object) -> None:
+        self.sent.append(message)

@@ -115,7 +115,7 @@ def test_show_json_gives_everything_stored(run: Run, imported: list[str]) -> Non
     assert [s["liste"] for s in data["abonnements"]] == ["lettre"]
     [consent] = data["consentements"]
     assert (consent["comment"], consent["source"], consent["version_du_texte"]) == (
-        "import", "annuaire 2024", "2026-01",
+        "import de fichier", "annuaire 2024", "2026-01",
     )  # fmt: skip
 
 
@@ -211,7 +211,8 @@ def test_admin_add_keeps_what_was_not_typed(run: Run, imported: list[str]) -> No
     )  # fmt: skip
     assert after["fonction"] == "Directrice"
     assert [s["liste"] for s in after["abonnements"]] == ["lettre", "reaap"]
-    assert [c["comment"] for c in after["consentements"]] == ["import", "admin"]
+    assert [c["comment"] for c in after["consentements"]] == [
+        "import de fichier", "ajout par un éditeur"]  # fmt: skip
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -245,7 +246,7 @@ def test_a_coordinator_on_the_command_line(
     assert "reaap" in run(*coordinator, "unsubscribe", both).output
     everyone = json.loads(run("subscribers", "show", both, "--json").output)
     assert {s["liste"]: s["statut"] for s in everyone["abonnements"]} == {
-        "lettre": "active", "reaap": "unsubscribed"}  # fmt: skip
+        "lettre": "abonné", "reaap": "désabonné"}  # fmt: skip
     with database.engine.connect() as connection:
         trail = connection.execute(
             sa.text(

@@ -64,16 +64,19 @@ def test_counts_of_several_editions(app: App, tmp_path: Path) -> None:
 
 def test_preferences_apply_lists_themes_and_format(app: App) -> None:
     """Unticking a list unsubscribes (and suppresses it), ticking one subscribes with a
-    consent recorded and its suppression lifted; themes and format are checked."""
+    consent recorded and its suppression lifted; themes, format and what the person tells
+    about themselves (name, organisation, function, profile, commune) are checked."""
     with app.database.session() as session:
         store = app.subscriber_store(session)
         person = store.admin_add("awa@exemple.fr", Details(first_name="Awa"), ["lettre"],
                                  Consent("admin", "2026-01", "tests"))  # fmt: skip
         store.unsubscribe(person, "reaap", NOW)  # on the suppression list for reaap
-        wanted = preferences.Choices(frozenset({"reaap"}), ("habitat",), "text")
+        about = preferences.About("Awa", "Traoré", "CCAS de Bondy", "Chargée de mission",
+                                  "professionnel", "Bondy")  # fmt: skip
+        wanted = preferences.Choices(frozenset({"reaap"}), ("habitat",), "text", about)
         themes = app.settings.classification.themes
         now = preferences.apply(store, person, wanted, themes, "2026-01", NOW)
-        assert now == wanted
+        assert now == wanted and person.commune_key == "bondy"
         assert is_suppressed(session, person.email_hash, "lettre")
         assert not is_suppressed(session, person.email_hash, "reaap")
         forms = session.scalar(sa.select(sa.func.count()).select_from(ConsentRecord)
@@ -85,3 +88,6 @@ def test_preferences_apply_lists_themes_and_format(app: App) -> None:
         unknown = preferences.Choices(frozenset({"inconnue"}), (), "html")
         with pytest.raises(InputError):
             preferences.apply(store, person, unknown, themes, "2026-01", NOW)
+        bad_profile = preferences.Choices(frozenset(), (), "html", preferences.About(profile="x"))
+        with pytest.raises(InputError):
+            preferences.apply(store, person, bad_profile, themes, "2026-01", NOW)

@@ -14,6 +14,7 @@ SUBSCRIBE_PATH = "/abonnement"
 CONFIRM_PATH = "/abonnement/confirmer"
 UNSUBSCRIBE_PATH = "/desabonnement"
 PREFERENCES_PATH = "/preferences"
+DATA_PATH = "/mes-donnees"
 ARCHIVE_PATH = "/archives"
 
 
@@ -36,6 +37,11 @@ def confirm_url(public_url: str, token: str) -> str:
 
 def unsubscribe_url(public_url: str, token: str) -> str:
     return f"{public_url}{UNSUBSCRIBE_PATH}/{token}"
+
+
+def data_url(public_url: str, token: str) -> str:
+    """The single-use link to one's data, sent on request."""
+    return f"{public_url}{DATA_PATH}/{token}"
 
 
 def preferences_url(public_url: str, token: str) -> str:

@@ -32,7 +32,7 @@ from subscribers.directory import Filters, Found
 from subscribers.models import ALL_LISTS, BounceEvent, ConsentRecord, Subscriber, Subscription
 from subscribers.optin import OptIn, Request
 from subscribers.profiles import FORMATS, STATUSES, SUBSCRIPTION_STATUSES
-from subscribers.rgpd import access, erase
+from subscribers.rgpd import Labels, access, erase
 from subscribers.store import SubscriberStore
 from subscribers.suppression import entries_for
 
@@ -136,7 +136,8 @@ class Subscribers:
         """Everything stored about the person (``subscribers.rgpd.access``), a coordinator
         seeing their lists' subscriptions, consents and exclusions only."""
         with self.database.session() as session:
-            data = access(session, self._person(session, actor, "view", subscriber_id))
+            person = self._person(session, actor, "view", subscriber_id)
+            data = access(session, person, Labels.of(self.settings))
         seen = {*self.visible_lists(actor), ALL_LISTS}
         for key in ("abonnements", "consentements", "liste_exclusion"):
             data[key] = [entry for entry in data[key] if entry["liste"] in seen]

@@ -23,6 +23,9 @@ class SubscriberSettings(Section):
     confirm_token_days: Annotated[float, Field(gt=0)] = 7
     link_token_days: Annotated[float, Field(gt=0)] = 3650
     confirmations_per_day: Annotated[int, Field(ge=1)] = 3
+    confirmations_per_client_hour: Annotated[int, Field(ge=1)] = 10
+    confirmations_per_hour: Annotated[int, Field(ge=1)] = 200
+    data_link_minutes: Annotated[float, Field(gt=0, le=1440)] = 30
     pending_days: Annotated[int, Field(ge=1)] = 30
     unsubscribed_days: Annotated[int, Field(ge=1)] = 365
     bounce_address: str = "bounces@lettre.professionbanlieue.org"

@@ -47,6 +47,15 @@ class WebSettings(Section):
     # Subscriber files uploaded for import: kept there between the preview and the import.
     uploads: Path = Path("var/imports")
     import_max_bytes: Annotated[int, Field(ge=1000)] = 10_000_000
+    # Largest body of any other request (forms, API), refused while it is read.
+    max_body_bytes: Annotated[int, Field(ge=1000)] = 1_000_000
+    header_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    body_timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
+    # Addresses of the reverse proxies whose X-Forwarded-For is believed (none: ignored).
+    trusted_proxies: list[str] = []
+    # Password hashes (Argon2, 64 MiB each) computed at once; other logins wait their turn.
+    password_checks: Annotated[int, Field(ge=1, le=16)] = 2
+    api_token_days: Annotated[int, Field(ge=1)] = 365
 
 
 class DemoSettings(Section):

@@ -31,6 +31,7 @@ from newsletter.web.routes import (
     imports,
     items,
     login,
+    mydata,
     people,
     preferences,
     segments,
@@ -42,7 +43,8 @@ ROUTERS = (
     login.router, dashboard.router, items.router, drafts.router, editions.router,
     edition_actions.router,
     accounts.router, imports.router, people.router, segments.router, audience.router,
-    subscribe.router, preferences.router, unsubscribe.router, archive.router, images.router,
+    subscribe.router, preferences.router, unsubscribe.router, mydata.router, archive.router,
+    images.router,
     api_items.router, api_editions.router,
 )  # fmt: skip
 SESSION_COOKIE = "lettre_session"

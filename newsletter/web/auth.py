@@ -59,6 +59,12 @@ def end_session(request: Request) -> None:
     request.session.clear()
 
 
+def client_address(request: Request) -> str:
+    """The client's address: the peer's, or what a trusted proxy says (web.trusted_proxies,
+    applied by the server before the app sees the request)."""
+    return request.client.host if request.client else "inconnue"
+
+
 def safe_next(path: str | None) -> str:
     """Where to go after login: only a path of the editors' area, never another site."""
     if path and path.startswith(HOME_PATH) and not path.startswith("//") and "\\" not in path:

@@ -70,6 +70,9 @@ class Pages:
         self.env.filters["date"] = self._date
         self.env.filters["datetime"] = self._datetime
         self.env.filters["local_input"] = self._local_input
+        self.env.filters["iso_datetime"] = lambda value: self._datetime(
+            datetime.fromisoformat(value) if value else None
+        )
         self.env.filters["labels"] = lambda categories: {k: c.label for k, c in categories.items()}
         self.env.filters["sentence"] = sentence
         self.env.filters["field_label"] = lambda name: FIELD_LABELS.get(name, name)

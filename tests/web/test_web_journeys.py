@@ -19,6 +19,7 @@ from newsletter.app import App
 from newsletter.editions.assembly import assemble
 from newsletter.editions.store import EditionStore
 from tests.dispatching import fast_dispatch, populate, relay
+from tests.polling import wait_until
 from tests.smtp_server import SmtpTestServer
 from tests.web.axe import serious_violations
 from tests.web.chromium import chromium, log_in, shoot
@@ -71,7 +72,7 @@ def test_subscriber_journey(site: tuple[str, App, int], page: Any, smtp: SmtpTes
     shoot(page, "08-abonnement")
     page.get_by_role("button", name="M'abonner").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Vérifiez votre boîte de réception"
-    assert statuses(app, email) == {"lettre": "pending", "reaap": "pending"}
+    wait_until(lambda: statuses(app, email) == {"lettre": "pending", "reaap": "pending"}, 10)
 
     page.goto(confirmation_for(smtp, email))
     page.get_by_role("button", name="Je confirme mon abonnement").click()

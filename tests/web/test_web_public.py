@@ -4,10 +4,11 @@ download and erasure, neutral answers to bad links; home, archive, web version, 
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from subscribers.models import ConsentRecord, Subscriber
 from subscribers.suppression import is_suppressed
 from subscribers.tokens import Tokens
 from tests.dispatching import relay
+from tests.polling import wait_until
 from tests.smtp_server import SmtpTestServer
 from tests.web.client import csrf_of
 from tests.web.conftest import public_site
@@ -35,6 +37,9 @@ from tests.web.conftest import public_site
 INJECTION = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 NEUTRAL = "Ce lien n'est pas valide ou a expiré."
 CONFIRM_LINK = re.compile(r"(http://\S+/abonnement/confirmer/\S+)")
+DATA_LINK = re.compile(r"(http://\S+/mes-donnees/\S+)")
+# Anything shaped like a link token (subscribers/tokens.py).
+ANY_TOKEN = re.compile(r"1\.[0-9]+\.[0-9]+\.[0-9a-f]{16}(?:\.[a-z0-9_-]+)*\.[A-Za-z0-9_-]{24}")
 
 
 @pytest.fixture(scope="module")
@@ -63,16 +68,20 @@ def subscribe(url: str, email: str, **fields: Any) -> httpx.Response:
         return response
 
 
-def confirmation_for(smtp: SmtpTestServer, email: str) -> str:
-    """The link of the last confirmation email sent to ``email``."""
-    for received in reversed(smtp.messages):
-        if email in received.recipients:
-            message: EmailMessage = received.parsed()
-            body = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-            found = CONFIRM_LINK.search(body)
-            assert found, body
-            return found.group(1)
-    raise AssertionError(f"no email to {email}")
+def confirmation_for(smtp: SmtpTestServer, email: str, pattern: re.Pattern[str] = CONFIRM_LINK,
+                     count: int = 1) -> str:  # fmt: skip
+    """The link of the last email sent to ``email`` (the request runs after the answer:
+    wait for the ``count``-th email to arrive)."""
+
+    def received() -> list[EmailMessage]:
+        return [m.parsed() for m in smtp.messages if email in m.recipients]
+
+    wait_until(lambda: len(received()) >= count, timeout=10)
+    message = received()[-1]
+    body = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    found = pattern.search(body)
+    assert found, body
+    return found.group(1)
 
 
 def subscriber(app: App, email: str) -> Subscriber | None:
@@ -117,6 +126,7 @@ def test_subscribing_answers_the_same_whatever_the_address(
     pages = [subscribe(url, email, themes=["education"], first_name="Léa") for email in emails]
     texts = {re.sub(r"csrf_token\" value=\"[^\"]+", "", page.text) for page in pages}
     assert len(texts) == 1 and "Vérifiez votre boîte de réception" in pages[0].text
+    confirmation_for(smtp, "nouvelle@exemple.fr", count=2)
     assert [m.recipients for m in smtp.messages[before:]] == [("nouvelle@exemple.fr",)] * 2
     assert confirmation_for(smtp, "nouvelle@exemple.fr").startswith(f"{url}/abonnement/confirmer/")
     assert statuses(app, "nouvelle@exemple.fr") == {"lettre": "pending"}
@@ -161,7 +171,7 @@ def test_preferences_change_lists_themes_and_format(site: tuple[str, App]) -> No
     with httpx.Client(base_url=url) as browser:
         form = browser.get(page)
         assert form.status_code == 200 and "prefs@exemple.fr" in form.text
-        assert "<script" not in form.text and form.text.count("&lt;script&gt;") == 2
+        assert "<script" not in form.text and form.text.count("&lt;script&gt;") >= 2
         choices = {"lists": ["clas"], "themes": ["habitat", "emploi"], "format": "text"}
         saved = browser.post(page, data={"csrf_token": csrf_of(form.text), **choices})
         assert saved.status_code == 303
@@ -254,38 +264,143 @@ class _Ref:
         self.id, self.email_hash = id, email_hash
 
 
-def test_download_and_erase_my_data(site: tuple[str, App]) -> None:
-    """« Télécharger mes données » is a JSON attachment of everything stored; erasure asks
-    for confirmation, deletes the person, and their links then get the neutral page."""
+def test_data_are_opened_by_a_fresh_single_use_link(
+    site: tuple[str, App], smtp: SmtpTestServer
+) -> None:
+    """The preferences page opens no data: it sends a link to the address; the link's page
+    asks before using it; the click opens a French page of the data (labels, Paris dates),
+    the JSON file and the erasure; the same link never serves twice."""
     url, app = site
-    add_active(app, "rgpd@exemple.fr")
+    add_active(app, "rgpd@exemple.fr", first_name="Amina", last_name="Diallo")
     page = f"/preferences/{token_for(app, 'preferences', 'rgpd@exemple.fr')}"
     with httpx.Client(base_url=url) as browser:
-        download = browser.get(f"{page}/donnees")
+        form = browser.get(page)
+        assert "Abonnements d'Amina Diallo" in html.unescape(form.text)
+        assert "/donnees" not in form.text and "/effacer" not in form.text
+        assert browser.get(f"{page}/donnees").status_code in (404, 405)
+        asked = browser.post(f"{page}/lien-donnees", data={"csrf_token": csrf_of(form.text)})
+        assert asked.status_code == 303
+        assert "Un lien vient d'être envoyé à rgpd@exemple.fr" in html.unescape(
+            browser.get(page).text
+        )
+        link = confirmation_for(smtp, "rgpd@exemple.fr", DATA_LINK)
+        opening = browser.get(link)
+        assert opening.status_code == 200 and "Voir mes données" in opening.text
+        opened = browser.post(link, data={"csrf_token": csrf_of(opening.text)})
+        assert opened.status_code == 303 and opened.headers["location"] == "/mes-donnees"
+        data_page = html.unescape(browser.get("/mes-donnees").text)
+        assert (
+            "Données d'Amina Diallo" in data_page
+            and "La Lettre de Profession Banlieue" in data_page
+        )
+        assert "abonné" in data_page and "ajout par un éditeur" in data_page
+        for english in ("active", "admin", "html", "UTC", "+00:00"):
+            assert f">{english}<" not in data_page, english
+        download = browser.get("/mes-donnees/fichier")
         assert download.headers["content-disposition"].startswith("attachment;")
         data = download.json()
-        assert data["adresse"] == "rgpd@exemple.fr" and data["prenom"] == "Awa"
-        assert {a["liste"] for a in data["abonnements"]} == {"lettre", "reaap"}
-        confirm = browser.get(f"{page}/effacer")
-        assert "Je veux effacer définitivement mes données" in confirm.text
-        token = csrf_of(confirm.text)
-        assert browser.post(f"{page}/effacer", data={"csrf_token": token}).status_code == 400
+        assert data["adresse"] == "rgpd@exemple.fr" and data["prenom"] == "Amina"
+        assert {a["lettre"] for a in data["abonnements"]} == {
+            "La Lettre de Profession Banlieue", "Lettre du Réaap"}  # fmt: skip
+        assert {a["statut"] for a in data["abonnements"]} == {"abonné"}
+        assert data["cree_le"].endswith(("+01:00", "+02:00"))
+        assert data["format"] != "html" and data["statut"] == "actif"
+        with httpx.Client() as other:  # the same link, used a second time
+            again = other.get(link)
+            assert again.status_code == 200
+            refused = other.post(link, data={"csrf_token": csrf_of(again.text)})
+            assert refused.status_code == 400 and NEUTRAL in refused.text
+            assert NEUTRAL in other.get(f"{url}/mes-donnees").text
+        token = csrf_of(data_page)
+        assert browser.post("/mes-donnees/effacer", data={"csrf_token": token}).status_code == 400
         assert subscriber(app, "rgpd@exemple.fr") is not None
-        erased = browser.post(f"{page}/effacer", data={"csrf_token": token, "confirmer": "oui"})
+        erased = browser.post("/mes-donnees/effacer",
+                              data={"csrf_token": token, "confirmer": "oui"})  # fmt: skip
         assert erased.status_code == 200 and "Données effacées" in erased.text
         assert NEUTRAL in browser.get(page).text
+        assert NEUTRAL in browser.get("/mes-donnees").text
     assert subscriber(app, "rgpd@exemple.fr") is None
 
 
+def test_unsubscribe_links_lead_to_nothing_else(site: tuple[str, App]) -> None:
+    """The attack of the review: the unsubscribe link (opened by mail scanners) and its
+    one-click answer carry no token of another purpose, and no token but a data one opens
+    the data pages; an expired data link is refused."""
+    url, app = site
+    add_active(app, "portee@exemple.fr")
+    unsubscribe = token_for(app, "unsubscribe", "portee@exemple.fr", ("lettre",))
+    link = f"{url}/desabonnement/{unsubscribe}"
+    asked = httpx.get(link)
+    done = httpx.post(link, data={"List-Unsubscribe": "One-Click"})
+    for answer in (asked, done):
+        assert answer.status_code == 200
+        assert set(ANY_TOKEN.findall(answer.text)) <= {unsubscribe}
+        assert "/preferences/" not in answer.text and "/mes-donnees" not in answer.text
+    for purpose in ("unsubscribe", "preferences", "confirm"):
+        token = token_for(app, purpose, "portee@exemple.fr")
+        for path in (f"/mes-donnees/{token}", f"/preferences/{token}/donnees"):
+            assert httpx.get(f"{url}{path}").status_code in (400, 404), (purpose, path)
+    found = subscriber(app, "portee@exemple.fr")
+    assert found is not None
+    old = app.tokens().issue("data", found, now=datetime.now(UTC) - timedelta(minutes=31))
+    assert NEUTRAL in httpx.get(f"{url}/mes-donnees/{old}").text
+
+
+def test_already_unsubscribed_is_said_and_can_be_undone(site: tuple[str, App]) -> None:
+    """A second visit to an unsubscribe link says « déjà désabonné »; its page's button
+    subscribes the person again to what the link left, with a fresh consent."""
+    url, app = site
+    add_active(app, "deja-parti@exemple.fr")
+    link = (
+        f"{url}/desabonnement/{token_for(app, 'unsubscribe', 'deja-parti@exemple.fr', ('reaap',))}"
+    )
+    assert "Désabonnement enregistré" in httpx.post(link, data={"confirmer": "oui"}).text
+    for again in (httpx.get(link), httpx.post(link, data={"List-Unsubscribe": "One-Click"})):
+        assert "Déjà désabonné" in again.text and "Lettre du Réaap" in again.text
+    undone = httpx.post(f"{link}/reabonner")
+    assert undone.status_code == 200 and "de nouveau abonné : Lettre du Réaap" in undone.text
+    assert statuses(app, "deja-parti@exemple.fr") == {"lettre": "active", "reaap": "active"}
+
+
+def test_preferences_update_what_people_tell_about_themselves(site: tuple[str, App]) -> None:
+    """Name, organisation, function, profile and commune are changed from the preferences
+    page; the combined network letter (Parentalités) is offered there and on the form,
+    ticked when coming from its archive."""
+    url, app = site
+    add_active(app, "moi@exemple.fr", ("lettre",))
+    page = f"/preferences/{token_for(app, 'preferences', 'moi@exemple.fr')}"
+    with httpx.Client(base_url=url) as browser:
+        form = browser.get(page)
+        assert "Abonnements d'Awa" in html.unescape(form.text) and "Parentalités" in form.text
+        told = {"first_name": "Léa", "last_name": "Martin", "organisation": "CCAS de Bondy",
+                "function": "Directrice", "profile": "professionnel", "commune": "Bondy",
+                "lists": ["lettre", "reseaux"], "format": "html"}  # fmt: skip
+        assert (
+            browser.post(page, data={"csrf_token": csrf_of(form.text), **told}).status_code == 303
+        )
+        assert "Abonnements de Léa Martin" in browser.get(page).text
+    found = subscriber(app, "moi@exemple.fr")
+    assert found is not None
+    assert (found.organisation, found.function, found.profile, found.commune) == (
+        "CCAS de Bondy", "Directrice", "professionnel", "Bondy")  # fmt: skip
+    assert statuses(app, "moi@exemple.fr") == {"lettre": "active", "reseaux": "active"}
+    assert 'value="reseaux"' in httpx.get(f"{url}/abonnement").text
+    archive = httpx.get(f"{url}/archives/reseaux/").text
+    assert 'href="/abonnement?liste=reseaux"' in archive
+    ticked = httpx.get(f"{url}/abonnement?liste=reseaux").text
+    assert re.search(r'value="reseaux" checked', ticked)
+
+
 def test_subscriber_forms_need_the_csrf_token(site: tuple[str, App]) -> None:
-    """The subscription, confirmation, preferences and erasure forms need the session's CSRF
-    token (the one-click unsubscribe alone does without)."""
+    """The subscription, confirmation, preferences, data link and erasure forms need the
+    session's CSRF token (the one-click unsubscribe and its undo alone do without)."""
     url, app = site
     add_active(app, "csrf@exemple.fr")
     page = f"/preferences/{token_for(app, 'preferences', 'csrf@exemple.fr')}"
     for path, data in (("/abonnement", {"email": "x@exemple.fr", "lists": "lettre"}),
                        (page, {"format": "text"}), (f"{page}/tout", {}),
-                       (f"{page}/effacer", {"confirmer": "oui"})):  # fmt: skip
+                       (f"{page}/lien-donnees", {}),
+                       ("/mes-donnees/effacer", {"confirmer": "oui"})):  # fmt: skip
         assert httpx.post(f"{url}{path}", data=data).status_code == 403, path
     assert statuses(app, "csrf@exemple.fr") == {"lettre": "active", "reaap": "active"}
 

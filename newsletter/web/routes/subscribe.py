@@ -1,23 +1,27 @@
 """Subscribing: the public form, the neutral « check your inbox » page, and the page the
 confirmation link opens (a button confirms: link scanners only GET).
 
-The answer to the form never depends on whether the address was known (``OptIn.request``
-changes nothing stored about an existing person and may send nothing).
+The answer to the form never depends on whether the address was known: the form is
+checked (``OptIn.checked``, which reads nothing stored), then answered, and the request
+itself (``OptIn.request``: records, quotas, the email) runs after the answer is sent, so
+that neither the page nor its timing tells an active address from a new one.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import DBAPIError
 
 from newsletter.app import App
 from newsletter.archive.links import CONFIRM_PATH, PREFERENCES_PATH, SUBSCRIBE_PATH
-from newsletter.errors import InputError, MailError
+from newsletter.errors import DatabaseError, InputError, MailError
 from newsletter.settings import Settings
 from newsletter.vocabulary import PROFILES
-from newsletter.web.auth import lettre
+from newsletter.web.auth import client_address, lettre
 from newsletter.web.pages import Pages, flash, sentence
 from subscribers.details import Details
 from subscribers.optin import Request as OptInRequest
@@ -25,6 +29,7 @@ from subscribers.profiles import FORMATS
 from subscribers.tokens import InvalidToken
 
 router = APIRouter(include_in_schema=False)
+logger = logging.getLogger("lettre.web")
 SENT_PATH = f"{SUBSCRIBE_PATH}/envoye"
 MAX_TOKEN = 1000
 Short = Annotated[str, Form(max_length=300)]
@@ -53,9 +58,15 @@ def _pages(request: Request) -> Pages:
 
 
 @router.get(SUBSCRIBE_PATH)
-def subscribe_form(request: Request, app: Annotated[App, Depends(lettre)]) -> Response:
+def subscribe_form(
+    request: Request, app: Annotated[App, Depends(lettre)], liste: str = ""
+) -> Response:
+    """The form; ``?liste=KEY`` (the archive's « Recevoir les prochains numéros ») ticks
+    that list."""
     values = dict.fromkeys(FIELDS, "") | {"profile": "autre", "format": "html"}
-    context = subscriber_context(app.settings, values=values, chosen_lists=[], chosen_themes=[])
+    chosen = [liste] if liste in app.settings.subscribers.lists else []
+    context = subscriber_context(app.settings, values=values, chosen_lists=chosen,
+                                 chosen_themes=[])  # fmt: skip
     return _pages(request).render(request, "subscribers/subscribe.html", context)
 
 
@@ -69,13 +80,14 @@ def subscribe(
     lists: Keys = [],  # noqa: B006 (FastAPI copies defaults)
     themes: Keys = [],  # noqa: B006
 ) -> Response:  # fmt: skip
-    """Double opt-in: the same neutral answer whether the address was known or not."""
+    """Double opt-in: the same neutral answer, at the same speed, whatever the address."""
     details = Details(first_name=first_name, last_name=last_name, organisation=organisation,
                       function=function, profile=profile, commune=commune,
                       department=department, format=format, themes=tuple(themes))  # fmt: skip
+    wish = OptInRequest(email, lists, details, client=client_address(request))
     try:
         with app.database.session() as session:
-            app.optin(session).request(OptInRequest(email, lists, details))
+            app.optin(session).checked(wish)
     except InputError as exc:
         values = {"email": email, "first_name": first_name, "last_name": last_name,
                   "organisation": organisation, "function": function, "profile": profile,
@@ -85,11 +97,18 @@ def subscribe(
             error=sentence(exc.message), hint=sentence(exc.hint),
         )  # fmt: skip
         return _pages(request).render(request, "subscribers/subscribe.html", context, 400)
-    except MailError:
-        failed = "l'envoi du message de confirmation a échoué ; réessayez plus tard"
-        context = {"title": "Service indisponible", "status": 503, "hint": "", "message": failed}
-        return _pages(request).render(request, "error.html", context, status=503)
-    return RedirectResponse(SENT_PATH, status_code=303)
+    after = BackgroundTasks()
+    after.add_task(_record, app, wish)
+    return RedirectResponse(SENT_PATH, status_code=303, background=after)
+
+
+def _record(app: App, wish: OptInRequest) -> None:
+    """The request, once the answer is sent; a failure is logged (without the address)."""
+    try:
+        with app.database.session() as session:
+            app.optin(session).request(wish)
+    except (MailError, DatabaseError, DBAPIError) as exc:
+        logger.warning("subscription request not completed: %s", type(exc).__name__)
 
 
 @router.get(SENT_PATH)
