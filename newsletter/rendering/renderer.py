@@ -111,13 +111,18 @@ class Renderer:
         self._compiled: dict[tuple[str, str], Template] = {}
         self._compiler = Compiler()
 
-    def render(self, view: EditionView, variant: Variant = ALL_THEMES) -> Rendered:
+    def render(
+        self, view: EditionView, variant: Variant = ALL_THEMES, clicks_counted: bool = False
+    ) -> Rendered:
+        """``clicks_counted``: the view's links go through the click counter (the footer
+        says so)."""
         shown = view.for_variant(variant)
         context = {
             "edition": shown,
             "sections": shown.sections,
             "org": shown.organisation,
             "personal": PersonalValues.markers(),
+            "clicks_counted": clicks_counted,
         }
         mjml = self._fill(view.template, "mjml", context)
         html, sizes = _measure(self._compiler(mjml, view.template))

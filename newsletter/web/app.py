@@ -32,6 +32,7 @@ from newsletter.web.routes import (
     people,
     preferences,
     segments,
+    statistics,
     subscribe,
     unsubscribe,
 )
@@ -39,7 +40,7 @@ from newsletter.web.routes import (
 ROUTERS = (
     login.router, dashboard.router, items.router, editions.router, edition_actions.router,
     accounts.router, imports.router, people.router, segments.router, audience.router,
-    subscribe.router, preferences.router, unsubscribe.router, archive.router,
+    subscribe.router, preferences.router, unsubscribe.router, archive.router, statistics.router,
     api_items.router, api_editions.router,
 )  # fmt: skip
 SESSION_COOKIE = "lettre_session"
