@@ -81,6 +81,17 @@ def month_of(session: Session, column: Any) -> sa.ColumnElement[str]:
 def list_figures(session: Session, list_key: str, since: datetime) -> ListFigures:
     """The figures of one list; growth from ``since`` (the first day of a month) on."""
     communes = _count_by(session, Subscriber.commune, _active(list_key))
+    return ListFigures(
+        by_status=by_status(session, [list_key])[list_key],
+        by_profile=_count_by(session, Subscriber.profile, _active(list_key)),
+        by_department=_count_by(session, Subscriber.department, _active(list_key)),
+        by_commune=[(name, count) for name, count in communes.items() if name][:TOP_COMMUNES],
+        months=growth(session, list_key, since),
+    )
+
+
+def growth(session: Session, list_key: str, since: datetime) -> list[Month]:
+    """Subscriptions created and ended month by month since ``since``."""
     months: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for index, column in enumerate((Subscription.created_at, Subscription.unsubscribed_at)):
         month = month_of(session, column)
@@ -91,13 +102,7 @@ def list_figures(session: Session, list_key: str, since: datetime) -> ListFigure
         )
         for key, count in rows:
             months[key][index] = count
-    return ListFigures(
-        by_status=by_status(session, [list_key])[list_key],
-        by_profile=_count_by(session, Subscriber.profile, _active(list_key)),
-        by_department=_count_by(session, Subscriber.department, _active(list_key)),
-        by_commune=[(name, count) for name, count in communes.items() if name][:TOP_COMMUNES],
-        months=[Month(key, *months[key]) for key in sorted(months)],
-    )
+    return [Month(key, *months[key]) for key in sorted(months)]
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from newsletter.statistics.links import view_links
 from newsletter.statistics.models import EditionFigures
 from newsletter.statistics.report import EditionLine, Summary, YearFigures
 from newsletter.statistics.tables import Table, tables
-from subscribers.statistics import audience_months, breakdown, by_status, list_figures
+from subscribers.statistics import audience_months, breakdown, by_status, growth
 
 FIRST_YEAR = 2000
 SUMMARY_DAYS = 30
@@ -107,7 +107,7 @@ class Statistics:
             for key in self.newsletters(actor):
                 letter = self.settings.newsletters[key]
                 counts = by_status(session, [letter.list])[letter.list]
-                recent = list_figures(session, letter.list, since).months
+                recent = growth(session, letter.list, since)
                 last = last_edition(session, key)
                 shown = line(last, figures_of(session, [last], now)[last.id]) if last else None
                 found.append(Summary(key, letter.title, counts.get("active", 0),

@@ -30,9 +30,10 @@ class Table:
     horizontal: bool = False
 
 
-def month_label(month: str) -> str:
-    """``2026-03`` → ``mars 2026``."""
-    return format_date(date(int(month[:4]), int(month[5:7]), 1), "MMMM y", locale="fr_FR")
+def month_label(month: str, short: bool = False) -> str:
+    """``2026-03`` → ``mars 2026`` (short: ``mars``; ``2026-01`` → ``janv.``)."""
+    pattern = "MMM" if short else "MMMM y"
+    return format_date(date(int(month[:4]), int(month[5:7]), 1), pattern, locale="fr_FR")
 
 
 def duration_label(duration: timedelta | None) -> str:
@@ -144,8 +145,8 @@ def _sources(year: YearFigures) -> list[Table]:
         Table("sources", f"Éléments recueillis par source en {year.year}",
               "Éléments annoncés pour la première fois par chaque source, mois par mois ; "
               "échecs consécutifs de la source à ce jour.", "Source",
-              ("Total", *(month_label(month) for month in months), "Échecs consécutifs",
-               "Dernière erreur"),
+              ("Total", *(month_label(month, short=True) for month in months),
+               "Échecs consécutifs", "Dernière erreur"),
               tuple((source.name, (sum(source.months.values()),
                                    *(source.months.get(month, 0) for month in months),
                                    source.failure_streak, source.last_error or "—"))
