@@ -223,7 +223,7 @@ def _monthly(
     return {(key, when): count for key, when, count in rows}
 
 
-def _months_between(first: str, last: str) -> list[str]:
+def months_between(first: str, last: str) -> list[str]:
     year, month = int(first[:4]), int(first[5:7])
     found = []
     while f"{year:04d}-{month:02d}" <= last:
@@ -257,7 +257,7 @@ def audience_months(
     found: dict[str, list[AudienceMonth]] = {key: [] for key in keys}
     for key in keys:
         active = 0
-        for month in _months_between(min(earliest, first), last):
+        for month in months_between(min(earliest, first), last):
             counts = [table.get((key, month), 0) for table in (new, left, bounced)]
             active += counts[0] - counts[1] - counts[2]
             if month >= first:

@@ -133,3 +133,22 @@ def test_tables_name_everything_in_french(app: App) -> None:
     assert left.rows[1][1][-1] == "La Lettre de Profession Banlieue : 1"
     assert dict(tables["partenaires"].rows)["Réaap 93"] == (2, 66.7)
     assert "liens" not in tables  # the Lettre does not count clicks
+
+
+def test_closed_months_are_kept_and_the_current_one_recounted(app: App) -> None:
+    """Months are counted once and kept: after a person is erased, past months keep their
+    figures; the current month is counted again once its figures are 10 minutes old."""
+    from subscribers.models import Subscriber
+
+    craft(app)
+    app.statistics.year(OPERATOR, "lettre", 2026, NOW)
+    with app.database.session() as session:
+        erased = session.get(Subscriber, person_id(app, "b"))
+        session.delete(erased)
+
+    def actives(minutes: int) -> list[int]:
+        later = NOW + timedelta(minutes=minutes)
+        return [m.active for m in app.statistics.year(OPERATOR, "lettre", 2026, later).months]
+
+    assert actives(1) == [3, 4, 3, 4, 4, 4]
+    assert actives(11) == [3, 4, 3, 4, 4, 3]

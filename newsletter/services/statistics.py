@@ -17,7 +17,7 @@ from newsletter.editions.models import Edition
 from newsletter.errors import InputError, NotFoundError
 from newsletter.services.publishing import Publishing
 from newsletter.settings import Settings
-from newsletter.statistics import clicks, sources
+from newsletter.statistics import audience, clicks, sources
 from newsletter.statistics.editions import (
     COUNTED_STATES,
     editions_between,
@@ -29,7 +29,7 @@ from newsletter.statistics.links import view_links
 from newsletter.statistics.models import EditionFigures
 from newsletter.statistics.report import EditionLine, Summary, YearFigures
 from newsletter.statistics.tables import Table, tables
-from subscribers.statistics import audience_months, breakdown, by_status, growth
+from subscribers.statistics import by_status, growth
 
 FIRST_YEAR = 2000
 SUMMARY_DAYS = 30
@@ -71,7 +71,7 @@ class Statistics:
         end = datetime(year + 1, 1, 1, tzinfo=UTC)
         until = min(now, end - timedelta(microseconds=1))
         with self.database.session() as session:
-            months = audience_months(session, [letter.list], f"{year}-01", until)[letter.list]
+            shown = audience.months(session, letter.list, f"{year}-01", f"{year}-12", now)
             editions = editions_between(session, newsletter, start, end)
             figures = figures_of(session, editions, now)
             ids = [edition.id for edition in editions]
@@ -82,8 +82,8 @@ class Statistics:
                 list_label=self.settings.subscribers.lists[letter.list].label,
                 year=year,
                 until=until,
-                months=months,
-                breakdown=breakdown(session, letter.list, until),
+                months=shown,
+                breakdown=audience.who(session, letter.list, until.strftime("%Y-%m"), now),
                 editions=[line(edition, figures[edition.id]) for edition in editions],
                 sources=sources.activity(session, start, end),
                 shares=sources.shares(session, ids),

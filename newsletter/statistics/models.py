@@ -5,6 +5,7 @@ day: no subscriber anywhere)."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -53,3 +54,23 @@ class LinkClicks(Base):
     url: Mapped[str] = mapped_column(sa.String(2000))
     day: Mapped[date] = mapped_column(sa.Date)
     count: Mapped[int] = mapped_column(default=0)
+
+
+class AudienceFigures(Base):
+    """A list's month: the audience figures (statistics.audience), and who was subscribed
+    at its end (``breakdown``, counted when a page first needs it). ``closed`` once the
+    month is over: its figures are then kept as they were counted; the current month's
+    are counted again when older than a few minutes."""
+
+    __tablename__ = "audience_figures"
+
+    list_key: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)  # "2026-11"
+    active: Mapped[int] = mapped_column(default=0)
+    new: Mapped[int] = mapped_column(default=0)
+    left: Mapped[int] = mapped_column(default=0)
+    bounced: Mapped[int] = mapped_column(default=0)
+    # {"total": n, "by_profile": {…}, "by_territory": {…}, "by_theme": {…}} or None
+    breakdown: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    closed: Mapped[bool] = mapped_column(default=False)
+    counted_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,8 +1,8 @@
-"""edition figures and link clicks
+"""statistics: edition figures, audience figures, link clicks
 
 Revision ID: 0016
 Revises: 0011
-Create Date: 2026-12-02 12:30:26.078844
+Create Date: 2026-12-02 12:49:09.718752
 """
 
 from __future__ import annotations
@@ -20,6 +20,18 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('audience_figures',
+    sa.Column('list_key', sa.String(length=50), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('active', sa.Integer(), nullable=False),
+    sa.Column('new', sa.Integer(), nullable=False),
+    sa.Column('left', sa.Integer(), nullable=False),
+    sa.Column('bounced', sa.Integer(), nullable=False),
+    sa.Column('breakdown', sa.JSON(), nullable=True),
+    sa.Column('closed', sa.Boolean(), nullable=False),
+    sa.Column('counted_at', newsletter.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('list_key', 'month')
+    )
     op.create_table('edition_figures',
     sa.Column('edition_id', sa.Integer(), nullable=False),
     sa.Column('recipients', sa.Integer(), nullable=False),
@@ -56,3 +68,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('link_clicks')
     op.drop_table('edition_figures')
+    op.drop_table('audience_figures')
