@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from newsletter.services.publishing import Publishing
     from newsletter.services.segmenting import Segmenting
     from newsletter.services.sending import Sending, Throughput
+    from newsletter.services.statistics import Statistics
     from newsletter.services.subscribers import Subscribers
     from subscribers.bounces import BounceHandler
     from subscribers.datalinks import DataLinks
@@ -131,6 +132,12 @@ class App:
         from newsletter.services.overviews import Overviews
 
         return Overviews(self.settings, self.database)
+
+    @cached_property
+    def statistics(self) -> Statistics:
+        from newsletter.services.statistics import Statistics
+
+        return Statistics(self.settings, self.database, self.publishing)
 
     @cached_property
     def background_sends(self) -> BackgroundSends:

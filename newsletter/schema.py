@@ -11,11 +11,13 @@ from newsletter.dispatch import ledger as dispatch_models
 from newsletter.editions import models as edition_models
 from newsletter.images import models as image_models
 from newsletter.sources import models as source_models
+from newsletter.statistics import models as statistics_models
 from subscribers import models as subscriber_models
 
 __all__ = [
     "Base", "account_models", "audit_models", "content_models", "dispatch_models",
-    "edition_models", "image_models", "leases", "source_models", "subscriber_models",
+    "edition_models", "image_models", "leases", "source_models", "statistics_models",
+    "subscriber_models",
 ]  # fmt: skip
 
 metadata = Base.metadata

@@ -109,12 +109,13 @@ def _register() -> None:
         editions,
         scheduler,
         sending,  # noqa: F401  (adds send, pause, status to `edition`)
+        statistics,
         subscribers,
         web,
     )
 
     for module in (content, editions, subscribers, bounces, scheduler, accounts, audit, web,
-                   demo):  # fmt: skip
+                   demo, statistics):  # fmt: skip
         for command in module.COMMANDS:
             cli.add_command(command)
 

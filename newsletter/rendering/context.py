@@ -9,6 +9,8 @@ receive the same variables:
 ``personal``  markers for the per-recipient values (see ``newsletter.rendering.personalise``):
               ``personal.greeting``, ``personal.email``, ``personal.unsubscribe_url``,
               ``personal.preferences_url``, ``personal.web_url``
+``clicks_counted`` true when the links go through the centre's click counter (totals per
+              link and day, nobody's: ``newsletter.statistics.links``); the footer says so
 
 Filters: ``long_date`` (``mardi 4 mars 2025``), ``short_date`` (``mar. 4 mars``),
 ``when`` (an item's time span: ``9 h 30 – 12 h``), ``weekday``/``day``/``month`` (pieces of

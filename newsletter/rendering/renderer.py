@@ -116,7 +116,11 @@ class Renderer:
         self._compiled: dict[tuple[str, str], Template] = {}
         self._compiler = Compiler()
 
-    def render(self, view: EditionView, variant: Variant = ALL_THEMES) -> Rendered:
+    def render(
+        self, view: EditionView, variant: Variant = ALL_THEMES, clicks_counted: bool = False
+    ) -> Rendered:
+        """``clicks_counted``: the view's links go through the click counter (the footer
+        says so)."""
         shown = view.for_variant(variant)
         context = {
             "edition": shown,
@@ -124,6 +128,7 @@ class Renderer:
             "org": shown.organisation,
             "personal": PersonalValues.markers(),
             "preheader_padding": PREHEADER_PADDING,
+            "clicks_counted": clicks_counted,
         }
         mjml = self._fill(view.template, "mjml", context)
         html, sizes = _measure(self._compiler(mjml, view.template))

@@ -32,6 +32,7 @@ from newsletter.rendering.personalise import PersonalValues
 from newsletter.rendering.renderer import Rendered, Renderer
 from newsletter.services.illustrating import illustrated
 from newsletter.settings import Settings
+from newsletter.statistics.links import tracked_view
 
 SAMPLE_RECIPIENT = Recipient(key="apercu", email="claire.dupont@exemple.fr", name="Mme Dupont")
 PREVIEW_KEY = b"preview"  # Message-ID of a preview file: no secret needed, it is never sent
@@ -94,13 +95,17 @@ class Publishing:
     def renderings(
         self, session: Session, edition: Edition, variants: Iterable[str]
     ) -> dict[str, Rendered]:
-        """Each variant (a ledger key) rendered once: the send path's rendering."""
+        """Each variant (a ledger key) rendered once: the send path's rendering (links
+        through the click counter where the newsletter counts clicks)."""
         view = self.view(session, edition)
+        counting = self.settings.newsletter(edition.newsletter).count_clicks
+        if counting:
+            view = tracked_view(view, self.settings.organisation.public_url, edition.id)
         done: dict[frozenset[str], Rendered] = {}
         for key in variants:
             themes = variant_themes(key)
             if themes not in done:
-                done[themes] = self.renderer.render(view, themes)
+                done[themes] = self.renderer.render(view, themes, clicks_counted=counting)
         return {key: done[variant_themes(key)] for key in variants}
 
     def render(self, session: Session, edition: Edition, variant: Variant = ALL_THEMES) -> Rendered:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from newsletter.archive.links import subscriber_values
-from newsletter.db import Database
+from newsletter.db import Database, utcnow
 from newsletter.dispatch.bodies import finished_texts
 from newsletter.dispatch.dkim import DkimSigner
 from newsletter.dispatch.edition_ledger import EditionLedger
@@ -42,6 +42,7 @@ from newsletter.errors import ConfigError, InputError
 from newsletter.leases import new_holder
 from newsletter.services.publishing import Publishing
 from newsletter.settings import Settings
+from newsletter.statistics.editions import record as record_figures
 from subscribers.addresses import parse_address
 from subscribers.bounces import BounceHandler
 from subscribers.segments import Segments
@@ -122,9 +123,13 @@ class Sending:
             zone = ZoneInfo(self.settings.organisation.timezone)
             sender = Sender(ledger, job, settings, share.processes, zone)
             wait = settings.retry_max_seconds if wait_deferred is None else wait_deferred
-            return sender.run(on_progress, wait)
+            report = sender.run(on_progress, wait)
         finally:
             ledger.end()
+        if report.state == "sent":  # its figures, counted once (statistics.editions)
+            with self.database.session() as session:
+                record_figures(session, edition_id, utcnow())
+        return report
 
     def _prepare(self, edition_id: int, share: Throughput) -> Job | None:
         """Freeze (first time), release rows a dead sender left, render every variant once;

@@ -99,6 +99,9 @@ class NewsletterSettings(Section):
     reply_to: str = ""
     editors: tuple[str, ...] = ()
     min_items: Annotated[int, Field(ge=0)] = 3
+    # Links go through the centre's address and are counted per link and day, never per
+    # reader (newsletter.statistics.links).
+    count_clicks: bool = False
     sections: tuple[NewsletterSection, ...]
 
     @property

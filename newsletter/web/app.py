@@ -35,6 +35,7 @@ from newsletter.web.routes import (
     people,
     preferences,
     segments,
+    statistics,
     subscribe,
     unsubscribe,
 )
@@ -44,7 +45,7 @@ ROUTERS = (
     edition_actions.router,
     accounts.router, imports.router, people.router, segments.router, audience.router,
     subscribe.router, preferences.router, unsubscribe.router, mydata.router, archive.router,
-    images.router,
+    images.router, statistics.router,
     api_items.router, api_editions.router,
 )  # fmt: skip
 SESSION_COOKIE = "lettre_session"

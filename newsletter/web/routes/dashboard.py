@@ -1,5 +1,6 @@
-"""The editors' dashboard: upcoming editions, last sends and their counts, bounces and
-complaints of the last 30 days, sources with their failures and warnings, latest items."""
+"""The editors' dashboard: upcoming editions, last sends and their counts, each
+newsletter's figures in a card, bounces and complaints of the last 30 days, sources with
+their failures and warnings, latest items."""
 
 from __future__ import annotations
 
@@ -42,8 +43,9 @@ def dashboard(
         failing = [source for source in sources if source.failure_streak >= alert]
         warned = [source for source in sources if source.last_warning]
         bounces = app.overviews.recent_counts(app.actor(user))
+        summaries = app.statistics.summaries(app.actor(user))
         pages: Pages = request.app.state.pages
         context = {"sources": sources, "failing": failing, "warned": warned, "alert": alert,
                    "latest": latest, "upcoming": upcoming, "recent": recent, "counts": counts,
-                   "states": STATES, "bounces": bounces}  # fmt: skip
+                   "states": STATES, "bounces": bounces, "summaries": summaries}  # fmt: skip
         return pages.render(request, "dashboard.html", context)

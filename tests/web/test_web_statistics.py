@@ -1,0 +1,136 @@
+"""Statistics in the browser: a newsletter's year (charts, each with a title, a description
+and its table), the dashboard's cards, the printable report (Chromium: screenshots, axe-core),
+coordinators limited to their newsletters, and the click counter's immediate redirect."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+
+from newsletter.app import App, build
+from newsletter.secrets import ENV_WEB_SECRET
+from newsletter.statistics.links import view_links
+from newsletter.web.app import create_app
+from tests.conftest import merged
+from tests.edition_samples import sample_view
+from tests.statistics_history import craft
+from tests.web.axe import serious_violations
+from tests.web.chromium import chromium, log_in, shoot
+from tests.web.client import SECRET, login, serve
+from tests.web.conftest import ON_SQLITE, add_user
+
+pytestmark = ON_SQLITE
+STATS = "/editeurs/statistiques/lettre?annee=2026"
+REPORT = "/editeurs/statistiques/lettre/rapport?annee=2026"
+
+
+@pytest.fixture
+def counted(
+    database: Any, make_settings: Any, project_config: dict[str, Any], app_secrets: Any
+) -> Iterator[App]:
+    """The app on the crafted history; the Lettre counts clicks."""
+    letters = merged(project_config["newsletters"], {"lettre": {"count_clicks": True}})
+    app = build(make_settings(database={"url": database.url}, newsletters=letters),
+                {**os.environ, ENV_WEB_SECRET: SECRET})  # fmt: skip
+    craft(app, sample_view(app.settings))
+    add_user(app, "redaction@exemple.fr", "editor", name="Rédaction")
+    add_user(app, "reaap@exemple.fr", "coordinator", ("reaap",), name="Coordination Réaap")
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def served(counted: App) -> Iterator[str]:
+    with serve(create_app(counted)) as url:
+        yield url
+
+
+@contextmanager
+def _client(url: str, email: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=url, timeout=20) as client:
+        assert login(client, email).status_code == 303
+        yield client
+
+
+def test_stats_page_shows_each_chart_with_its_table(served: str) -> None:
+    """Each chart is an SVG named by its title and description (role img), without
+    script or inline style, followed by a table of the same figures."""
+    with _client(served, "redaction@exemple.fr") as client:
+        page = client.get(STATS)
+    assert page.status_code == 200
+    html = page.text
+    charts = re.findall(r'<svg [^>]*role="img" aria-labelledby="([^"]+)"', html)
+    assert len(charts) >= 9
+    for names in charts:
+        title, description = names.split()
+        assert f'<title id="{title}">' in html and f'<desc id="{description}">' in html
+    assert "<script" not in html and ' style="' not in html
+    assert html.count("<table>") == len(charts)
+    assert '<th scope="row">janvier 2026</th><td class="num">3</td>' in html
+    assert "Lettre ne mesure pas qui ouvre ni qui lit" in html
+
+
+def test_dashboard_has_a_card_per_newsletter(served: str) -> None:
+    """The dashboard shows each newsletter's subscribers and last edition, linking to its
+    statistics."""
+    with _client(served, "redaction@exemple.fr") as client:
+        html = client.get("/editeurs/").text
+    assert 'href="/editeurs/statistiques/lettre"' in html
+    assert "<dt>Dernière édition</dt><dd>n° 3" in html
+
+
+def test_coordinator_sees_only_their_newsletters(served: str) -> None:
+    """A Réaap coordinator reads the Réaap's statistics, not the Lettre's."""
+    with _client(served, "reaap@exemple.fr") as client:
+        assert client.get("/editeurs/statistiques").headers["location"].endswith("/reaap")
+        assert client.get(STATS).status_code == 403
+        assert client.get("/editeurs/statistiques/reaap").status_code == 200
+
+
+def test_tracked_link_redirects_at_once_and_is_counted(served: str, counted: App) -> None:
+    """A tracked link answers a redirect to the edition's own link straight away (no page,
+    no cookie); anything else is a 404; the count shows on the stats page."""
+    key, url = next(iter(view_links(sample_view(counted.settings)).items()))
+    edition = 3  # the crafted history's third edition has id 3 on a fresh database
+    with httpx.Client(base_url=served, timeout=10) as anonymous:
+        answer = anonymous.get(f"/l/{edition}/{key}")
+        assert (answer.status_code, answer.headers["location"]) == (302, url)
+        assert answer.headers["cache-control"] == "no-store" and "set-cookie" not in answer.headers
+        assert anonymous.get(f"/l/{edition}/000000000000").status_code == 404
+        assert anonymous.get(f"/l/{edition}/{key}?url=https://malveillant.example").headers[
+            "location"] == url  # fmt: skip
+    with _client(served, "redaction@exemple.fr") as client:
+        html = client.get(STATS).text
+    assert "Liens les plus suivis en 2026" in html
+    assert re.search(r"n° 3 — " + re.escape(url) + r'</th><td class="num">2</td>', html)
+
+
+@pytest.fixture
+def browser(served: str) -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
+
+
+def test_report_page_prints_and_is_accessible(served: str, browser: Any) -> None:
+    """The yearly report, in French with its charts, has no serious accessibility
+    violation, at desktop and phone widths and as printed."""
+    for width, name in ((1280, "statistiques-rapport"), (390, "statistiques-rapport-mobile")):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        log_in(page, served, "redaction@exemple.fr")
+        page.goto(served + REPORT)
+        assert page.locator("h1").inner_text().startswith("La Lettre de Profession Banlieue")
+        assert page.locator("svg[role=img]").count() >= 9
+        assert serious_violations(page) == []
+        shoot(page, name)
+        page.emulate_media(media="print")
+        shoot(page, name + "-impression")
+        page.goto(served + STATS)
+        assert serious_violations(page) == []
+        shoot(page, name.replace("rapport", "page"))
+        page.close()
