@@ -1,7 +1,7 @@
 """images and item images
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-02 12:49:37.051298
 """
 
@@ -14,7 +14,7 @@ import newsletter.db
 
 
 revision = '0014'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

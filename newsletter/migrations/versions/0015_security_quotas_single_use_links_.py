@@ -1,7 +1,7 @@
 """security: quotas, single-use links, pending requests
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0014
 Create Date: 2026-12-02 12:34:52.491566
 """
 
@@ -14,7 +14,7 @@ import newsletter.db
 
 
 revision = '0015'
-down_revision = '0011'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """statistics: edition figures, audience figures, link clicks
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0015
 Create Date: 2026-12-02 12:49:09.718752
 """
 
@@ -14,7 +14,7 @@ import newsletter.db
 
 
 revision = '0016'
-down_revision = '0011'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
