@@ -133,6 +133,10 @@ def test_special_issue(session: Session) -> None:
     with pytest.raises(InputError, match="est passé"):
         assemble_special(store, "lettre", AGENDA, ZONE, "Invitation", date(2026, 10, 1),
                          [rencontres.id], now)  # fmt: skip
+    publication = add(session, "une publication", SEND - timedelta(days=1), kind="publication")
+    with pytest.raises(InputError, match="ne reçoit d’élément de type « Publication »"):
+        assemble_special(store, "lettre", AGENDA, ZONE, "Invitation", date(2026, 10, 27),
+                         [publication.id], now)  # fmt: skip
     special = assemble_special(store, "lettre", AGENDA, ZONE, "  Invitation aux  Rencontres ",
                                date(2026, 10, 27), [rencontres.id, fiche.id], now)  # fmt: skip
     assert (special.number, special.special, special.subject) == (

@@ -55,12 +55,15 @@ def test_drafts_wait_for_approval_unless_the_newsletter_is_automatic(
     newsletters: dict[str, Any],
 ) -> None:
     """At its time a draft of an automatic newsletter is approved and sent; a draft of
-    another one waits for an editor."""
+    another one, or a special issue of any, waits for an editor."""
     later = SEND_AT + timedelta(minutes=1)
     assert decide(newsletters, later, edition("draft")) == [Decision(1, "wait")]
     automatic = edition("draft", newsletter="reaap")
     assert decide(newsletters, SEND_AT - timedelta(minutes=1), automatic) == [Decision(1, "wait")]
     assert decide(newsletters, later, automatic) == [Decision(1, "approve_and_send")]
+    special = edition("draft", newsletter="reaap")
+    special.special = True
+    assert decide(newsletters, later, special) == [Decision(1, "wait")]
 
 
 def test_after_downtime_a_late_edition_is_held_with_its_reason(

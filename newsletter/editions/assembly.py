@@ -12,12 +12,18 @@ from newsletter.db import utcnow
 from newsletter.editions.lifecycle import require_editable
 from newsletter.editions.models import Edition
 from newsletter.editions.periods import next_send, period_label, send_time
-from newsletter.editions.selection import Window, arrange, select, with_territories
+from newsletter.editions.selection import (
+    Window,
+    arrange,
+    rubrique_for,
+    select,
+    with_territories,
+)
 from newsletter.editions.store import EditionStore
 from newsletter.errors import InputError
 from newsletter.rendering.dates import long_date
 from newsletter.settings import NewsletterSettings
-from newsletter.vocabulary import TERRITORIES, territory_label
+from newsletter.vocabulary import ITEM_KINDS, TERRITORIES, territory_label
 
 
 def window_for(
@@ -102,7 +108,14 @@ def assemble_special(
     send_at = send_time(newsletter.schedule, day, zone)
     if send_at <= now:
         raise InputError(f"le {long_date(day)} est passé", "choisissez une date à venir")
-    placements = arrange(newsletter, store.chosen(item_ids), store.announced(name))
+    chosen = store.chosen(item_ids)
+    for candidate in chosen:
+        if rubrique_for(newsletter, candidate) is None:
+            kind = ITEM_KINDS.get(candidate.kind, candidate.kind)
+            raise InputError(f"aucune rubrique de « {newsletter.title} » ne reçoit d’élément "
+                             f"de type « {kind} » (élément {candidate.id})",
+                             "retirez-le du numéro spécial")  # fmt: skip
+    placements = arrange(newsletter, chosen, store.announced(name))
     following = next_send(newsletter.schedule, send_at, zone)
     edition = _new_draft(store, name, newsletter, send_at, following, now, special=True,
                          period=long_date(day).split(" ", 1)[1], subject=subject[:300])  # fmt: skip

@@ -5,7 +5,7 @@ An edition is due once its send time has come, or once it was approved if that w
 
 - an approved or scheduled edition is sent;
 - a draft of an automatic newsletter is approved, then sent;
-- a draft of another newsletter waits for an editor's approval;
+- a draft of another newsletter, or a special issue, waits for an editor's approval;
 - an edition already being sent (the process died mid-send) is resumed: the deliveries
   ledger says who still needs it, whatever the hour;
 - but an edition due for longer than the staleness (the scheduler was down) is not sent
@@ -62,7 +62,12 @@ def _decide(
     newsletter = newsletters.get(edition.newsletter)
     if edition.state in READY:
         action: Action = "send"
-    elif edition.state == "draft" and newsletter is not None and newsletter.automatic:
+    elif (
+        edition.state == "draft"
+        and newsletter is not None
+        and newsletter.automatic
+        and (not edition.special)
+    ):
         action = "approve_and_send"
     else:
         return Decision(edition.id, "wait")

@@ -55,7 +55,7 @@ def edition_view(
     by_section: dict[str, list[EditionItem]] = {}
     for entry in sorted(edition.entries, key=lambda entry: entry.position):
         by_section.setdefault(entry.section, []).append(entry)
-    texts = {"edito": to_html(edition.edito), "mouvements": to_html(edition.mouvements)}
+    texts = {"edito": to_html(edition.edito or ""), "mouvements": to_html(edition.mouvements or "")}
     sections = []
     for section in newsletter.sections:
         entries = by_section.pop(section.key, [])

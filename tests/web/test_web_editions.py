@@ -307,9 +307,16 @@ def test_coordinators_see_and_act_on_their_newsletter_only(
                 "adresses": "x@exemple.fr", "subject": "x"}  # fmt: skip
         assert coordinator.get(f"{lettre}/confirmer").status_code == 403
         for action in ("approuver", "abandonner", "annuler", "essai", "envoyer", "textes",
-                       "elements"):  # fmt: skip
+                       "elements", "territoires", "elements/1"):  # fmt: skip
             response = coordinator.post(f"{lettre}/{action}", data=form)
             assert response.status_code == 403, action
+        assert coordinator.get(f"{lettre}/elements/1").status_code == 403
+        assert coordinator.get("/editeurs/editions/special?lettre=lettre").status_code == 403
+        for path in ("/editeurs/editions/nouvelle", "/editeurs/editions/special"):
+            refused = coordinator.post(path, data=form | {"lettre": "lettre", "objet": "x",
+                                                          "date": "2099-01-01"})  # fmt: skip
+            assert refused.status_code == 403, path
+        assert coordinator.get("/editeurs/editions/special?lettre=reaap").status_code == 200
 
 
 def test_editor_forms_need_the_csrf_token(
@@ -321,9 +328,11 @@ def test_editor_forms_need_the_csrf_token(
     with app.database.session() as session:
         before = EditionStore(session).get(ids["lettre"]).subject
     for action in ("approuver", "abandonner", "annuler", "essai", "envoyer", "pause",
-                   "textes", "elements", "ajouter"):  # fmt: skip
+                   "textes", "elements", "ajouter", "territoires", "elements/1"):  # fmt: skip
         response = editor.post(f"{path}/{action}", data={"subject": "volé", "confirmer": "oui"})
         assert response.status_code == 403, action
+    for made in ("/editeurs/editions/nouvelle", "/editeurs/editions/special"):
+        assert editor.post(made, data={"lettre": "clas"}).status_code == 403, made
     with app.database.session() as session:
         assert EditionStore(session).get(ids["lettre"]).subject == before
 
