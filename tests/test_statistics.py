@@ -4,12 +4,18 @@ sources; the tables every output shares."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
+
+import sqlalchemy as sa
 
 from newsletter.accounts.permissions import OPERATOR
 from newsletter.app import App
+from newsletter.statistics.editions import record
 from newsletter.statistics.models import EditionFigures
 from subscribers.models import BounceEvent
+from tests.polling import wait_until
 from tests.statistics_history import NOW, at, craft, person_id
 
 LETTRE_MONTHS = [  # month, active at its end, new, left, bounced out
@@ -152,3 +158,41 @@ def test_closed_months_are_kept_and_the_current_one_recounted(app: App) -> None:
 
     assert actives(1) == [3, 4, 3, 4, 4, 4]
     assert actives(11) == [3, 4, 3, 4, 4, 3]
+
+
+def test_two_senders_ending_together_count_the_figures_once(app: App) -> None:
+    """Two senders of one edition end at the same moment: both count its figures, neither
+    fails, and one row holds them (the second finds the first's)."""
+    editions = craft(app)
+    with app.database.session() as first:
+        record(first, editions[2], NOW)  # inserted, not yet committed
+        outcome: list[EditionFigures | BaseException] = []
+
+        def second() -> None:
+            try:
+                with app.database.session() as session:
+                    outcome.append(record(session, editions[2], NOW))
+            except BaseException as error:
+                outcome.append(error)
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        wait_until(lambda: _waiting_on_a_lock(app) or outcome, timeout=30)
+    thread.join(30)
+    assert len(outcome) == 1 and isinstance(outcome[0], EditionFigures), outcome
+    with app.database.session() as session:
+        rows = session.scalars(
+            sa.select(EditionFigures).where(EditionFigures.edition_id == editions[2])
+        )
+        assert len(list(rows)) == 1
+
+
+def _waiting_on_a_lock(app: App) -> bool:
+    """Whether another connection waits for a row lock (PostgreSQL) or the write lock
+    (SQLite: waiting threads show nothing, so a short grace instead)."""
+    if app.database.engine.dialect.name != "postgresql":
+        time.sleep(0.2)
+        return True
+    with app.database.engine.connect() as connection:
+        query = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        return bool(connection.exec_driver_sql(query).scalar())

@@ -41,8 +41,9 @@ def _edition(app: App, number: int = 3) -> Edition:
 
 
 def _personal(number: int) -> PersonalValues:
-    return PersonalValues(f"Bonjour n° {number}", f"https://x.fr/d/{number}",
-                          f"https://x.fr/p/{number}", "https://x.fr/web")  # fmt: skip
+    return PersonalValues(f"Bonjour n° {number}", f"lecteur{number}@example.org",
+                          f"https://x.fr/d/{number}", f"https://x.fr/p/{number}",
+                          "https://x.fr/web")  # fmt: skip
 
 
 def test_tracked_links_name_the_edition_and_the_link_only(counting: App) -> None:

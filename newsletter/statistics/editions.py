@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from newsletter.dispatch.ledger import Delivery
@@ -90,8 +91,15 @@ def record(session: Session, edition_id: int, now: datetime) -> EditionFigures:
     _after(session, figures, start)
     figures.settled = now >= start + WINDOW
     figures.computed_at = now
-    session.add(figures)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(figures)
+    except IntegrityError:  # counted at the same moment by another sender or page: same figures
+        if figures in session:
+            session.expunge(figures)
+        stored = session.get(EditionFigures, edition_id, populate_existing=True)
+        assert stored is not None
+        return stored
     return figures
 
 

@@ -126,7 +126,7 @@ def test_a_coordinator_pushes_items_of_their_network_only(
     with lettre.database.session() as session:
         token = AccountStore(session).create_token("coord@exemple.fr")
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=f"{site}/api/v1", headers=headers) as coordinator:
+    with httpx.Client(base_url=f"{site}/api/v1", headers=headers, timeout=30) as coordinator:
         assert coordinator.get("/items").status_code == 200
         assert coordinator.post("/items", json=EVENT).status_code == 201
         for networks in (["clas"], []):

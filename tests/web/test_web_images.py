@@ -17,6 +17,7 @@ from newsletter.app import App
 from newsletter.editions.store import EditionStore
 from tests.dispatching import populate
 from tests.images import SVG, photo, transparent_logo
+from tests.polling import wait_until
 from tests.web.axe import serious_violations
 from tests.web.chromium import chromium, log_in, shoot
 from tests.web.conftest import add_user, public_site
@@ -61,7 +62,10 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 def loaded(image: Any) -> bool:
-    return bool(image.evaluate("img => img.complete && img.naturalWidth > 0"))
+    """Whether the image has arrived and decoded (waits for it: a busy machine is slow)."""
+    script = "img => img.complete && img.naturalWidth > 0"
+    wait_until(lambda: image.evaluate(script), timeout=30)
+    return True
 
 
 def test_image_with_alt_text_reaches_the_archive_page(
