@@ -18,7 +18,7 @@ from newsletter.editions.store import EditionStore
 from tests.dispatching import populate
 from tests.images import SVG, photo, transparent_logo
 from tests.web.axe import serious_violations
-from tests.web.chromium import chromium, log_in, shoot
+from tests.web.chromium import chromium, log_in, shoot, watched_tab
 from tests.web.conftest import add_user, public_site
 
 DESKTOP = {"width": 1280, "height": 900}
@@ -50,14 +50,8 @@ def browser(site: tuple[str, App, int, Path]) -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport=DESKTOP, locale="fr-FR")
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("console", lambda message: errors.append(message.text)
-           if message.type == "error" else None)  # fmt: skip
-    yield tab
-    context.close()
-    assert errors == []
+    with watched_tab(browser, DESKTOP) as tab:
+        yield tab
 
 
 def loaded(image: Any) -> bool:
