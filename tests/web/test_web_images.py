@@ -120,3 +120,6 @@ def test_image_with_alt_text_reaches_the_archive_page(
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         assert serious_violations(page) == []
         shoot(page, f"images-archive-{name}")
+    page.get_by_role("link", name="La Lettre de Profession Banlieue").first.click()
+    assert page.get_by_text(f"n° {approved.number} — ").count() == 1
+    assert serious_violations(page) == []
