@@ -7,7 +7,7 @@ receive the same variables:
 ``sections``  ``edition.sections`` (the rubriques to show, in order, none of them empty)
 ``org``       the :class:`OrganisationView` (postal identity, web site)
 ``personal``  markers for the per-recipient values (see ``newsletter.rendering.personalise``):
-              ``personal.greeting``, ``personal.email``, ``personal.unsubscribe_url``,
+              ``personal.greeting``, ``personal.addressed``, ``personal.unsubscribe_url``,
               ``personal.preferences_url``, ``personal.web_url``
 
 Filters: ``long_date`` (``mardi 4 mars 2025``), ``short_date`` (``mar. 4 mars``),
