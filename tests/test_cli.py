@@ -19,6 +19,7 @@ from newsletter.cli import cli
 from newsletter.demo.secrets import GENERATED, demo_environ
 from newsletter.secrets import ENV_PEPPER, ENV_WEB_SECRET
 from tests.conftest import ROOT, merged
+from tests.images import SVG, photo
 from tests.smtp_server import free_port
 from tests.web.client import login
 
@@ -206,3 +207,21 @@ def test_demo_serve_serves_the_site(config: Path, write_config: Callable[..., Pa
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_item_image_and_logo_from_the_command_line(config: Path, tmp_path: Path) -> None:
+    """`items image` and `logo` go through the same checks as the web pages: alt text
+    required, SVG refused, one French line each."""
+    assert invoke(config, "init").exit_code == 0
+    assert invoke(config, "items", "import", str(EDITORIAL_SAMPLE)).exit_code == 0
+    picture, drawing = tmp_path / "photo.jpg", tmp_path / "dessin.svg"
+    picture.write_bytes(photo(1600, 900))
+    drawing.write_bytes(SVG)
+    missing_alt = invoke(config, "items", "image", "1", str(picture))
+    assert missing_alt.exit_code == 1 and "texte de remplacement manquant" in missing_alt.stderr
+    refused = invoke(config, "items", "image", "1", str(drawing), "--alt", "Un dessin")
+    assert refused.exit_code == 1 and "SVG" in refused.stderr
+    done = invoke(config, "items", "image", "1", str(picture), "--alt", "Une photo")
+    assert done.exit_code == 0 and "(528 × 297)" in done.stdout
+    assert invoke(config, "items", "image", "1", "--remove").exit_code == 0
+    assert "Logo enregistré (180 × " in invoke(config, "logo", str(picture), "--alt", "PB").stdout

@@ -39,6 +39,7 @@ def test_edition_files(tmp_path: Path) -> None:
     for part in (page, text):
         assert "%%" not in part and "Bonjour," in part and "Mme Dupont" not in part
         assert f"{PUBLIC}/abonnement" in part and "desabonnement" not in part
+        assert "à l’adresse" not in part and "Responsable du traitement" in part
     assert f'href="{PUBLIC}/archives/lettre/feed.atom"' in page
 
     message = email.message_from_bytes(written.preview.read_bytes(), policy=email.policy.default)

@@ -26,7 +26,7 @@ TEXT = (
 )
 ORDINARY = PersonalValues(
     greeting="Bonjour Hélène O'Brien & fils,",
-    email="helene.obrien@exemple.fr",
+    addressed=", à l’adresse helene.obrien@exemple.fr",
     unsubscribe_url="https://lettre.example.org/desabonnement/v1.42.lettre.abc_DEF-123",
     preferences_url="https://lettre.example.org/preferences/v1.42..xyz",
     web_url="https://lettre.example.org/archives/lettre/87",

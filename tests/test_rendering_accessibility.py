@@ -11,24 +11,17 @@ from typing import Any
 import pytest
 
 from newsletter.rendering.context import EditionView, ImageView
-from newsletter.rendering.personalise import PersonalValues
 from newsletter.rendering.renderer import Renderer
 from newsletter.settings import Settings, load_settings
 from tests.contrast import AA_LARGE, AA_TEXT, is_large, ratio
 from tests.edition_samples import sample_view
+from tests.test_rendering_golden import VALUES
 from tests.web.chromium import chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 MOBILE, DESKTOP = 375, 1280
 MIN_MOBILE_PX = 14
 NEWSLETTERS = sorted(load_settings(ROOT / "config.toml", environ={}).newsletters)
-VALUES = PersonalValues(
-    greeting="Bonjour Mme Dupont,",
-    email="claire.dupont@exemple.fr",
-    unsubscribe_url="https://lettre.exemple.fr/desabonnement/TOKEN",
-    preferences_url="https://lettre.exemple.fr/preferences/TOKEN",
-    web_url="https://lettre.exemple.fr/archives/lettre/87/",
-)
 # Every visible element holding text of its own: its colours (background: the nearest
 # opaque one of the element and its ancestors) and its font.
 TEXTS = """() => {

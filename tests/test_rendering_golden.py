@@ -27,7 +27,7 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 UPDATE = os.environ.get("LETTRE_UPDATE_GOLDEN") == "1"
 VALUES = PersonalValues(
     greeting="Bonjour Mme Dupont,",
-    email="claire.dupont@exemple.fr",
+    addressed=", à l’adresse claire.dupont@exemple.fr",
     unsubscribe_url="https://lettre.exemple.fr/desabonnement/TOKEN",
     preferences_url="https://lettre.exemple.fr/preferences/TOKEN",
     web_url="https://lettre.exemple.fr/archives/lettre/87/",

@@ -14,7 +14,7 @@ from newsletter.rendering.personalise import (
 
 VALUES = PersonalValues(
     greeting="Bonjour M. O'Brien & fils,",
-    email="o.brien@exemple.fr",
+    addressed=", à l’adresse o.brien@exemple.fr",
     unsubscribe_url="https://x.fr/u?t=a&b=<c>",
     preferences_url="https://x.fr/p",
     web_url="https://x.fr/w",

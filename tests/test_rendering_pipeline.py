@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates" / "email"
 VALUES = PersonalValues(
     greeting="Bonjour Mme Dupont,",
-    email="claire.dupont@exemple.fr",
+    addressed=", à l’adresse claire.dupont@exemple.fr",
     unsubscribe_url="https://lettre.exemple.fr/desabonnement/abc?x=1&y=2",
     preferences_url="https://lettre.exemple.fr/preferences/abc",
     web_url="https://lettre.exemple.fr/archives/lettre/87/",

@@ -48,11 +48,16 @@ def preferences_url(public_url: str, token: str) -> str:
     return f"{public_url}{PREFERENCES_PATH}/{token}"
 
 
+def addressed(email: str) -> str:
+    """How an email's footer says where it was sent (after "vous y êtes abonné·e")."""
+    return f", à l’adresse {email}"
+
+
 def archive_values(public_url: str, newsletter: str, number: int) -> PersonalValues:
     """What the archive page shows where an email has personal values."""
     return PersonalValues(
         greeting="Bonjour,",
-        email="",
+        addressed="",
         unsubscribe_url=f"{public_url}{SUBSCRIBE_PATH}",
         preferences_url=f"{public_url}{SUBSCRIBE_PATH}",
         web_url=edition_url(public_url, newsletter, number),
@@ -63,7 +68,7 @@ def sample_values(public_url: str, newsletter: str, number: int, email: str) -> 
     """Values of an imaginary subscriber, for previews."""
     return PersonalValues(
         greeting="Bonjour Mme Dupont,",
-        email=email,
+        addressed=addressed(email),
         unsubscribe_url=unsubscribe_url(public_url, "EXEMPLE"),
         preferences_url=preferences_url(public_url, "EXEMPLE"),
         web_url=edition_url(public_url, newsletter, number),
@@ -82,7 +87,7 @@ def subscriber_values(
     """One subscriber's values: their signed unsubscribe and preferences links."""
     return PersonalValues(
         greeting=f"Bonjour {name}," if name else "Bonjour,",
-        email=email,
+        addressed=addressed(email),
         unsubscribe_url=unsubscribe_url(public_url, unsubscribe_token),
         preferences_url=preferences_url(public_url, preferences_token),
         web_url=edition_url(public_url, newsletter, number),

@@ -107,6 +107,7 @@ def _register() -> None:
         content,
         demo,
         editions,
+        images,
         scheduler,
         sending,  # noqa: F401  (adds send, pause, status to `edition`)
         statistics,
@@ -115,7 +116,7 @@ def _register() -> None:
     )
 
     for module in (content, editions, subscribers, bounces, scheduler, accounts, audit, web,
-                   demo, statistics):  # fmt: skip
+                   demo, statistics, images):  # fmt: skip
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from newsletter.cli import images
 from newsletter.cli.context import Context, pass_context
 from newsletter.errors import InputError
 from newsletter.vocabulary import ITEM_KINDS
@@ -321,5 +322,7 @@ def items_set(
     app.items.correct(ctx.actor(), item_id, values)
     click.echo(f"Élément {item_id} corrigé : {', '.join(values)}.")
 
+
+items.add_command(images.item_image)
 
 COMMANDS = [init, fetch, sources, items]

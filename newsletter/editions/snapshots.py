@@ -121,7 +121,7 @@ ITEM_FIELDS = {
     "title": "titre", "excerpt": "résumé", "url": "lien", "starts_at": "date",
     "ends_at": "fin", "place": "lieu", "organiser": "organisateur",
     "registration_url": "lien d’inscription", "change": "annonce (modifié, annulé)",
-    "kind": "type",
+    "kind": "type", "image": "image",
 }  # fmt: skip
 
 

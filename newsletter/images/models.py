@@ -20,10 +20,11 @@ class Image(Base):
     media_type: Mapped[str] = mapped_column(sa.String(20))
     width: Mapped[int]  # of the 1× file, in pixels: the CSS width templates show it at
     height: Mapped[int]
-    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    # The files are loaded only when served: rendering needs their sizes and addresses.
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
     width2x: Mapped[int]
     height2x: Mapped[int]
-    data2x: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    data2x: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
     alt: Mapped[str] = mapped_column(sa.String(500))
     purpose: Mapped[str] = mapped_column(sa.String(20), index=True)  # item, logo
     # Where it was downloaded from ("" for an upload): a feed's image is fetched once.

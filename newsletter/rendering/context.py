@@ -7,7 +7,7 @@ receive the same variables:
 ``sections``  ``edition.sections`` (the rubriques to show, in order, none of them empty)
 ``org``       the :class:`OrganisationView` (postal identity, web site)
 ``personal``  markers for the per-recipient values (see ``newsletter.rendering.personalise``):
-              ``personal.greeting``, ``personal.email``, ``personal.unsubscribe_url``,
+              ``personal.greeting``, ``personal.addressed``, ``personal.unsubscribe_url``,
               ``personal.preferences_url``, ``personal.web_url``
 ``clicks_counted`` true when the links go through the centre's click counter (totals per
               link and day, nobody's: ``newsletter.statistics.links``); the footer says so

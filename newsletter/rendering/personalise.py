@@ -21,7 +21,9 @@ class PersonalValues:
     """What differs from one recipient to the next (plain text, escaped where needed)."""
 
     greeting: str  # "Bonjour Mme Dupont," or "Bonjour,"
-    email: str  # the address the message is sent to (the footer says why it gets there)
+    # Where the message goes, as the footer says it: ", à l’adresse claire@exemple.fr"
+    # ("" on a page that belongs to nobody).
+    addressed: str
     unsubscribe_url: str
     preferences_url: str
     web_url: str  # the edition's web page

@@ -51,3 +51,17 @@ def log_in(page: Any, url: str, email: str) -> None:
     page.get_by_label("Adresse électronique").fill(email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
+
+
+@contextmanager
+def watched_tab(browser: Any, viewport: dict[str, int]) -> Iterator[Any]:
+    """A fresh tab in a French context; a console error (a CSP violation, a script error)
+    seen while it was open fails the test."""
+    context = browser.new_context(viewport=viewport, locale="fr-FR")
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("console", lambda message: errors.append(message.text)
+           if message.type == "error" else None)  # fmt: skip
+    yield tab
+    context.close()
+    assert errors == []

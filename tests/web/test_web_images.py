@@ -19,7 +19,7 @@ from tests.dispatching import populate
 from tests.images import SVG, photo, transparent_logo
 from tests.polling import wait_until
 from tests.web.axe import serious_violations
-from tests.web.chromium import chromium, log_in, shoot
+from tests.web.chromium import chromium, log_in, shoot, watched_tab
 from tests.web.conftest import add_user, public_site
 
 DESKTOP = {"width": 1280, "height": 900}
@@ -51,14 +51,8 @@ def browser(site: tuple[str, App, int, Path]) -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport=DESKTOP, locale="fr-FR")
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("console", lambda message: errors.append(message.text)
-           if message.type == "error" else None)  # fmt: skip
-    yield tab
-    context.close()
-    assert errors == []
+    with watched_tab(browser, DESKTOP) as tab:
+        yield tab
 
 
 def loaded(image: Any) -> bool:
@@ -130,3 +124,6 @@ def test_image_with_alt_text_reaches_the_archive_page(
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         assert serious_violations(page) == []
         shoot(page, f"images-archive-{name}")
+    page.get_by_role("link", name="La Lettre de Profession Banlieue").first.click()
+    assert page.get_by_text(f"n° {approved.number} — ").count() == 1
+    assert serious_violations(page) == []
