@@ -19,7 +19,7 @@ def test_database_and_var_folder_are_private(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "newsletter", "--config", str(config), "init"],
         cwd=tmp_path, capture_output=True, text=True, timeout=120,
-        preexec_fn=lambda: os.umask(0o022),  # noqa: PLW1509 (the umask of a usual shell)
+        preexec_fn=lambda: os.umask(0o022),  # the umask of a usual shell
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     folder, database = tmp_path / "var", tmp_path / "var" / "lettre.db"

@@ -155,7 +155,7 @@ def test_parallel_requests_for_one_mailbox_send_at_most_the_limit(
         try:
             with app.database.session() as session:
                 app.optin(session).request(Request(email, ["lettre"]), NOW)
-        except BaseException as exc:  # noqa: BLE001 (any failure fails the test)
+        except BaseException as exc:  # any failure fails the test
             errors.append(exc)
 
     threads = [threading.Thread(target=ask, args=(n,)) for n in range(20)]
