@@ -16,7 +16,7 @@ from newsletter.app import App
 from tests.web.axe import serious_violations
 from tests.web.chromium import chromium, log_in, shoot
 from tests.web.conftest import add_user, public_site
-from tests.web.test_web_public import add_active, token_for
+from tests.web.test_web_public import add_active, subscriber, token_for
 
 ADMIN, COORDINATOR = "admin@exemple.fr", "coordination@exemple.fr"
 WIDTHS = ((1280, ""), (390, "-mobile"))
@@ -141,7 +141,7 @@ def test_disabling_changing_role_and_revoking_tokens(site: tuple[str, App], brow
 
 def test_subscriber_pages_are_accessible(site: tuple[str, App], browser: Any) -> None:
     """The unsubscribe page and its answer, the preferences page with the new details and
-    the data link, at both widths."""
+    the data link, the data link's page and the data page, at both widths."""
     url, app = site
     add_active(app, "amina@exemple.fr", first_name="Amina", last_name="Diallo")
     unsubscribe = token_for(app, "unsubscribe", "amina@exemple.fr", ("lettre",))
@@ -160,4 +160,12 @@ def test_subscriber_pages_are_accessible(site: tuple[str, App], browser: Any) ->
             check(page, "16-desabonne", width)
             page.goto(f"{url}/desabonnement/{unsubscribe}")
             assert page.get_by_role("heading", level=1).inner_text() == "Déjà désabonné"
+        person = subscriber(app, "amina@exemple.fr")
+        assert person is not None
+        page.goto(f"{url}/mes-donnees/{app.tokens().issue('data', person)}")
+        check(page, f"17-lien-donnees{suffix}", width)
+        page.get_by_role("button", name="Voir mes données").click()
+        assert page.get_by_role("heading", level=1).inner_text() == "Données d'Amina Diallo"
+        assert page.get_by_text("La Lettre de Profession Banlieue").count() >= 1
+        check(page, f"18-mes-donnees{suffix}", width)
         context.close()

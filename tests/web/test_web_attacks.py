@@ -323,3 +323,28 @@ def test_the_access_log_holds_no_token(lettre: App) -> None:
         logging.getLogger("uvicorn.access").removeHandler(handler)
         sock.close()
     assert all(token not in line and "[jeton]" in line for line in lines), lines
+
+
+@ON_SQLITE
+def test_items_with_a_taken_or_bad_url_are_never_a_server_error(
+    site: str, lettre: App, editor: str
+) -> None:
+    """A new item whose URL is another item's (the review saw a 500), or whose URL is not
+    a web address, gets a French answer, never a 500."""
+    with lettre.database.session() as session:
+        token = AccountStore(session).create_token(editor, "site")
+    headers = {"Authorization": f"Bearer {token}"}
+    first = {"id": "a-1", "kind": "fiche", "title": "Une fiche", "url": "https://exemple.fr/x"}
+    answers = [httpx.post(f"{site}/api/v1/items", json=first, headers=headers)]
+    for number, (title, url) in enumerate([
+        ("Une fiche", "https://exemple.fr/x"), ("Une autre fiche", "https://exemple.fr/x"),
+        ("Une fiche", "https://EXEMPLE.fr/x?utm_source=lettre"), ("Lien", "javascript:alert(1)"),
+        ("Lien", "ftp://exemple.fr/x"), ("Lien", "https://" + "x" * 5000 + ".fr"),
+    ]):  # fmt: skip
+        record = {"id": f"b-{number}", "kind": "fiche", "title": title, "url": url}
+        answers.append(httpx.post(f"{site}/api/v1/items", json=record, headers=headers))
+    assert all(answer.status_code < 500 for answer in answers), [a.text for a in answers]
+    refused = [answer.json() for answer in answers if answer.status_code >= 400]
+    assert all(
+        body["error"] and body["error"].isascii() is False or body["error"] for body in refused
+    )
