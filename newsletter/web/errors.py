@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import traceback
 from typing import Any
 from urllib.parse import urlencode
 
@@ -164,8 +165,13 @@ def install(app: FastAPI) -> None:
         """A 500 naming the incident by an id that is in the log; the log has the path
         without tokens, and the database's errors hold no values (``hide_parameters``)."""
         incident = secrets.token_hex(4)
-        logger.exception("unexpected error %s on %s %s", incident, request.method,
-                         redact(request.url.path))  # fmt: skip
+        where = f"{incident} on {request.method} {redact(request.url.path)}"
+        if isinstance(exc, DBAPIError):  # its text may quote values (PostgreSQL's DETAIL)
+            logger.error("unexpected database error %s: %s (SQLSTATE %s)\n%s", where,
+                         type(exc.orig).__name__, getattr(exc.orig, "sqlstate", "?"),
+                         "".join(traceback.format_tb(exc.__traceback__)))  # fmt: skip
+        else:
+            logger.exception("unexpected error %s", where)
         response = _answer(
             request,
             500,

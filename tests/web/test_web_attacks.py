@@ -26,11 +26,12 @@ from newsletter.accounts.store import AccountStore
 from newsletter.app import App
 from newsletter.web.app import SESSION_COOKIE, create_app
 from newsletter.web.server import server_config
-from subscribers.models import MailQuota
+from subscribers.addresses import parse_address
+from subscribers.models import MailQuota, Subscriber
 from tests.dispatching import relay
 from tests.polling import wait_until
 from tests.smtp_server import SmtpTestServer
-from tests.web.client import PASSWORD, csrf_of, login, reserve, url_of
+from tests.web.client import PASSWORD, csrf_of, login, reserve, serve, url_of
 from tests.web.conftest import ON_SQLITE, add_user, public_site
 
 EDITOR = "redaction@exemple.fr"
@@ -348,3 +349,35 @@ def test_items_with_a_taken_or_bad_url_are_never_a_server_error(
     assert "adresse http(s) invalide" in answers[4].json()["error"]
     same = {answers[n].json()["id"] for n in (0, 1, 3)}  # the same fiche, merged
     assert len(same) == 1 and answers[2].json()["id"] not in same
+
+
+def test_errors_are_logged_with_an_incident_id_and_no_personal_data(
+    lettre: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 500 names an incident id that the log has too; the logged path has no token; a
+    database error on a subscriber (the review found the address and name in the trace;
+    PostgreSQL quotes the key in its DETAIL) is logged without any value."""
+    web = create_app(lettre)
+    token = "1.42.1795255200.0123456789abcdef.lettre.Xq3AbCdEfGhIjKlMnOpQrStU"
+    address = parse_address("secrete.personne@exemple.fr")
+
+    def add_person() -> None:
+        with lettre.database.session() as session:
+            session.add(Subscriber(email=address.email, email_key=address.key, email_hash="h",
+                                   last_name="Secrète"))  # fmt: skip
+
+    add_person()
+
+    @web.get("/desabonnement/{token}/panne")
+    def broken(token: str) -> None:
+        add_person()  # the same address again: an IntegrityError
+
+    with serve(web) as url, caplog.at_level(logging.ERROR, "lettre.web"):
+        answer = httpx.get(f"{url}/desabonnement/{token}/panne")
+    assert answer.status_code == 500
+    incident = re.search(r"incident ([0-9a-f]{8})", answer.text)
+    assert incident is not None
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert incident.group(1) in logged and "IntegrityError" in logged
+    assert token not in logged and "[jeton]" in logged
+    assert "secrete.personne" not in logged and "Secrète" not in logged
