@@ -119,9 +119,12 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     parsed = make_url(url)
     waits = parsed.get_backend_name() == "sqlite" and "timeout" not in parsed.query
     try:
+        # hide_parameters: errors (and their tracebacks in logs) never show the values of a
+        # statement, which may be subscribers' addresses or names.
         engine = sa.create_engine(
-            url, echo=echo, connect_args={"timeout": BUSY_TIMEOUT} if waits else {}
-        )
+            url, echo=echo, connect_args={"timeout": BUSY_TIMEOUT} if waits else {},
+            hide_parameters=True,
+        )  # fmt: skip
     except (NoSuchModuleError, ArgumentError, ImportError) as exc:
         reason = str(exc).splitlines()[0]
         raise ConfigError(f"database.url inutilisable ({reason})", URL_HINT) from None

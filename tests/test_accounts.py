@@ -12,7 +12,7 @@ from newsletter.accounts.login import authenticate
 from newsletter.accounts.models import User
 from newsletter.accounts.permissions import Actor, may_act_on_newsletter
 from newsletter.accounts.store import AccountStore
-from newsletter.accounts.throttle import Throttle, ThrottlePolicy
+from newsletter.accounts.throttle import Throttle, ThrottlePolicy, address_key, pair_key
 from newsletter.cli import cli
 from newsletter.db import Database, utcnow
 from newsletter.errors import InputError, NotFoundError
@@ -34,14 +34,18 @@ def test_passwords_are_hashed_with_argon2id(database: Database) -> None:
     with database.session() as session:
         user = AccountStore(session).by_email("alice@exemple.fr")
         assert user.password_hash.startswith("$argon2id$") and PASSWORD not in user.password_hash
-        assert authenticate(session, "ALICE@exemple.fr ", PASSWORD, "10.0.0.1", POLICY) is user
-        assert authenticate(session, "alice@exemple.fr", "mauvais", "10.0.0.1", POLICY) is None
+    logged = authenticate(database, "ALICE@exemple.fr ", PASSWORD, "10.0.0.1", POLICY)
+    assert logged is not None and logged.id == user.id
+    assert authenticate(database, "alice@exemple.fr", "mauvais", "10.0.0.1", POLICY) is None
+    with database.session() as session:
+        user = AccountStore(session).by_email("alice@exemple.fr")
         assert user.last_login_at is not None and user.failed_attempts == 1
 
 
 def test_account_rules(database: Database) -> None:
-    """Addresses are unique whatever their case; short passwords, unknown roles and
-    coordinators without newsletters are refused."""
+    """Addresses are unique whatever their case; short, common or trivial passwords (12
+    identical characters, spaces, the account's name), unknown roles, undeclared
+    newsletters and coordinators without newsletters are refused."""
     add(database)
     cases = [
         ("ALICE@exemple.fr", "editor", PASSWORD, (), "existe déjà"),
@@ -50,10 +54,17 @@ def test_account_rules(database: Database) -> None:
         ("bob@exemple.fr", "coordinator", PASSWORD, (), "au moins une lettre"),
         ("bob@exemple.fr", "coordinator", PASSWORD, ("Réaap!",), "clé de lettre invalide"),
         ("pas une adresse", "editor", PASSWORD, (), "adresse électronique invalide"),
+        ("bob@exemple.fr", "editor", "a" * 12, (), "trop facile"),
+        ("bob@exemple.fr", "editor", " " * 12, (), "trop facile"),
+        ("bob@exemple.fr", "editor", "azertyuiop123", (), "trop facile"),
+        ("bob@exemple.fr", "editor", "motdepasse2026", (), "trop facile"),
+        ("bob.martin@exemple.fr", "editor", "bob.martin@exemple.fr", (), "trop facile"),
+        ("bob@exemple.fr", "coordinator", PASSWORD, ("reapp",), "lettre inconnue : reapp"),
     ]
     for email, role, password, newsletters, message in cases:
         with database.session() as session, pytest.raises(InputError, match=message):
-            AccountStore(session).add(email, role, password, "", newsletters)
+            AccountStore(session).add(email, role, password, "", newsletters,
+                                      known=("reaap", "lettre", "clas"))  # fmt: skip
     with database.session() as session, pytest.raises(NotFoundError):
         AccountStore(session).by_email("personne@exemple.fr")
 
@@ -68,40 +79,44 @@ def test_coordinators_act_on_their_newsletters_only() -> None:
 
 
 def test_lockout_after_failures_survives_a_restart(database: Database) -> None:
-    """Five failures lock the account, even for the right password, and the lock is in
-    the database: another process (a new engine) sees it; a success resets the count."""
+    """Five failures from one address lock that account for that address, even for the
+    right password, and the lock is in the database: another process (a new engine) sees
+    it; from another address the editor still logs in, and a success resets the count."""
     add(database)
     for _ in range(5):
-        with database.session() as session:
-            assert authenticate(session, "alice@exemple.fr", "faux", "10.0.0.1", POLICY) is None
+        assert authenticate(database, "alice@exemple.fr", "faux", "10.0.0.1", POLICY) is None
     restarted = Database(database.url)
     try:
-        with restarted.session() as session:
-            assert authenticate(session, "alice@exemple.fr", PASSWORD, "10.0.0.2", POLICY) is None
+        assert authenticate(restarted, "alice@exemple.fr", PASSWORD, "10.0.0.1", POLICY) is None
     finally:
         restarted.dispose()
-    generous = ThrottlePolicy(max_failures=10, lockout=timedelta(minutes=15))
+    user = authenticate(database, "alice@exemple.fr", PASSWORD, "10.0.0.2", POLICY)
+    assert user is not None and user.failed_attempts == 0
     with database.session() as session:
-        user = authenticate(session, "alice@exemple.fr", PASSWORD, "10.0.0.3", generous)
-        assert user is not None and user.failed_attempts == 0
-    with database.session() as session:
-        assert not Throttle(session, POLICY).locked(["compte:alice@exemple.fr"], utcnow())
+        pair = pair_key("alice@exemple.fr", "10.0.0.1")
+        assert Throttle(session, POLICY).locked(pair, utcnow())
+        assert not Throttle(session, POLICY).locked(pair_key("alice@exemple.fr", "10.0.0.2"),
+                                                    utcnow())  # fmt: skip
 
 
-def test_throttle_window_and_lockout_expire(database: Database) -> None:
-    """Failures older than the lockout no longer count; a lock ends after the lockout."""
-    keys = ["ip:192.0.2.7"]
+def test_throttle_window_and_progressive_lockouts(database: Database) -> None:
+    """Attempts older than the lockout no longer count; past the limit a key is locked for
+    the lockout, then twice as long at the next lockout; a quiet period starts afresh."""
+    key = address_key("192.0.2.7")
     start = utcnow()
     with database.session() as session:
         throttle = Throttle(session, POLICY)
-        for minute in range(4):
-            throttle.fail(keys, start + timedelta(minutes=minute))
-        assert not throttle.locked(keys, start + timedelta(minutes=4))
-        throttle.fail(keys, start + timedelta(minutes=4))
-        assert throttle.locked(keys, start + timedelta(minutes=10))
-        assert not throttle.locked(keys, start + timedelta(minutes=20))
-        throttle.fail(keys, start + timedelta(minutes=40))  # a new window starts at 1
-        assert not throttle.locked(keys, start + timedelta(minutes=41))
+        assert all(throttle.attempt([key], start + timedelta(minutes=m)) for m in range(5))
+        assert not throttle.attempt([key], start + timedelta(minutes=5))  # the 6th: locked
+        assert throttle.locked(key, start + timedelta(minutes=19))
+        assert not throttle.locked(key, start + timedelta(minutes=21))
+        again = start + timedelta(minutes=21)
+        assert all(throttle.attempt([key], again + timedelta(seconds=s)) for s in range(5))
+        assert not throttle.attempt([key], again + timedelta(seconds=5))
+        assert throttle.locked(key, again + timedelta(minutes=29))  # 30 minutes this time
+        assert not throttle.locked(key, again + timedelta(minutes=31))
+        later = again + timedelta(minutes=50)  # after the lockout: a new window starts at 1
+        assert throttle.attempt([key], later)
 
 
 def test_api_tokens_are_stored_as_digests(database: Database) -> None:
@@ -117,6 +132,48 @@ def test_api_tokens_are_stored_as_digests(database: Database) -> None:
         assert store.count_tokens() == {user.id: 1}
         assert store.revoke_tokens("alice@exemple.fr") == 1
         assert store.user_for_token(token) is None
+
+
+def test_tokens_expire_and_die_with_a_password_change_or_a_disabled_account(
+    database: Database,
+) -> None:
+    """A token has a name, an expiry and a last-use date; it is refused once expired, and
+    revoked by a new password or by disabling the account, which also ends every session;
+    a change of role ends the sessions too."""
+    add(database)
+    now = utcnow()
+    with database.session() as session:
+        store = AccountStore(session)
+        old = store.create_token("alice@exemple.fr", "ancien", days=1, now=now - timedelta(days=2))
+        live = store.create_token("alice@exemple.fr", "site", days=30)
+        user = store.by_email("alice@exemple.fr")
+        sessions = [store.open_session(user, 3600) for _ in range(2)]
+    with database.session() as session:
+        store = AccountStore(session)
+        assert store.user_for_token(old) is None and store.user_for_token(live) is not None
+        [site, ancien] = store.tokens()
+        assert (site.label, ancien.label) == ("site", "ancien") and site.last_used_at is not None
+        assert site.expires_at is not None and site.expires_at > now + timedelta(days=29)
+        assert all(store.session_user(sid) is not None for sid in sessions)
+        store.set_access("alice@exemple.fr", "coordinator", ["reaap"], ("reaap",))
+        assert all(store.session_user(sid) is None for sid in sessions)
+        assert store.user_for_token(live) is not None  # a role change keeps the tokens
+        sid = store.open_session(store.by_email("alice@exemple.fr"), 3600)
+        store.set_password("alice@exemple.fr", "un autre mot de passe solide")
+        assert store.user_for_token(live) is None and store.session_user(sid) is None
+        fresh = store.create_token("alice@exemple.fr", "nouveau")
+        sid = store.open_session(store.by_email("alice@exemple.fr"), 3600)
+        store.disable("alice@exemple.fr")
+        assert store.user_for_token(fresh) is None and store.session_user(sid) is None
+        assert store.tokens() == []
+        with pytest.raises(InputError, match="désactivé"):
+            store.create_token("alice@exemple.fr")
+    assert authenticate(database, "alice@exemple.fr", "un autre mot de passe solide", "10.1.1.1",
+                        POLICY) is None  # fmt: skip
+    with database.session() as session:
+        AccountStore(session).enable("alice@exemple.fr")
+    assert authenticate(database, "alice@exemple.fr", "un autre mot de passe solide", "10.1.1.1",
+                        POLICY) is not None  # fmt: skip
 
 
 def run(config: Path, *args: str, stdin: str = "") -> Result:
@@ -152,6 +209,7 @@ def test_users_commands(tmp_path: Path) -> None:
         with database.session() as session:
             user = AccountStore(session).by_email("coord@exemple.fr")
             assert user.role == "coordinator" and user.newsletters == ["reaap"]
-            assert authenticate(session, user.email, "un autre mot de passe solide", "::1", POLICY)
+            email = user.email
+        assert authenticate(database, email, "un autre mot de passe solide", "::1", POLICY)
     finally:
         database.dispose()

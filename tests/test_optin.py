@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -134,3 +135,32 @@ def test_mailer_reports_an_unreachable_server(
     with pytest.raises(MailError) as caught:
         App(settings, app.database, app.secrets).mailer().send(message)
     assert "envoi impossible" in caught.value.message
+
+
+def test_parallel_requests_for_one_mailbox_send_at_most_the_limit(
+    sink_app: tuple[App, Sink],
+) -> None:
+    """20 requests at once for one address and its « +tag » and case variants, each in its
+    own transaction: no error (the review saw an IntegrityError), and 3 emails in all —
+    the count is taken atomically before anything else."""
+    app, sink = sink_app
+    start = threading.Barrier(20)
+    errors: list[BaseException] = []
+
+    def ask(number: int) -> None:
+        email = ["Marie.Dupont@Ville-Bobigny.fr", f"marie.dupont+{number}@ville-bobigny.fr"][
+            number % 2
+        ]
+        start.wait()
+        try:
+            with app.database.session() as session:
+                app.optin(session).request(Request(email, ["lettre"]), NOW)
+        except BaseException as exc:  # any failure fails the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == [] and len(sink.messages) == 3

@@ -1,21 +1,49 @@
-"""Password hashing with Argon2id (memory-hard), and the rules a new password follows."""
+"""Password hashing with Argon2id (memory-hard), bounded in parallel, and the rules a new
+password follows.
+
+Each hash takes 64 MiB for a moment: at most ``web.password_checks`` run at once
+(``allow_at_once``), others wait their turn, so a burst of logins keeps memory flat. A new
+password needs 12 characters and a strength that zxcvbn (a well-kept estimator, offline,
+with its dictionaries of common passwords, names and keyboard patterns) rates 3 of 4 or
+better, the account's own address and name counting as known words.
+"""
 
 from __future__ import annotations
 
+import re
+import threading
+from collections.abc import Sequence
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
 
 from newsletter.errors import InputError
 
 MIN_LENGTH = 12
 MAX_LENGTH = 1024
+MIN_STRENGTH = 3  # zxcvbn's score, 0 to 4: 3 is "safely unguessable" against online attacks
+SCORED = 100  # characters zxcvbn looks at (beyond, length is strength enough)
+# Words of this place and French passwords zxcvbn's (English) lists lack.
+KNOWN_WORDS = ("lettre", "profession", "banlieue", "reaap", "clas", "newsletter", "motdepasse",
+               "azerty", "bonjour", "soleil", "marseille", "paris", "france", "bobigny",
+               "seinesaintdenis", "saintdenis", "jetaime", "chouchou", "doudou")  # fmt: skip
 # RFC 9106's second recommended profile: 64 MiB of memory, 3 passes.
 _HASHER = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=4)
+_AT_ONCE = threading.BoundedSemaphore(2)
 # Verified when an address is unknown, so that the answer takes as long as for a real one.
 _DECOY = _HASHER.hash("leurre-pour-adresse-inconnue")
 
 
-def hash_password(password: str) -> str:
+def allow_at_once(count: int) -> None:
+    """How many hashes may run at the same time in this process (``web.password_checks``)."""
+    global _AT_ONCE
+    _AT_ONCE = threading.BoundedSemaphore(count)
+
+
+def check_password(password: str, known: Sequence[str] = ()) -> None:
+    """Refuse a password too short, too long, common or trivial (``known``: the account's
+    address and name, which a password must not be made of)."""
     if len(password) < MIN_LENGTH:
         raise InputError(
             f"mot de passe trop court ({MIN_LENGTH} caractères au moins)",
@@ -23,13 +51,27 @@ def hash_password(password: str) -> str:
         )
     if len(password) > MAX_LENGTH:
         raise InputError(f"mot de passe trop long ({MAX_LENGTH} caractères au plus)")
-    return _HASHER.hash(password)
+    words = [*KNOWN_WORDS, *known]
+    words += [part for text in known for part in re.split(r"[^\w]+", text) if part]
+    if zxcvbn(password[:SCORED], user_inputs=words)["score"] < MIN_STRENGTH:
+        raise InputError(
+            "mot de passe trop facile à deviner (mot courant, répétition, suite du clavier "
+            "ou nom du compte)",
+            "choisissez une phrase de quelques mots sans rapport entre eux",
+        )
+
+
+def hash_password(password: str) -> str:
+    """The Argon2id hash (the rules are ``check_password``'s, applied before)."""
+    with _AT_ONCE:
+        return _HASHER.hash(password[:MAX_LENGTH])
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when ``password`` matches; an unknown account (None) costs the same time."""
     try:
-        matched = _HASHER.verify(password_hash or _DECOY, password[:MAX_LENGTH])
+        with _AT_ONCE:
+            matched = _HASHER.verify(password_hash or _DECOY, password[:MAX_LENGTH])
     except (VerificationError, InvalidHashError):
         return False
     return matched and bool(password_hash)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -125,5 +126,11 @@ french.install()
 _register()
 
 
+# Files and folders Lettre creates (database, outbox, uploads, logs, exports) are its own:
+# 0600 and 0700, whatever the shell's umask.
+PRIVATE = 0o077
+
+
 def main() -> None:
+    os.umask(PRIVATE)
     sys.exit(cli.main(prog_name="newsletter"))

@@ -30,6 +30,7 @@ def run_server(app: App, host: str | None = None, port: int | None = None) -> No
     import uvicorn
 
     from newsletter.web.app import create_app
+    from newsletter.web.server import server_config
 
     web = create_app(app)
     app.check_sending()
@@ -38,7 +39,7 @@ def run_server(app: App, host: str | None = None, port: int | None = None) -> No
     site = f"http://{host}:{port}"
     click.echo(f"Site : {site}/ — archives {site}/archives/, abonnement {site}/abonnement, "
                f"espace des éditeurs {site}/editeurs/ (Ctrl-C pour arrêter)")  # fmt: skip
-    uvicorn.run(web, host=host, port=port, proxy_headers=True, log_level="info")
+    uvicorn.Server(server_config(web, settings, host=host, port=port, log_level="info")).run()
 
 
 COMMANDS = [serve]

@@ -1,8 +1,9 @@
 """``create_app(app)``: the FastAPI application on top of the wired domain.
 
 Each area is a router in ``ROUTERS`` with its templates, inheriting sessions, CSRF checks,
-security headers and error pages: editors' login, dashboard, items, editions and accounts;
-the back office of subscribers (people, imports and exports, segments, bounces, lists);
+security headers, body limits and error pages: editors' login, dashboard, items, editions
+and accounts; the back office of subscribers (people, imports and exports, segments,
+bounces, lists);
 subscribers' pages; the public archive; the JSON API.
 """
 
@@ -12,12 +13,14 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
+from newsletter.accounts.passwords import allow_at_once
 from newsletter.app import App
 from newsletter.web import errors
 from newsletter.web.api import editions as api_editions
 from newsletter.web.api import items as api_items
 from newsletter.web.csrf import verify_csrf
 from newsletter.web.headers import SecurityHeaders
+from newsletter.web.limits import UPLOAD_MARGIN, BodyLimit
 from newsletter.web.pages import STATIC, Pages
 from newsletter.web.routes import (
     accounts,
@@ -70,6 +73,7 @@ def create_app(app: App) -> FastAPI:
         redoc_url=None,
         dependencies=[Depends(verify_csrf)],
     )
+    allow_at_once(settings.password_checks)
     web.state.lettre = app
     web.state.secret = secret
     web.state.pages = Pages(app.settings.fetch.timezone)
@@ -89,6 +93,10 @@ def create_app(app: App) -> FastAPI:
         https_only=settings.secure_cookies,
     )
     web.add_middleware(SecurityHeaders)
+    upload_limit = 2 * settings.import_max_bytes + UPLOAD_MARGIN
+    web.add_middleware(BodyLimit, limit=settings.max_body_bytes,
+                       larger={imports.PATH: max(upload_limit, settings.max_body_bytes)},
+                       timeout=settings.body_timeout_seconds)  # fmt: skip
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in ROUTERS:
         web.include_router(router)

@@ -1,16 +1,15 @@
-"""Who is asking: editors' sessions (signed cookie), roles, and API bearer tokens.
+"""Who is asking: editors' sessions (stored in the database), roles, and API bearer tokens.
 
 The session cookie is signed with ``NEWSLETTER_WEB_SECRET`` (Starlette's SessionMiddleware:
-HttpOnly, SameSite=Lax, Secure with ``web.secure_cookies``). Logging in starts a new
-session: nothing from before survives (no session fixation). The session also holds a
-fingerprint of the password hash, so changing a password ends every other session.
+HttpOnly, SameSite=Lax, Secure with ``web.secure_cookies``); for an editor it holds the
+random id of a session row (``web_sessions``, only its SHA-256 stored), checked at every
+request: logging out, a new password, another role and disabling the account end it at
+once, whatever copy of the cookie anyone kept. Logging in starts a new session: nothing
+from before survives (no session fixation).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from collections.abc import Callable
 from typing import Annotated
 
@@ -42,20 +41,20 @@ def lettre(request: Request) -> App:
     return app
 
 
-def _fingerprint(request: Request, user: User) -> str:
-    secret: str = request.app.state.secret
-    return hmac.new(secret.encode(), user.password_hash.encode(), hashlib.sha256).hexdigest()
-
-
-def start_session(request: Request, user: User) -> None:
+def start_session(request: Request, app: App, user: User) -> None:
     """Log ``user`` in: a brand-new session (new id, new CSRF token), nothing kept."""
+    with app.database.session() as session:
+        session_id = AccountStore(session).open_session(user, app.settings.web.session_max_age)
     request.session.clear()
-    request.session.update(
-        sid=secrets.token_urlsafe(16), user=user.id, auth=_fingerprint(request, user)
-    )
+    request.session.update(sid=session_id)
 
 
-def end_session(request: Request) -> None:
+def end_session(request: Request, app: App) -> None:
+    """Log out: the session row is deleted, so a saved copy of the cookie is worthless."""
+    session_id = request.session.get("sid")
+    if isinstance(session_id, str):
+        with app.database.session() as session:
+            AccountStore(session).close_session(session_id)
     request.session.clear()
 
 
@@ -74,15 +73,14 @@ def safe_next(path: str | None) -> str:
 
 def current_user(request: Request, app: Annotated[App, Depends(lettre)]) -> User:
     """The logged-in editor, or a redirect to the login form."""
-    user_id = request.session.get("user")
+    session_id = request.session.get("sid")
     user = None
-    if isinstance(user_id, int):
+    if isinstance(session_id, str):
         with app.database.session() as session:
-            user = AccountStore(session).get(user_id)
-    fingerprint = request.session.get("auth", "")
-    if user is None or not hmac.compare_digest(str(fingerprint), _fingerprint(request, user)):
-        if user_id is not None:
-            end_session(request)
+            user = AccountStore(session).session_user(session_id)
+    if user is None:
+        if session_id is not None:
+            request.session.clear()
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequired(path)
     request.state.user = user

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import secrets
+import traceback
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,6 +27,7 @@ from newsletter.errors import (
 from newsletter.web.auth import LOGIN_PATH, LoginRequired
 from newsletter.web.headers import HEADERS
 from newsletter.web.pages import Pages
+from newsletter.web.server import redact
 from subscribers.tokens import InvalidToken
 
 logger = logging.getLogger("lettre.web")
@@ -44,11 +47,17 @@ TITLES = {
     403: "Accès refusé",
     404: "Page introuvable",
     405: "Méthode non autorisée",
+    408: "Envoi trop lent",
     413: "Envoi trop volumineux",
     422: "Données invalides",
     500: "Erreur interne",
     503: "Service indisponible",
 }
+HINTS = {
+    408: "envoyez la demande d'un seul tenant",
+    413: "la limite est de quelques mégaoctets pour un formulaire ou l'API ; "
+         "coupez un gros fichier en plusieurs",
+}  # fmt: skip
 # French wording of the pydantic errors an API client can cause.
 VALIDATION_MESSAGES = {
     "missing": "champ obligatoire absent",
@@ -137,7 +146,8 @@ def install(app: FastAPI) -> None:
         error = translated(exc)
         if error is None:
             return await unexpected(request, exc)
-        logger.warning("database failure on %s %s: %s", request.method, request.url.path, exc)
+        logger.warning("database failure on %s %s: %s", request.method,
+                       redact(request.url.path), type(exc.orig).__name__)  # fmt: skip
         response = _answer(request, 503, error.message, error.hint)
         response.headers["Retry-After"] = RETRY_AFTER
         return response
@@ -145,17 +155,33 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         message = TITLES.get(exc.status_code, "erreur").lower()
+        hint = HINTS.get(exc.status_code, "")
         if exc.status_code == 404:
             message = "cette adresse ne correspond à aucune page"
-        response = _answer(request, exc.status_code, message)
+        response = _answer(request, exc.status_code, message, hint)
         if exc.headers:
             response.headers.update(exc.headers)
         return response
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
-        logger.exception("unexpected error on %s %s", request.method, request.url.path)
-        response = _answer(request, 500, "erreur interne", "l'incident est consigné ; réessayez")
+        """A 500 naming the incident by an id that is in the log; the log has the path
+        without tokens, and the database's errors hold no values (``hide_parameters``)."""
+        incident = secrets.token_hex(4)
+        where = f"{incident} on {request.method} {redact(request.url.path)}"
+        if isinstance(exc, DBAPIError):  # its text may quote values (PostgreSQL's DETAIL)
+            logger.error("unexpected database error %s: %s (SQLSTATE %s)\n%s", where,
+                         type(exc.orig).__name__, getattr(exc.orig, "sqlstate", "?"),
+                         "".join(traceback.format_tb(exc.__traceback__)))  # fmt: skip
+        else:
+            logger.exception("unexpected error %s", where)
+        response = _answer(
+            request,
+            500,
+            "erreur interne",
+            f"l'incident {incident} est consigné ; réessayez",
+            incident=incident,
+        )
         # Answered outside the middleware stack (ServerErrorMiddleware): add the headers here.
         response.headers.update(HEADERS)
         return response

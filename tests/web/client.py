@@ -13,6 +13,8 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from newsletter.web.server import server_config
+
 SECRET = "cle-de-signature-des-sessions-pour-les-tests-0123456789"
 PASSWORD = "une phrase de passe solide"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -35,7 +37,8 @@ def serve(web: FastAPI, sock: socket.socket | None = None) -> Iterator[str]:
     """The app on a free loopback port (or ``sock``), served by a real uvicorn server;
     its base URL."""
     sock = sock or reserve()
-    server = uvicorn.Server(uvicorn.Config(web, log_level="warning", lifespan="off"))
+    settings = web.state.lettre.settings.web
+    server = uvicorn.Server(server_config(web, settings, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

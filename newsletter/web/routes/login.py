@@ -13,6 +13,7 @@ from newsletter.accounts.throttle import ThrottlePolicy
 from newsletter.app import App
 from newsletter.web.auth import (
     LOGIN_PATH,
+    client_address,
     end_session,
     lettre,
     safe_next,
@@ -25,7 +26,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get(LOGIN_PATH)
 def login_form(request: Request, suite: str = "") -> Response:
-    if isinstance(request.session.get("user"), int):
+    if isinstance(request.session.get("sid"), str):
         return RedirectResponse(safe_next(suite), status_code=303)
     pages: Pages = request.app.state.pages
     return pages.render(request, "login.html", {"next": safe_next(suite), "email": ""})
@@ -39,23 +40,24 @@ def login(
     password: Annotated[str, Form(max_length=1024)] = "",
     suite: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
+    """The password is checked in the thread pool: a burst of logins waiting for their
+    turn at Argon2 (``web.password_checks``) holds threads, never the event loop."""
     settings = app.settings.web
     policy = ThrottlePolicy(
         settings.login_max_failures, timedelta(minutes=settings.login_lockout_minutes)
     )
-    address = request.client.host if request.client else "inconnue"
-    with app.database.session() as session:
-        user = authenticate(session, email, password, address, policy)
+    address = client_address(request)
+    user = authenticate(app.database, email, password, address, policy)
     if user is None:
         pages: Pages = request.app.state.pages
         context = {"next": safe_next(suite), "email": email, "error": REFUSED, "hint": REFUSED_HINT}
         return pages.render(request, "login.html", context, status=400)
-    start_session(request, user)
+    start_session(request, app, user)
     return RedirectResponse(safe_next(suite), status_code=303)
 
 
 @router.post("/editeurs/deconnexion")
-def logout(request: Request) -> Response:
-    end_session(request)
+def logout(request: Request, app: Annotated[App, Depends(lettre)]) -> Response:
+    end_session(request, app)
     flash(request, "Vous êtes déconnecté.")
     return RedirectResponse(LOGIN_PATH, status_code=303)
