@@ -152,3 +152,16 @@ def test_closed_months_are_kept_and_the_current_one_recounted(app: App) -> None:
 
     assert actives(1) == [3, 4, 3, 4, 4, 4]
     assert actives(11) == [3, 4, 3, 4, 4, 3]
+
+
+def test_sent_editions_counts_come_from_their_kept_figures(app: App) -> None:
+    """The dashboard's counts of sent editions, read from their figures, are the ledger's."""
+    from newsletter.dispatch.store import LedgerStore
+    from newsletter.editions.models import Edition
+    from newsletter.statistics.editions import ledger_counts
+
+    ids = list(craft(app).values())
+    with app.database.session() as session:
+        editions = [session.get(Edition, edition_id) for edition_id in ids]
+        kept = ledger_counts(session, [e for e in editions if e is not None], NOW)
+        assert kept == LedgerStore(session).counts_for(ids)
