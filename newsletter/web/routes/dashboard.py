@@ -34,6 +34,8 @@ def dashboard(
 ) -> Response:
     names = newsletters_of(app.settings, user)
     alert = app.settings.fetch.failure_alert_streak
+    # Its own transaction, before this one: it may keep figures it counted.
+    summaries = app.statistics.summaries(app.actor(user))
     with app.database.session() as session:
         sources = SourceStore(session).all()
         latest = ItemStore(session).search(limit=LATEST)
@@ -44,7 +46,6 @@ def dashboard(
         failing = [source for source in sources if source.failure_streak >= alert]
         warned = [source for source in sources if source.last_warning]
         bounces = app.overviews.recent_counts(app.actor(user))
-        summaries = app.statistics.summaries(app.actor(user))
         pages: Pages = request.app.state.pages
         context = {"sources": sources, "failing": failing, "warned": warned, "alert": alert,
                    "latest": latest, "upcoming": upcoming, "recent": recent, "counts": counts,
