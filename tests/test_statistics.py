@@ -196,3 +196,16 @@ def _waiting_on_a_lock(app: App) -> bool:
     with app.database.engine.connect() as connection:
         query = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
         return bool(connection.exec_driver_sql(query).scalar())
+
+
+def test_sent_editions_counts_come_from_their_kept_figures(app: App) -> None:
+    """The dashboard's counts of sent editions, read from their figures, are the ledger's."""
+    from newsletter.dispatch.store import LedgerStore
+    from newsletter.editions.models import Edition
+    from newsletter.statistics.editions import ledger_counts
+
+    ids = list(craft(app).values())
+    with app.database.session() as session:
+        editions = [session.get(Edition, edition_id) for edition_id in ids]
+        kept = ledger_counts(session, [e for e in editions if e is not None], NOW)
+        assert kept == LedgerStore(session).counts_for(ids)

@@ -48,11 +48,13 @@ def _personal(number: int) -> PersonalValues:
 
 def test_tracked_links_name_the_edition_and_the_link_only(counting: App) -> None:
     """Every link of the content goes through /l/EDITION/LINK, the same for every reader;
-    the footer and the text part say that clicks are counted, and by whom not."""
+    the footer, the text part and the archive page say that clicks are counted, and that
+    nobody is known."""
     edition = _edition(counting)
     with counting.database.session() as session:
         rendered = counting.publishing.render(session, edition)
         own = view_links(counting.publishing.view(session, edition))
+        archive = counting.publishing.archive(session, edition)
     assert len(own) >= 5  # items, registrations, links in the édito
     public = re.escape(counting.settings.organisation.public_url)
     tracked = set(re.findall(public + r"/l/\d+/[0-9a-f]+", rendered.html))
@@ -64,7 +66,8 @@ def test_tracked_links_name_the_edition_and_the_link_only(counting: App) -> None
     assert set(re.findall(r"/l/[^\"\s<>)]+", first[0])) == set(
         re.findall(r"/l/[^\"\s<>)]+", second[0])
     )
-    assert COUNTED in " ".join(rendered.html.split()) and COUNTED in " ".join(rendered.text.split())
+    for shown in (rendered.html, rendered.text, archive):  # the email and the archive page
+        assert COUNTED in " ".join(shown.split())
 
 
 def test_links_go_straight_without_count_clicks(app: App) -> None:
@@ -105,5 +108,19 @@ def test_a_link_not_in_the_edition_is_refused(counting: App) -> None:
         counting.statistics.follow(
             edition.id + 100, next(iter(view_links(sample_view(counting.settings))))
         )
+    with counting.database.session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(LinkClicks)) == 0
+
+
+def test_a_preview_link_goes_through_uncounted(counting: App) -> None:
+    """Before the edition goes out (previews, test sends) its links lead where they
+    should, and nothing is counted."""
+    edition = _edition(counting)
+    with counting.database.session() as session:
+        stored = session.get(Edition, edition.id)
+        assert stored is not None
+        stored.state = "approved"
+    key, url = next(iter(view_links(sample_view(counting.settings)).items()))
+    assert counting.statistics.follow(edition.id, key) == url
     with counting.database.session() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(LinkClicks)) == 0

@@ -29,10 +29,8 @@ from newsletter.statistics.links import view_links
 from newsletter.statistics.models import EditionFigures
 from newsletter.statistics.report import EditionLine, Summary, YearFigures
 from newsletter.statistics.tables import Table, tables
-from subscribers.statistics import by_status, growth
 
 FIRST_YEAR = 2000
-SUMMARY_DAYS = 30
 
 
 def line(edition: Edition, figures: EditionFigures) -> EditionLine:
@@ -99,20 +97,19 @@ class Statistics:
         return tables(year, themes, lists)
 
     def summaries(self, actor: Actor, now: datetime | None = None) -> list[Summary]:
-        """The dashboard's cards: each newsletter's audience now and its last edition."""
+        """The dashboard's cards: each newsletter's audience this month (the kept figures
+        of the stats page) and its last edition."""
         now = now or utcnow()
-        since = now - timedelta(days=SUMMARY_DAYS)
+        month = now.strftime("%Y-%m")
         found = []
         with self.database.session() as session:
             for key in self.newsletters(actor):
                 letter = self.settings.newsletters[key]
-                counts = by_status(session, [letter.list])[letter.list]
-                recent = growth(session, letter.list, since)
+                (current,) = audience.months(session, letter.list, month, month, now)
                 last = last_edition(session, key)
                 shown = line(last, figures_of(session, [last], now)[last.id]) if last else None
-                found.append(Summary(key, letter.title, counts.get("active", 0),
-                                     sum(m.joined for m in recent), sum(m.left for m in recent),
-                                     shown))  # fmt: skip
+                found.append(Summary(key, letter.title, current.active, current.new,
+                                     current.left, shown))  # fmt: skip
         return found
 
     def years(self, newsletter: str, now: datetime | None = None) -> list[int]:
@@ -125,18 +122,19 @@ class Statistics:
     # -- tracked links ----------------------------------------------------------------
 
     def follow(self, edition_id: int, link: str, now: datetime | None = None) -> str:
-        """Where a tracked link goes, counted once more: only a link of that edition's own
-        content, of a newsletter that counts clicks, that went out (else NotFoundError)."""
+        """Where a tracked link goes: only a link of that edition's own content, of a
+        newsletter that counts clicks (else NotFoundError). Counted once more when the
+        edition went out (a click in a preview or a test send is not)."""
         with self.database.session() as session:
             edition = session.get(Edition, edition_id)
             letter = self.settings.newsletters.get(edition.newsletter) if edition else None
             if edition is None or letter is None or not letter.count_clicks:
                 raise NotFoundError("lien inconnu")
-            if edition.state not in COUNTED_STATES:
-                raise NotFoundError("lien inconnu")
             url = view_links(self.publishing.view(session, edition)).get(link)
             if url is None:
                 raise NotFoundError("lien inconnu : il ne fait pas partie de cette lettre")
-            zone = ZoneInfo(self.settings.organisation.timezone)
-            clicks.count(session, edition_id, link, url, (now or utcnow()).astimezone(zone).date())
+            if edition.state in COUNTED_STATES:
+                zone = ZoneInfo(self.settings.organisation.timezone)
+                day = (now or utcnow()).astimezone(zone).date()
+                clicks.count(session, edition_id, link, url, day)
             return url

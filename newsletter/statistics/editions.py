@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from newsletter.dispatch.ledger import Delivery
+from newsletter.dispatch.ledger import STATUSES, Delivery
+from newsletter.dispatch.store import LedgerStore
 from newsletter.editions.models import Edition
 from newsletter.statistics.models import EditionFigures
 from subscribers.models import BounceEvent, Subscriber, Subscription
@@ -160,3 +161,17 @@ def first_sent(session: Session, newsletter: str) -> datetime | None:
             Edition.newsletter == newsletter, Edition.state.in_(COUNTED_STATES)
         )
     )
+
+
+def ledger_counts(
+    session: Session, editions: Sequence[Edition], now: datetime
+) -> dict[int, dict[str, int]]:
+    """Each edition's ledger rows by status: a sent edition's from its kept figures (no
+    ledger counted again), the others' counted (``LedgerStore.counts_for``)."""
+    done = figures_of(session, [edition for edition in editions if edition.state == "sent"], now)
+    found = LedgerStore(session).counts_for([e.id for e in editions if e.id not in done])
+    for edition_id, figures in done.items():
+        found[edition_id] = dict.fromkeys(STATUSES, 0) | {
+            "sent": figures.sent, "failed": figures.failed, "skipped": figures.skipped
+        }  # fmt: skip
+    return found

@@ -62,11 +62,11 @@ class YearFigures:
 
 @dataclass(frozen=True)
 class Summary:
-    """A newsletter on the dashboard: its audience now and its last edition."""
+    """A newsletter on the dashboard: its audience this month and its last edition."""
 
     newsletter: str
     title: str
-    active: int
-    joined: int  # in the last 30 days
+    active: int  # now
+    joined: int  # this month
     left: int
     last: EditionLine | None

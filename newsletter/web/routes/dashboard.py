@@ -12,10 +12,11 @@ from fastapi.responses import Response
 from newsletter.accounts.models import User
 from newsletter.app import App
 from newsletter.content.store import ItemStore
-from newsletter.dispatch.store import LedgerStore
+from newsletter.db import utcnow
 from newsletter.editions.lifecycle import DONE, STATES, UPCOMING
 from newsletter.editions.store import EditionStore
 from newsletter.sources.store import SourceStore
+from newsletter.statistics.editions import ledger_counts
 from newsletter.web.auth import HOME_PATH, current_user, lettre
 from newsletter.web.pages import Pages
 from newsletter.web.routes.editions import newsletters_of
@@ -33,17 +34,18 @@ def dashboard(
 ) -> Response:
     names = newsletters_of(app.settings, user)
     alert = app.settings.fetch.failure_alert_streak
+    # Its own transaction, before this one: it may keep figures it counted.
+    summaries = app.statistics.summaries(app.actor(user))
     with app.database.session() as session:
         sources = SourceStore(session).all()
         latest = ItemStore(session).search(limit=LATEST)
         editions = EditionStore(session)
         upcoming = editions.in_states(names, UPCOMING)
         recent = editions.in_states(names, DONE, LAST_SENDS)
-        counts = LedgerStore(session).counts_for([edition.id for edition in recent])
+        counts = ledger_counts(session, recent, utcnow())  # sent ones: their kept figures
         failing = [source for source in sources if source.failure_streak >= alert]
         warned = [source for source in sources if source.last_warning]
         bounces = app.overviews.recent_counts(app.actor(user))
-        summaries = app.statistics.summaries(app.actor(user))
         pages: Pages = request.app.state.pages
         context = {"sources": sources, "failing": failing, "warned": warned, "alert": alert,
                    "latest": latest, "upcoming": upcoming, "recent": recent, "counts": counts,
