@@ -14,12 +14,14 @@ import httpx
 import pytest
 
 from newsletter.app import App, build
+from newsletter.editions.store import EditionStore
 from newsletter.secrets import ENV_WEB_SECRET
 from newsletter.statistics.links import view_links
 from newsletter.web.app import create_app
 from tests.conftest import merged
 from tests.edition_samples import sample_view
 from tests.statistics_history import craft
+from tests.test_statistics_links import COUNTED
 from tests.web.axe import serious_violations
 from tests.web.chromium import chromium, log_in, shoot
 from tests.web.client import SECRET, login, serve
@@ -95,7 +97,8 @@ def test_coordinator_sees_only_their_newsletters(served: str) -> None:
 
 def test_tracked_link_redirects_at_once_and_is_counted(served: str, counted: App) -> None:
     """A tracked link answers a redirect to the edition's own link straight away (no page,
-    no cookie); anything else is a 404; the count shows on the stats page."""
+    no cookie); anything else is a 404; the count shows on the stats page; the archive page
+    of an edition says, as the footer does, that its links are counted and by whom not."""
     key, url = next(iter(view_links(sample_view(counted.settings)).items()))
     edition = 3  # the crafted history's third edition has id 3 on a fresh database
     with httpx.Client(base_url=served, timeout=10) as anonymous:
@@ -109,6 +112,10 @@ def test_tracked_link_redirects_at_once_and_is_counted(served: str, counted: App
         html = client.get(STATS).text
     assert "Liens les plus suivis en 2026" in html
     assert re.search(r"n° 3 — " + re.escape(url) + r'</th><td class="num">2</td>', html)
+    with counted.database.session() as session:
+        number = EditionStore(session).published("lettre")[0].number
+    page = httpx.get(f"{served}/archives/lettre/{number}/", timeout=20).text
+    assert COUNTED in " ".join(page.split())
 
 
 @pytest.fixture
