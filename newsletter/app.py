@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from sqlalchemy import event
+
 from newsletter.db import Database, resolve_url
 from newsletter.secrets import Secrets
 from newsletter.settings import Settings
@@ -213,8 +215,15 @@ class App:
 
 
 def build(settings: Settings, environ: Mapping[str, str] | None = None) -> App:
-    import newsletter.schema  # noqa: F401  (every table known: foreign keys cross domains)
-
     env = os.environ if environ is None else environ
     url = resolve_url(settings.database.url, settings.base_dir)
-    return App(settings, Database(url, echo=settings.database.echo), Secrets.from_environ(env), env)
+    database = Database(url, echo=settings.database.echo)
+    # Foreign keys cross domains (an item's announcements name their source): every table
+    # must be known before a write is ordered. Reads do without, so commands that only read
+    # (`sources`, `items list`) do not load every domain's models.
+    event.listen(database.sessions, "before_flush", _every_table, once=True)
+    return App(settings, database, Secrets.from_environ(env), env)
+
+
+def _every_table(*_: object) -> None:
+    import newsletter.schema  # noqa: F401
