@@ -5,8 +5,12 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from dataclasses import replace
 
 from PIL import Image, ImageDraw
+
+from newsletter.images.process import WIDTHS
+from newsletter.rendering.context import EditionView, ImageView
 
 SVG = b"""<?xml version="1.0"?>
 <svg xmlns="http://www.w3.org/2000/svg" width="200" height="100" onload="alert(1)">
@@ -55,3 +59,26 @@ def bomb_png(width: int = 50_000, height: int = 50_000) -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
     )
+
+
+def illustrated(view: EditionView, limits: dict[str, int] | None = None) -> EditionView:
+    """The view with an image on every item that is not a rendez-vous and a logo; with
+    ``limits``, each rubrique filled to its limit (the heaviest issue the settings allow)."""
+    pool = [item for section in view.sections for item in section.items]
+    home = "https://lettre.professionbanlieue.org/images"
+    sections = []
+    for section in view.sections:
+        items = []
+        count = (limits[section.key] if section.items else 0) if limits else len(section.items)
+        for number in range(count):
+            base = pool[number % len(pool)] if limits else section.items[number]
+            item = replace(base, id=1000 + len(sections) * 100 + number)
+            name = f"{home}/{item.id}-{item.id:016x}"
+            image = ImageView(f"{name}-1x.jpg", f"{name}-2x.jpg", WIDTHS["item"], 297,
+                              f"Illustration de « {item.title} »")  # fmt: skip
+            items.append(item if item.is_event else replace(item, image=image))
+        sections.append(replace(section, items=tuple(items)))
+    logo = ImageView(f"{home}/1-{'0' * 16}-1x.png", f"{home}/1-{'0' * 16}-2x.png", 180, 60,
+                     "Profession Banlieue")  # fmt: skip
+    return replace(view, sections=tuple(sections),
+                   organisation=replace(view.organisation, logo=logo))  # fmt: skip

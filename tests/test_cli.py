@@ -63,6 +63,7 @@ def test_demo_gathers_the_sample_feeds(config: Path) -> None:
     result = run(config, "demo")
     assert result.returncode == 0, result.stderr
     assert "0 en échec" in result.stdout
+    assert "Images : 2 image(s) d’élément enregistrée(s), 0 en échec." in result.stdout
     assert "Réaap" in result.stdout and "annoncés par plusieurs sources" in result.stdout
     assert "newsletter demo --serve" in result.stdout
     for path in ("/archives/", "/abonnement", "/editeurs/"):

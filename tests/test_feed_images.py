@@ -38,6 +38,8 @@ def feed(base: str) -> bytes:
              extra=f'<enclosure url="{base}/dessin.svg" type="image/svg+xml" length="1"/>'),
         item("Une photo perdue", guid="f", link="https://p.exemple.fr/f",
              extra=f'<enclosure url="{base}/absente.jpg" type="image/jpeg" length="1"/>'),
+        item("Un piège", guid="g", link="https://p.exemple.fr/g",
+             body=f'&lt;img src="{base}/piege.png" onerror="alert(1)"&gt;Rien.'),
         head="",
     ).replace(b"<rss ", f'<rss xmlns:media="{MEDIA}" '.encode(), 1)  # fmt: skip
 
@@ -46,8 +48,9 @@ def test_feed_images_are_downloaded_once(
     database: Database, make_settings: Callable[..., Settings], app_secrets: Secrets
 ) -> None:
     """Each address is fetched once, even named by two items and gathered twice; an SVG and
-    a missing file are set aside with the reason; the feed's alt text is kept, and an image
-    without one is not shown until an editor describes it."""
+    a missing file are set aside with the reason, a scripted <img> is not even fetched; the
+    feed's alt text is kept, and an image without one is not shown until an editor
+    describes it."""
     with partners(database, make_settings) as found:
         server = found.server
         server.add("/fresque.jpg", "image/jpeg", photo(1200, 800, "JPEG"))

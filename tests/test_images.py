@@ -4,7 +4,6 @@ PNG, JPEG, WebP, GIF, an enormous one, a corrupt one, an SVG), and reach emails 
 from __future__ import annotations
 
 import io
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,12 +11,12 @@ from PIL import Image
 
 from newsletter.errors import InputError
 from newsletter.images.process import WIDTHS, prepare
-from newsletter.rendering.context import EditionView, ImageView
+from newsletter.rendering.context import EditionView
 from newsletter.rendering.renderer import Renderer
 from newsletter.services.publishing import Publishing
 from newsletter.settings import load_settings
 from tests.edition_samples import sample_edition, sample_view
-from tests.images import SVG, bomb_png, photo, transparent_logo, with_exif
+from tests.images import SVG, bomb_png, illustrated, photo, transparent_logo, with_exif
 
 ROOT = Path(__file__).resolve().parent.parent
 ITEM = WIDTHS["item"]
@@ -82,29 +81,6 @@ def test_what_is_not_a_picture_is_refused(data: bytes, message: str) -> None:
     """SVG, corrupt and truncated files, other documents: one French line each."""
     with pytest.raises(InputError, match=message):
         prepare(data, ITEM)
-
-
-def illustrated(view: EditionView, limits: dict[str, int] | None = None) -> EditionView:
-    """The view with an image on every item that is not a rendez-vous and a logo; with
-    ``limits``, each rubrique filled to its limit (the heaviest issue the settings allow)."""
-    pool = [item for section in view.sections for item in section.items]
-    home = "https://lettre.professionbanlieue.org/images"
-    sections = []
-    for section in view.sections:
-        items = []
-        count = (limits[section.key] if section.items else 0) if limits else len(section.items)
-        for number in range(count):
-            base = pool[number % len(pool)] if limits else section.items[number]
-            item = replace(base, id=1000 + len(sections) * 100 + number)
-            name = f"{home}/{item.id}-{item.id:016x}"
-            image = ImageView(f"{name}-1x.jpg", f"{name}-2x.jpg", ITEM, 297,
-                              f"Illustration de « {item.title} »")  # fmt: skip
-            items.append(item if item.is_event else replace(item, image=image))
-        sections.append(replace(section, items=tuple(items)))
-    logo = ImageView(f"{home}/1-{'0' * 16}-1x.png", f"{home}/1-{'0' * 16}-2x.png", 180, 60,
-                     "Profession Banlieue")  # fmt: skip
-    return replace(view, sections=tuple(sections),
-                   organisation=replace(view.organisation, logo=logo))  # fmt: skip
 
 
 def message_of(view: EditionView, folder: Path) -> tuple[str, bytes]:

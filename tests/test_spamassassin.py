@@ -16,6 +16,7 @@ from newsletter.services.publishing import Publishing
 from newsletter.settings import load_settings
 from tests.conftest import missing
 from tests.edition_samples import sample_edition, sample_view
+from tests.images import illustrated
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = load_settings(ROOT / "config.toml", environ={})
@@ -44,10 +45,12 @@ def score(message: Path, home: Path) -> tuple[float, set[str]]:
     return float(found.group(1)), rules
 
 
+@pytest.mark.parametrize("with_images", [False, True])
 @pytest.mark.parametrize("template", TEMPLATES)
-def test_preview_is_not_spam(template: str, tmp_path: Path) -> None:
-    """No HTML_FONT_LOW_CONTRAST, and a score of 0 or less."""
+def test_preview_is_not_spam(template: str, with_images: bool, tmp_path: Path) -> None:
+    """No HTML_FONT_LOW_CONTRAST, and a score of 0 or less, with or without images."""
     view = replace(sample_view(SETTINGS), template=template)
+    view = illustrated(view) if with_images else view
     renderer = Renderer(ROOT / "templates" / "email", SETTINGS.rendering)
     rendered = renderer.render(view)
     written = Publishing(SETTINGS, renderer).write_rendered(sample_edition(), rendered, tmp_path)

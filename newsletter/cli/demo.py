@@ -70,6 +70,9 @@ def demo(ctx: Context, seconds: int, then_serve: bool) -> None:
         console.print(f"Base : {ctx.app.database.url} (schéma {revision})")
         reports = fetch_with_progress(ctx)
         print_fetch_summary(ctx, reports)
+        images = ctx.app.illustrations.after_gathering()
+        if images:
+            console.print(f"Images : {images}.")
         saved, errors = ctx.app.items.import_file(OPERATOR, EDITORIAL_SAMPLE)
         if errors or saved is None:
             raise NewsletterError(f"fichier éditorial d'exemple invalide : {errors[0]}")

@@ -24,7 +24,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
-from newsletter.demo.samples import build_sample_feeds
+from newsletter.demo.samples import build_sample_feeds, sample_images
 
 Handler = Callable[[BaseHTTPRequestHandler], None]
 
@@ -260,5 +260,11 @@ def _send_plain(request: BaseHTTPRequestHandler, status: int, text: str, method:
 
 
 def serve_samples(today: date, port: int = 0, latency: float = 0.0) -> FeedServer:
-    """Start a :class:`FeedServer` serving every sample feed dated relative to ``today``."""
-    return FeedServer(build_sample_feeds(today), port=port, latency=latency)
+    """Start a :class:`FeedServer` serving every sample feed dated relative to ``today``,
+    and the pictures its entries name (at the server's own address)."""
+    server = FeedServer(port=port, latency=latency)
+    for path, (content_type, body) in build_sample_feeds(today, server.base_url).items():
+        server.add(path, content_type, body)
+    for path, (content_type, body) in sample_images().items():
+        server.add(path, content_type, body)
+    return server

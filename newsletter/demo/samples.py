@@ -9,10 +9,15 @@ current. Output is deterministic: the same ``today`` always gives the same bytes
 Publication times are ``today - published_days_ago`` at 09:00 Europe/Paris; events start at
 ``today + start_in_days`` at ``start_time`` Europe/Paris (all-day when ``start_time`` is null),
 the day after when that falls on a public holiday.
+
+An entry with an ``image`` gets a picture (:func:`sample_images`, made with Pillow) served
+beside the feeds at ``base_url``: in its content with its alternative text when it has one,
+else as an enclosure (without text: an editor writes it).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,6 +30,7 @@ from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
 import icalendar
+from PIL import Image, ImageDraw
 
 PARIS = ZoneInfo("Europe/Paris")
 PUBLISHED_AT = time(9, 0)
@@ -58,14 +64,43 @@ def load_sample_text(name: str) -> str:
     return data.read_text(encoding="utf-8")
 
 
-def build_sample_feeds(today: date) -> dict[str, tuple[str, bytes]]:
-    """Map each sample feed path to ``(content_type, body)``, dated relative to ``today``."""
-    builders = {"rss2": _rss2, "rss1": _rss1, "atom": _atom, "ics": _ics}
+IMAGES_PATH = "/images/"
+
+
+def build_sample_feeds(today: date, base_url: str = "") -> dict[str, tuple[str, bytes]]:
+    """Map each sample feed path to ``(content_type, body)``, dated relative to ``today``;
+    with ``base_url`` (where :func:`sample_images` are served), entries show their images."""
+    builders = {"rss2": _rss2, "rss1": _rss1, "ics": _ics}
     feeds: dict[str, tuple[str, bytes]] = {}
     for feed in load_sample_content()["feeds"]:
         fmt = feed["format"]
-        feeds[feed["path"]] = (CONTENT_TYPES[fmt], builders[fmt](feed, today))
+        body = _atom(feed, today, base_url) if fmt == "atom" else builders[fmt](feed, today)
+        feeds[feed["path"]] = (CONTENT_TYPES[fmt], body)
     return feeds
+
+
+def sample_images() -> dict[str, tuple[str, bytes]]:
+    """The entries' pictures by path: coloured circles on blue, different for each name."""
+    images: dict[str, tuple[str, bytes]] = {}
+    for feed in load_sample_content()["feeds"]:
+        for entry in feed["entries"]:
+            if "image" in entry:
+                name = entry["image"]["name"]
+                images[f"{IMAGES_PATH}{name}.jpg"] = ("image/jpeg", _picture(name))
+    return images
+
+
+def _picture(name: str) -> bytes:
+    seed = sum(map(ord, name))
+    picture = Image.new("RGB", (1200, 675), (20, 48, 77))
+    draw = ImageDraw.Draw(picture)
+    for step in range(9):
+        x, y = (seed * (step + 3) * 37) % 1100, (seed * (step + 5) * 53) % 600
+        colour = ((seed * (step + 1) * 71) % 200 + 55, (step * 40 + seed) % 200 + 40, 120)
+        draw.ellipse((x - 90, y - 90, x + 90, y + 90), fill=colour)
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=85)
+    return out.getvalue()
 
 
 # --- dates -----------------------------------------------------------------------------------
@@ -232,7 +267,7 @@ def _rss1(feed: Feed, today: date) -> bytes:
 # --- Atom ------------------------------------------------------------------------------------
 
 
-def _atom(feed: Feed, today: date) -> bytes:
+def _atom(feed: Feed, today: date, base_url: str) -> bytes:
     parts = urlsplit(feed["link"])
     base = f"{parts.scheme}://{parts.netloc}/"
     out = [
@@ -253,8 +288,18 @@ def _atom(feed: Feed, today: date) -> bytes:
         out.append(_el("published", published_at(entry, today).isoformat()))
         out.append(_el("updated", updated_at(entry, today).isoformat()))
         out.extend(f"<category term={quoteattr(c)}/>" for c in entry.get("categories", []))
+        image = entry.get("image") if base_url else None
+        summary = entry["summary_html"]
+        if image:
+            src = f"{base_url}{IMAGES_PATH}{image['name']}.jpg"
+            if image.get("alt"):
+                summary = (
+                    f"<p><img src={quoteattr(src)} alt={quoteattr(image['alt'])}></p>{summary}"
+                )
+            else:
+                out.append(f'<link rel="enclosure" type="image/jpeg" href={quoteattr(src)}/>')
         # CDATA keeps the (possibly hostile) HTML byte-for-byte: sanitising is the pipeline's job.
-        out.append(f'<content type="html">{_cdata(entry["summary_html"])}</content>')
+        out.append(f'<content type="html">{_cdata(summary)}</content>')
         out.append("</entry>\n")
     out.append("</feed>\n")
     return "".join(out).encode("utf-8")

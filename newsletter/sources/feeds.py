@@ -148,6 +148,7 @@ def _entry(raw: Any, reading: _Reading) -> Entry | None:
 
 
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_HANDLER = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
 _ATTRIBUTE = re.compile(r"""\b(src|alt)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
 
 
@@ -162,7 +163,7 @@ def _image(raw: Any, summary: str, reading: _Reading) -> tuple[str, str]:
         if media.get("url") and kind.startswith("image"):
             return _picture(media["url"], "", reading)
     found = _IMG.search(summary)
-    if found is not None:
+    if found is not None and not _HANDLER.search(found.group()):  # scripted: an attack
         attributes = {name.lower(): "".join(values)
                       for name, *values in _ATTRIBUTE.findall(found.group())}  # fmt: skip
         if attributes.get("src"):
