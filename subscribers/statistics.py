@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -172,6 +172,7 @@ class AudienceMonth:
     new: int  # subscriptions confirmed (or imported) that month
     left: int  # unsubscriptions
     bounced: int  # subscribed people put out that month by a hard bounce, complaint or score
+    by_profile: dict[str, int] = field(default_factory=dict)  # active at the end, by profile
 
 
 @dataclass(frozen=True)
@@ -211,16 +212,17 @@ def member_at(list_key: str, at: datetime) -> sa.ColumnElement[bool]:
 
 def _monthly(
     session: Session, column: Any, where: sa.ColumnElement[bool], until: datetime
-) -> dict[tuple[str, str], int]:
+) -> dict[tuple[str, str, str], int]:
+    """Subscriptions meeting ``where`` by list, month of ``column`` and profile."""
     month = month_of(session, column)
     rows = session.execute(
-        sa.select(Subscription.list_key, month, sa.func.count())
+        sa.select(Subscription.list_key, month, Subscriber.profile, sa.func.count())
         .select_from(Subscription)
         .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
         .where(where, column <= until)
-        .group_by(Subscription.list_key, month)
+        .group_by(Subscription.list_key, month, Subscriber.profile)
     )
-    return {(key, when): count for key, when, count in rows}
+    return {(key, when, profile): count for key, when, profile, count in rows}
 
 
 def months_between(first: str, last: str) -> list[str]:
@@ -253,15 +255,31 @@ def audience_months(
     )
     bounced = _monthly(session, out_at, put_out, until)
     last = until.strftime("%Y-%m")
-    earliest = min([when for _, when in (*new, *left, *bounced) if when], default=first)
+    earliest = min([when for _, when, _ in (*new, *left, *bounced) if when], default=first)
+    tables = [_by_list_month(table) for table in (new, left, bounced)]
     found: dict[str, list[AudienceMonth]] = {key: [] for key in keys}
     for key in keys:
-        active = 0
+        active: dict[str, int] = defaultdict(int)
         for month in months_between(min(earliest, first), last):
-            counts = [table.get((key, month), 0) for table in (new, left, bounced)]
-            active += counts[0] - counts[1] - counts[2]
+            counts = [table.get((key, month), {}) for table in tables]
+            for sign, by_profile in zip((1, -1, -1), counts, strict=True):
+                for profile, count in by_profile.items():
+                    active[profile] += sign * count
             if month >= first:
-                found[key].append(AudienceMonth(month, active, *counts))
+                joined, gone, out = (sum(by_profile.values()) for by_profile in counts)
+                kept = {profile: n for profile, n in active.items() if n}
+                found[key].append(
+                    AudienceMonth(month, sum(active.values()), joined, gone, out, kept)
+                )
+    return found
+
+
+def _by_list_month(
+    table: dict[tuple[str, str, str], int],
+) -> dict[tuple[str, str], dict[str, int]]:
+    found: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    for (key, month, profile), count in table.items():
+        found[key, month][profile] = count
     return found
 
 

@@ -29,12 +29,15 @@ LETTRE_MONTHS = [  # month, active at its end, new, left, bounced out
 
 
 def test_audience_month_by_month(app: App) -> None:
-    """Active at each month's end is everyone confirmed before it, less those who left or
-    were put out by bounces; a pending subscription never counts."""
+    """Active at each month's end (in all and by profile) is everyone confirmed before it,
+    less those who left or were put out by bounces; a pending subscription never counts."""
     craft(app)
     year = app.statistics.year(OPERATOR, "lettre", 2026, NOW)
     found = [(m.month, m.active, m.new, m.left, m.bounced) for m in year.months]
     assert found == LETTRE_MONTHS
+    february, march = year.months[1].by_profile, year.months[2].by_profile
+    assert february == {"elu": 1, "professionnel": 1, "etat": 1, "partenaire": 1}
+    assert march == {"elu": 1, "professionnel": 1, "adherent": 1}
 
 
 def test_audience_of_a_past_year_ends_in_december(app: App) -> None:
@@ -127,6 +130,10 @@ def test_tables_name_everything_in_french(app: App) -> None:
         for table in statistics.tables(statistics.year(OPERATOR, "lettre", 2026, NOW))
     }
     assert tables["abonnes"].rows[0] == ("janvier 2026", (3,))
+    by_profile = tables["abonnes-profils"]
+    assert by_profile.columns == ("Élu·e", "Service de l'État", "Professionnel·le",
+                                  "Partenaire", "Adhérent·e")  # fmt: skip
+    assert by_profile.rows[2] == ("mars 2026", (1, 0, 1, 0, 1))
     assert dict(tables["profils"].rows) == {"Professionnel·le": (2,), "Élu·e": (1,),
                                             "Adhérent·e": (1,)}  # fmt: skip
     assert ("Non renseigné", (1,)) in tables["territoires"].rows

@@ -70,8 +70,8 @@ def months(
         counted = audience_months(session, [list_key], missing[0], min(now, month_end(last)))
         for month in counted[list_key]:
             row = stored.get(month.month) or AudienceFigures(list_key=list_key, month=month.month)
-            row.active, row.new, row.left, row.bounced = (
-                month.active, month.new, month.left, month.bounced
+            row.active, row.new, row.left, row.bounced, row.profiles = (
+                month.active, month.new, month.left, month.bounced, month.by_profile
             )  # fmt: skip
             # Counted again: so will be who was subscribed, when a page needs it.
             row.breakdown = None
@@ -80,7 +80,7 @@ def months(
             stored[month.month] = row
     return [
         AudienceMonth(key, stored[key].active, stored[key].new, stored[key].left,
-                      stored[key].bounced)
+                      stored[key].bounced, stored[key].profiles)
         for key in months_between(first, last)
     ]  # fmt: skip
 

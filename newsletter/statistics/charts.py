@@ -64,7 +64,9 @@ def draw(table: Table) -> Chart:
         table.columns[index]: [_numeric(values[index]) for _, values in rows]
         for index in table.drawn
     }
-    kind = pygal.HorizontalBar if table.horizontal else pygal.Bar
+    kind = pygal.StackedBar if table.stacked else pygal.Bar
+    if table.horizontal:
+        kind = pygal.HorizontalStackedBar if table.stacked else pygal.HorizontalBar
     height = max(MIN_HEIGHT, 70 + 34 * len(labels)) if table.horizontal else HEIGHT
     chart = kind(
         width=WIDTH, height=height, explicit_size=False, disable_xml_declaration=True,
@@ -74,7 +76,9 @@ def draw(table: Table) -> Chart:
         no_data_text="Aucune donnée", value_formatter=_number, margin=16,
     )  # fmt: skip
     chart.x_labels = labels
-    chart.y_labels = _scale(max((v for values in series.values() for v in values), default=0))
+    totals = [sum(bar) for bar in zip(*series.values(), strict=True)] if table.stacked else []
+    chart.y_labels = _scale(max(totals or [v for values in series.values() for v in values],
+                                default=0))  # fmt: skip
     for name, values in series.items():
         chart.add(name, values)
     svg = _accessible(chart.render(is_unicode=True), f"graphique-{table.id}", table.title,

@@ -70,6 +70,7 @@ class AudienceFigures(Base):
     new: Mapped[int] = mapped_column(default=0)
     left: Mapped[int] = mapped_column(default=0)
     bounced: Mapped[int] = mapped_column(default=0)
+    profiles: Mapped[dict[str, int]] = mapped_column(sa.JSON, default=dict)  # active, by profile
     # {"total": n, "by_profile": {…}, "by_territory": {…}, "by_theme": {…}} or None
     breakdown: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     closed: Mapped[bool] = mapped_column(default=False)

@@ -28,6 +28,7 @@ class Table:
     rows: tuple[tuple[str, tuple[Value, ...]], ...]
     drawn: tuple[int, ...] = (0,)
     horizontal: bool = False
+    stacked: bool = False  # the drawn columns are parts of a whole
 
 
 def month_label(month: str, short: bool = False) -> str:
@@ -57,11 +58,18 @@ def _edition(line: EditionLine) -> str:
 def _audience(year: YearFigures) -> list[Table]:
     months = [(month_label(m.month), m) for m in year.months]
     where = f"la liste « {year.list_label} »"
+    profiles = [key for key in PROFILES if any(m.by_profile.get(key) for m in year.months)]
     return [
         Table("abonnes", f"Abonnés de {where} en {year.year}",
               "Personnes abonnées à la fin de chaque mois (confirmées, ni désabonnées ni "
               "écartées pour rebonds).", "Mois", ("Abonnés en fin de mois",),
               tuple((label, (m.active,)) for label, m in months)),
+        Table("abonnes-profils", f"Abonnés de {where} par profil, mois par mois ({year.year})",
+              "Personnes abonnées à la fin de chaque mois, selon leur profil.", "Mois",
+              tuple(PROFILES[key] for key in profiles),
+              tuple((label, tuple(m.by_profile.get(key, 0) for key in profiles))
+                    for label, m in months), tuple(range(len(profiles))) or (0,),
+              stacked=True),
         Table("mouvements", f"Arrivées et départs de {where} en {year.year}",
               "Chaque mois : nouveaux abonnements confirmés, désabonnements, et personnes "
               "écartées après des rebonds ou une plainte.", "Mois",

@@ -2,7 +2,7 @@
 
 Revision ID: 0016
 Revises: 0015
-Create Date: 2026-12-02 12:49:09.718752
+Create Date: 2026-12-02 13:32:21.336975
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ def upgrade() -> None:
     sa.Column('new', sa.Integer(), nullable=False),
     sa.Column('left', sa.Integer(), nullable=False),
     sa.Column('bounced', sa.Integer(), nullable=False),
+    sa.Column('profiles', sa.JSON(), nullable=False),
     sa.Column('breakdown', sa.JSON(), nullable=True),
     sa.Column('closed', sa.Boolean(), nullable=False),
     sa.Column('counted_at', newsletter.db.UTCDateTime(timezone=True), nullable=False),

@@ -19,6 +19,7 @@ from newsletter.web.pages import Pages
 
 router = APIRouter(include_in_schema=False)
 STATS = "/editeurs/statistiques"
+REPORT = "/rapport"
 Editor = Annotated[User, Depends(current_user)]
 Lettre = Annotated[App, Depends(lettre)]
 Year = Annotated[int | None, Query(alias="annee", ge=2000, le=2100)]
@@ -54,19 +55,15 @@ def index(request: Request, app: Lettre, user: Editor) -> Response:
 
 
 @router.get(STATS + "/{newsletter}")
+@router.get(STATS + "/{newsletter}" + REPORT)
 def newsletter_year(
     request: Request, app: Lettre, user: Editor, newsletter: Annotated[str, Path(max_length=50)],
     annee: Year = None,
 ) -> Response:  # fmt: skip
-    return _year_page(request, app, user, newsletter, annee, "statistics/year.html")
-
-
-@router.get(STATS + "/{newsletter}/rapport")
-def report(
-    request: Request, app: Lettre, user: Editor, newsletter: Annotated[str, Path(max_length=50)],
-    annee: Year = None,
-) -> Response:  # fmt: skip
-    return _year_page(request, app, user, newsletter, annee, "statistics/report.html")
+    """The year's page, or its printable report (the same figures)."""
+    report = request.url.path.endswith(REPORT)
+    template = "statistics/report.html" if report else "statistics/year.html"
+    return _year_page(request, app, user, newsletter, annee, template)
 
 
 @router.get(LINK_PATH + "/{edition_id}/{link}")
