@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -213,3 +215,21 @@ def test_users_commands(tmp_path: Path) -> None:
         assert authenticate(database, email, "un autre mot de passe solide", "::1", POLICY)
     finally:
         database.dispose()
+
+
+def test_parallel_guesses_reach_the_password_at_most_the_limit(database: Database) -> None:
+    """30 wrong guesses at once, each in its own transactions: the attempts are counted
+    before the password is checked, atomically, so 5 reach it (failures recorded), the
+    others are refused unchecked, on both databases; then the right password is refused."""
+    add(database)
+    start = threading.Barrier(30)
+
+    def guess(_: int) -> object:
+        start.wait()
+        return authenticate(database, "alice@exemple.fr", "mauvais", "10.0.0.9", POLICY)
+
+    with ThreadPoolExecutor(30) as pool:
+        assert list(pool.map(guess, range(30))) == [None] * 30
+    with database.session() as session:
+        assert AccountStore(session).by_email("alice@exemple.fr").failed_attempts == 5
+    assert authenticate(database, "alice@exemple.fr", PASSWORD, "10.0.0.9", POLICY) is None

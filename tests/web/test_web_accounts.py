@@ -67,7 +67,7 @@ def test_creating_an_account_with_newsletters_ticked_by_title(
     assert page.get_by_label("Mot de passe initial").input_value() == "une phrase de passe solide"
     assert page.get_by_label("Confirmation du mot de passe").input_value() != ""
     assert page.get_by_label("Lettre du Réaap").is_checked()
-    check(page, "11-comptes-erreur", 1280)
+    check(page, "comptes-1-erreur", 1280)
     page.get_by_label("Adresse électronique").fill(COORDINATOR)
     page.get_by_label("Confirmation du mot de passe").fill("autre chose encore")
     page.get_by_role("button", name="Créer le compte").click()
@@ -100,7 +100,7 @@ def test_disabling_changing_role_and_revoking_tokens(site: tuple[str, App], brow
         page.wait_for_url(f"{url}/editeurs/")
         page.goto(f"{url}/editeurs/comptes/{user_id}")
         assert page.get_by_role("row", name="site web").count() == 1
-        check(page, f"12-compte{suffix}", width)
+        check(page, f"comptes-2-compte{suffix}", width)
         context.close()
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
     page = context.new_page()
@@ -128,7 +128,7 @@ def test_disabling_changing_role_and_revoking_tokens(site: tuple[str, App], brow
     page.get_by_label("Je veux désactiver ce compte").check()
     page.get_by_role("button", name="Désactiver le compte").click()
     assert "Compte désactivé" in page.get_by_role("status").inner_text()
-    check(page, "13-compte-desactive", 1280)
+    check(page, "comptes-3-desactive", 1280)
     with app.database.session() as session:
         store = AccountStore(session)
         found = store.by_email("editeur@exemple.fr")
@@ -151,21 +151,21 @@ def test_subscriber_pages_are_accessible(site: tuple[str, App], browser: Any) ->
         page = context.new_page()
         page.goto(f"{url}/preferences/{preferences}")
         assert page.get_by_text("Abonnements d'Amina Diallo").count() == 1
-        check(page, f"14-preferences{suffix}", width)
+        check(page, f"abonne-1-preferences{suffix}", width)
         page.goto(f"{url}/desabonnement/{unsubscribe}")
-        check(page, f"15-desabonnement{suffix}", width)
+        check(page, f"abonne-2-desabonnement{suffix}", width)
         if not suffix:
             page.get_by_role("button", name="Me désabonner").click()
             assert page.get_by_role("heading", level=1).inner_text() == "Désabonnement enregistré"
-            check(page, "16-desabonne", width)
+            check(page, "abonne-3-desabonne", width)
             page.goto(f"{url}/desabonnement/{unsubscribe}")
             assert page.get_by_role("heading", level=1).inner_text() == "Déjà désabonné"
         person = subscriber(app, "amina@exemple.fr")
         assert person is not None
         page.goto(f"{url}/mes-donnees/{app.tokens().issue('data', person)}")
-        check(page, f"17-lien-donnees{suffix}", width)
+        check(page, f"abonne-4-lien-donnees{suffix}", width)
         page.get_by_role("button", name="Voir mes données").click()
         assert page.get_by_role("heading", level=1).inner_text() == "Données d'Amina Diallo"
         assert page.get_by_text("La Lettre de Profession Banlieue").count() >= 1
-        check(page, f"18-mes-donnees{suffix}", width)
+        check(page, f"abonne-5-mes-donnees{suffix}", width)
         context.close()
