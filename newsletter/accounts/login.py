@@ -10,6 +10,8 @@ record the outcome. A disabled account is refused like a wrong password.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from newsletter.accounts.models import User
 from newsletter.accounts.passwords import hash_password, needs_rehash, verify_password
 from newsletter.accounts.store import AccountStore, normalise_email
@@ -44,8 +46,9 @@ def authenticate(
     with database.session() as session:
         user = AccountStore(session).find(login)
         if user is None or not right:
-            if user is not None and allowed:
-                user.failed_attempts += 1
+            if user is not None and allowed:  # one UPDATE: parallel failures all count
+                session.execute(sa.update(User).where(User.id == user.id)
+                                .values(failed_attempts=User.failed_attempts + 1))  # fmt: skip
             return None
         if user.disabled_at is not None:
             return None
