@@ -19,11 +19,9 @@ from tests.dispatching import populate
 from tests.images import SVG, photo, transparent_logo
 from tests.polling import wait_until
 from tests.web.axe import serious_violations
-from tests.web.chromium import chromium, log_in, shoot, watched_tab
-from tests.web.conftest import add_user, public_site
+from tests.web.chromium import chromium, cut_on_phone, log_in, shoot
+from tests.web.conftest import DESKTOP, PHONE, add_user, public_site
 
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 ALT = "Des habitantes devant le jardin partagé de Sevran"
 
 
@@ -47,12 +45,6 @@ def site(
 def browser(site: tuple[str, App, int, Path]) -> Iterator[Any]:
     with chromium() as launched:
         yield launched
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    with watched_tab(browser, DESKTOP) as tab:
-        yield tab
 
 
 def loaded(image: Any) -> bool:
@@ -127,3 +119,41 @@ def test_image_with_alt_text_reaches_the_archive_page(
     page.get_by_role("link", name="La Lettre de Profession Banlieue").first.click()
     assert page.get_by_text(f"n° {approved.number} — ").count() == 1
     assert serious_violations(page) == []
+
+
+def test_removing_an_image_asks_for_confirmation(
+    site: tuple[str, App, int, Path], page: Any
+) -> None:
+    """Removing an item's image takes a ticked confirmation (the server refuses it
+    otherwise, next to the form); the item and Réglages pages fit a phone."""
+    url, app, edition_id, files = site
+    with app.database.session() as session:
+        edition = EditionStore(session).get(edition_id)
+        item_id = next(entry.item_id for entry in edition.entries if entry.section != "fiches")
+    log_in(page, url, "claire.martin@exemple.fr")
+    page.goto(f"{url}/editeurs/elements/{item_id}")
+    section = page.locator("#image")
+    section.get_by_label("Image à déposer").set_input_files(str(files / "jardin.jpg"))
+    section.get_by_label("Texte de remplacement").fill("Un jardin")
+    section.get_by_role("button", name="Déposer l'image").click()
+    assert loaded(page.locator('#image img[alt="Un jardin"]'))
+    page.set_viewport_size(PHONE)
+    assert cut_on_phone(page) == [] and serious_violations(page) == []
+    shoot(page, "images-item-390")
+    page.set_viewport_size(DESKTOP)
+
+    confirm = page.get_by_label("Je confirme le retrait de l'image", exact=False)
+    confirm.evaluate("box => box.removeAttribute('required')")  # what a scripted post would do
+    page.get_by_role("button", name="Retirer l'image").click()
+    assert "cochez la case" in page.locator("#image .notice--error").inner_text()
+    assert page.locator('#image img[alt="Un jardin"]').count() == 1
+
+    page.get_by_label("Je confirme le retrait de l'image", exact=False).check()
+    page.get_by_role("button", name="Retirer l'image").click()
+    assert "Image retirée" in page.locator("#image .notice--success").inner_text()
+    assert page.locator("#image img").count() == 0
+
+    page.goto(f"{url}/editeurs/reglages")
+    page.set_viewport_size(PHONE)
+    assert cut_on_phone(page) == [] and serious_violations(page) == []
+    shoot(page, "images-settings-390")
