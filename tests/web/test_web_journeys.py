@@ -100,8 +100,9 @@ def test_subscriber_journey(site: tuple[str, App, int], page: Any, smtp: SmtpTes
 
 def test_editor_journey(site: tuple[str, App, int], page: Any, smtp: SmtpTestServer) -> None:
     """Login → the edition's preview (the email itself in the frames) → an item moved
-    down → approval → a test send that arrives at the SMTP server, marked [ESSAI] → the
-    send's confirmation page (recipients counted, warnings to tick) → the send, done."""
+    down (↓, then a typed position) → approval → a test send that arrives at the SMTP
+    server, marked [ESSAI] → the send's confirmation page (recipients counted, warnings to
+    tick) → the send, done."""
     url, app, edition_id = site
     log_in(page, url, "claire.martin@exemple.fr")
     page.wait_for_url(f"{url}/editeurs/")
@@ -126,6 +127,11 @@ def test_editor_journey(site: tuple[str, App, int], page: Any, smtp: SmtpTestSer
     assert notice.startswith("Élément placé en position 2 de sa rubrique.")
     rows = page.locator("table.entries tbody tr th[scope=row]").all_inner_texts()
     assert rows.index(fiches[1]) < rows.index(fiches[0])
+    page.get_by_label(f"Position de « {fiches[0]} » dans sa rubrique").fill("2")
+    page.get_by_label(f"Position de « {fiches[0]} » dans sa rubrique").press("Enter")
+    assert page.url.endswith(f"#{row}")  # a typed position: back to the same row
+    notice = page.locator(f"#{row} + tr.entries__notice").get_by_role("status").inner_text()
+    assert notice.startswith("Élément placé en position 2 de sa rubrique.")
     page.get_by_role("button", name="Approuver l'édition").click()
     assert page.get_by_role("status").inner_text() == (
         "Édition approuvée : c’est cette version qui partira."
