@@ -13,10 +13,10 @@ from tests.web.client import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "tests" / "artifacts"
-# --lang: the browser's own controls in French (« Choisir un fichier », jj/mm/aaaa).
+# The browser's own controls (file picker, date fields) stay in English in screenshots:
+# Debian's chromium ships en-US only (chromium-l10n has the others); users see theirs.
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run",
-         "--lang=fr-FR"]  # fmt: skip
+         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 
 
 @contextmanager
