@@ -49,13 +49,21 @@ def shoot(page: Any, name: str) -> None:
 
 
 # What a phone's reader would find cut: the page scrolling sideways, a table's caption
-# running out of view (wide tables scroll in their own box; their caption must not).
+# running out of view (wide tables scroll in their own box; their caption must not), a
+# box whose text runs past its edge (a long address in a card).
 _CUT = """() => {
   const width = document.documentElement.clientWidth, cut = [];
   if (document.documentElement.scrollWidth > width) cut.push("la page défile de côté");
   for (const caption of document.querySelectorAll("caption")) {
     const box = caption.getBoundingClientRect();
     if (box.width > 0 && (box.right > width + 1 || box.left < -1)) cut.push(caption.innerText);
+  }
+  for (const element of document.querySelectorAll("main *")) {
+    const style = getComputedStyle(element);
+    if (element.clientWidth > 0 && style.overflowX === "visible"
+        && element.scrollWidth > element.clientWidth + 1 && !element.closest("svg, table"))
+      cut.push(`${element.tagName.toLowerCase()}.${element.className}: `
+               + element.innerText.slice(0, 60));
   }
   return cut;
 }"""

@@ -22,7 +22,7 @@ from tests.dispatching import fast_dispatch, populate, relay
 from tests.polling import wait_until
 from tests.smtp_server import SmtpTestServer
 from tests.web.axe import serious_violations
-from tests.web.chromium import chromium, log_in, shoot
+from tests.web.chromium import chromium, cut_on_phone, log_in, shoot
 from tests.web.conftest import DESKTOP, PHONE, add_user, public_site
 from tests.web.test_web_public import confirmation_for, statuses, subscriber, token_for
 
@@ -155,7 +155,7 @@ def test_editor_journey(site: tuple[str, App, int], page: Any, smtp: SmtpTestSer
     assert serious_violations(page) == []
     page.set_viewport_size(PHONE)
     page.reload()
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert cut_on_phone(page) == []
     shoot(page, "12-edition-mobile")
     page.set_viewport_size(DESKTOP)
 
@@ -167,6 +167,7 @@ def test_editor_journey(site: tuple[str, App, int], page: Any, smtp: SmtpTestSer
     assert serious_violations(page) == []
     shoot(page, "13-envoi-confirmation")
     page.set_viewport_size(PHONE)
+    assert cut_on_phone(page) == []
     shoot(page, "13-envoi-confirmation-mobile")
     page.set_viewport_size(DESKTOP)
     page.get_by_label("J'ai lu ces avertissements et je confirme l'envoi").check()
