@@ -47,6 +47,21 @@ def browser(site: tuple[str, App, int, Path]) -> Iterator[Any]:
         yield launched
 
 
+def item_of(app: App, edition_id: int, section: str) -> int:
+    """The first item of a rubrique of the edition."""
+    with app.database.session() as session:
+        edition = EditionStore(session).get(edition_id)
+        return next(entry.item_id for entry in edition.entries if entry.section == section)
+
+
+def upload(page: Any, path: Path, alt: str) -> None:
+    """A file and its alternative text sent from the item page's Image section."""
+    section = page.locator("#image")
+    section.get_by_label("Image à déposer").set_input_files(str(path))
+    section.get_by_label("Texte de remplacement").fill(alt)
+    section.get_by_role("button", name="Déposer l'image").click()
+
+
 def loaded(image: Any) -> bool:
     """Whether the image has arrived and decoded (waits for it: a busy machine is slow)."""
     script = "img => img.complete && img.naturalWidth > 0"
@@ -61,23 +76,13 @@ def test_image_with_alt_text_reaches_the_archive_page(
     the Réglages page; after the send, the archive page uses the site's layout and shows
     both images from the centre's address, with their alt texts."""
     url, app, edition_id, files = site
-    with app.database.session() as session:
-        edition = EditionStore(session).get(edition_id)
-        item_id = next(entry.item_id for entry in edition.entries if entry.section == "fiches")
     log_in(page, url, "claire.martin@exemple.fr")
-
-    page.goto(f"{url}/editeurs/elements/{item_id}")
-    section = page.locator("#image")
-    section.get_by_label("Image à déposer").set_input_files(str(files / "dessin.svg"))
-    section.get_by_label("Texte de remplacement").fill("Un dessin")
-    section.get_by_role("button", name="Déposer l'image").click()
+    page.goto(f"{url}/editeurs/elements/{item_of(app, edition_id, 'fiches')}")
+    upload(page, files / "dessin.svg", "Un dessin")
     notice = page.locator("#image .notice--error")
     assert "SVG ne sont pas acceptées" in notice.inner_text()
 
-    section = page.locator("#image")
-    section.get_by_label("Image à déposer").set_input_files(str(files / "jardin.jpg"))
-    section.get_by_label("Texte de remplacement").fill(ALT)
-    section.get_by_role("button", name="Déposer l'image").click()
+    upload(page, files / "jardin.jpg", ALT)
     assert "Image enregistrée" in page.locator("#image .notice--success").inner_text()
     shown = page.locator(f'#image img[alt="{ALT}"]')
     assert loaded(shown) and shown.get_attribute("src", timeout=1000).startswith(f"{url}/images/")
@@ -132,15 +137,9 @@ def test_removing_an_image_asks_for_confirmation(
     """Removing an item's image takes a ticked confirmation (the server refuses it
     otherwise, next to the form); the item and Réglages pages fit a phone."""
     url, app, edition_id, files = site
-    with app.database.session() as session:
-        edition = EditionStore(session).get(edition_id)
-        item_id = next(entry.item_id for entry in edition.entries if entry.section != "fiches")
     log_in(page, url, "claire.martin@exemple.fr")
-    page.goto(f"{url}/editeurs/elements/{item_id}")
-    section = page.locator("#image")
-    section.get_by_label("Image à déposer").set_input_files(str(files / "jardin.jpg"))
-    section.get_by_label("Texte de remplacement").fill("Un jardin")
-    section.get_by_role("button", name="Déposer l'image").click()
+    page.goto(f"{url}/editeurs/elements/{item_of(app, edition_id, 'actualites')}")
+    upload(page, files / "jardin.jpg", "Un jardin")
     assert loaded(page.locator('#image img[alt="Un jardin"]'))
     page.set_viewport_size(PHONE)
     assert cut_on_phone(page) == [] and serious_violations(page) == []
