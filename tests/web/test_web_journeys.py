@@ -156,6 +156,12 @@ def test_editor_journey(site: tuple[str, App, int], page: Any, smtp: SmtpTestSer
     page.set_viewport_size(PHONE)
     page.reload()
     assert cut_on_phone(page) == []
+    for action in ("Monter", "Descendre", "Modifier", "Retirer"):  # no sideways scrolling
+        name = f"{action} « {fiches[0]} »" + (" pour cette édition" if action == "Modifier" else "")
+        box = page.get_by_role(
+            "button" if action != "Modifier" else "link", name=name
+        ).bounding_box()
+        assert box["x"] + box["width"] <= PHONE["width"], action
     shoot(page, "12-edition-mobile")
     page.set_viewport_size(DESKTOP)
 
