@@ -118,6 +118,17 @@ def test_tracked_link_redirects_at_once_and_is_counted(served: str, counted: App
     assert COUNTED in " ".join(page.split())
 
 
+# Chart labels drawn (partly) outside their chart: cut off by the picture's edge.
+LABELS_OUTSIDE = """() => [...document.querySelectorAll("svg.pygal-chart")].flatMap(svg => {
+  const edge = svg.getBoundingClientRect();
+  return [...svg.querySelectorAll(".axis text, .legend text")].filter(text => {
+    const box = text.getBoundingClientRect();
+    return box.width > 0 && (box.left < edge.left - 1 || box.right > edge.right + 1
+                             || box.bottom > edge.bottom + 1);
+  }).map(text => svg.id + ": " + text.textContent);
+})"""
+
+
 @pytest.fixture
 def browser(served: str) -> Iterator[Any]:
     with chromium() as launched:
@@ -146,4 +157,5 @@ def test_report_page_prints_and_is_accessible(served: str, browser: Any) -> None
             assert serious_violations(page) == [] and cut_on_phone(page) == []
             label = page.locator("#graphique-abonnes .axis.y text").first
             assert label.bounding_box()["height"] >= 10  # a readable label, even on a phone
+            assert page.evaluate(LABELS_OUTSIDE) == []
             shoot(page, name.replace("rapport", "page"))
