@@ -21,6 +21,9 @@ _DROPPED = re.compile(r"<script.*?</script>|<defs>.*?</defs>|<!--.*?-->|<title>P
 _STYLE_ATTRIBUTE = re.compile(r' style="[^"]*"')
 _ROOT = re.compile(r'<svg xmlns="http://www.w3.org/2000/svg" id="[^"]*" class="pygal-chart"')
 WIDTH, HEIGHT, MIN_HEIGHT = 600, 320, 160
+# The sizes statistics.css gives the labels: pygal lays the chart out (margins for the
+# labels) from its style's sizes, so they must be the same or long labels are cut.
+TEXT = pygal.style.Style(label_font_size=13, major_label_font_size=13, legend_font_size=13)
 CACHED = 256  # charts kept drawn (~20 KB each)
 MAX_LABEL = 28  # characters of a bar's label shown in the SVG (the table has them whole)
 
@@ -73,7 +76,7 @@ def draw(table: Table) -> Chart:
         no_prefix=True, js=[], css=[], title=None, show_legend=len(series) > 1,
         legend_at_bottom=True, print_values=False,
         x_label_rotation=0 if table.horizontal or len(labels) <= 6 else 30,
-        no_data_text="Aucune donnée", value_formatter=_number, margin=16,
+        no_data_text="Aucune donnée", value_formatter=_number, margin=16, style=TEXT,
     )  # fmt: skip
     chart.x_labels = labels
     totals = [sum(bar) for bar in zip(*series.values(), strict=True)] if table.stacked else []

@@ -26,6 +26,7 @@ from newsletter.settings import Settings, load_settings
 from newsletter.sources.editorial import parse_record, save_editorial
 from newsletter.web.app import create_app
 from tests.conftest import PEPPER, ROOT, SIGNING_KEYS, merged
+from tests.web.chromium import watched_tab
 from tests.web.client import PASSWORD, SECRET, reserve, serve, url_of
 
 ON_SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -118,11 +119,5 @@ def public_site(
 def page(browser: Any) -> Iterator[Any]:
     """A fresh desktop tab of the module's ``browser``; console errors (a CSP violation, a
     script error) fail the test."""
-    context = browser.new_context(viewport=DESKTOP, locale="fr-FR")
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("console", lambda message: errors.append(message.text)
-           if message.type == "error" else None)  # fmt: skip
-    yield tab
-    context.close()
-    assert errors == []
+    with watched_tab(browser, DESKTOP) as tab:
+        yield tab

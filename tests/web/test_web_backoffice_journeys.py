@@ -18,12 +18,9 @@ from newsletter.app import App
 from newsletter.demo.people import Person
 from tests.web.axe import serious_violations
 from tests.web.backoffice import COORDINATOR, EDITOR, LETTRE, audience, office_file
-from tests.web.chromium import chromium, log_in, shoot
-from tests.web.conftest import public_site
+from tests.web.chromium import chromium, log_in, shoot, watched_tab
+from tests.web.conftest import DESKTOP, PHONE, public_site
 from tests.web.test_web_public import statuses, subscriber
-
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
@@ -44,14 +41,8 @@ def browser(site: tuple[str, App, list[Person]]) -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     """A fresh desktop tab; a console error (CSP violation, script error) fails the test."""
-    context = browser.new_context(viewport=DESKTOP, locale="fr-FR", accept_downloads=True)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("console", lambda message: errors.append(message.text)
-           if message.type == "error" else None)  # fmt: skip
-    yield tab
-    context.close()
-    assert [error for error in errors if "403" not in error] == []
+    with watched_tab(browser, DESKTOP, tolerated="403", accept_downloads=True) as tab:
+        yield tab
 
 
 def checked(page: Any, name: str) -> None:

@@ -90,6 +90,7 @@ def test_editor_searches_and_fixes_an_item(demo_site: tuple[str, App], browser: 
     page.wait_for_url(f"{url}/editeurs/")
     assert page.get_by_role("heading", name="Tableau de bord").is_visible()
     assert page.get_by_text("1 source en échec").is_visible()
+    assert "cget-agenda" not in page.locator("main").inner_text()  # names, not config keys
     shoot(page, "02-tableau-de-bord")
 
     page.get_by_role("link", name="Éléments", exact=True).click()

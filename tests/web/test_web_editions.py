@@ -121,7 +121,8 @@ def test_preview_is_the_message_as_sent(
 def test_reorder_drop_add_and_texts(
     site: tuple[str, App, dict[str, int]], editor: httpx.Client
 ) -> None:
-    """Editing goes through the store like `edition edit`: moving an item, removing one,
+    """Editing goes through the store like `edition edit`: moving an item (↑/↓ or a typed
+    position), removing one,
     adding it back from the search, changing the texts; an approved edition returns to
     draft; markup typed in the texts never reaches the preview as code."""
     _url, app, ids = site
@@ -146,6 +147,11 @@ def test_reorder_drop_add_and_texts(
         order = [e.item_id for e in sorted(edition.entries, key=lambda e: e.position)
                  if e.section == section]  # fmt: skip
         assert order[:2] == [second, first] and edition.state == "draft"
+    placed = act(editor, path, "elements", {"placer": str(first), "position": "99"})
+    assert placed.headers["location"] == f"{path}#element-{first}"  # typed: its last place
+    assert f"Élément placé en position {len(order)} de sa rubrique." in editor.get(path).text
+    blank = act(editor, path, "elements", {"placer": str(first), "position": ""})
+    assert "Position manquante" in editor.get(blank.headers["location"]).text
     token = csrf_of(page)
     dropped = editor.post(f"{path}/elements", data={"csrf_token": token, "retirer": str(first)})
     assert dropped.status_code == 303

@@ -19,11 +19,9 @@ from tests.dispatching import populate
 from tests.images import SVG, photo, transparent_logo
 from tests.polling import wait_until
 from tests.web.axe import serious_violations
-from tests.web.chromium import chromium, log_in, shoot, watched_tab
-from tests.web.conftest import add_user, public_site
+from tests.web.chromium import chromium, cut_on_phone, log_in, shoot
+from tests.web.conftest import DESKTOP, PHONE, add_user, public_site
 
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 ALT = "Des habitantes devant le jardin partagé de Sevran"
 
 
@@ -49,10 +47,19 @@ def browser(site: tuple[str, App, int, Path]) -> Iterator[Any]:
         yield launched
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    with watched_tab(browser, DESKTOP) as tab:
-        yield tab
+def item_of(app: App, edition_id: int, section: str) -> int:
+    """The first item of a rubrique of the edition."""
+    with app.database.session() as session:
+        edition = EditionStore(session).get(edition_id)
+        return next(entry.item_id for entry in edition.entries if entry.section == section)
+
+
+def upload(page: Any, path: Path, alt: str) -> None:
+    """A file and its alternative text sent from the item page's Image section."""
+    section = page.locator("#image")
+    section.get_by_label("Image à déposer").set_input_files(str(path))
+    section.get_by_label("Texte de remplacement").fill(alt)
+    section.get_by_role("button", name="Déposer l'image").click()
 
 
 def loaded(image: Any) -> bool:
@@ -69,23 +76,13 @@ def test_image_with_alt_text_reaches_the_archive_page(
     the Réglages page; after the send, the archive page uses the site's layout and shows
     both images from the centre's address, with their alt texts."""
     url, app, edition_id, files = site
-    with app.database.session() as session:
-        edition = EditionStore(session).get(edition_id)
-        item_id = next(entry.item_id for entry in edition.entries if entry.section == "fiches")
     log_in(page, url, "claire.martin@exemple.fr")
-
-    page.goto(f"{url}/editeurs/elements/{item_id}")
-    section = page.locator("#image")
-    section.get_by_label("Image à déposer").set_input_files(str(files / "dessin.svg"))
-    section.get_by_label("Texte de remplacement").fill("Un dessin")
-    section.get_by_role("button", name="Déposer l'image").click()
+    page.goto(f"{url}/editeurs/elements/{item_of(app, edition_id, 'fiches')}")
+    upload(page, files / "dessin.svg", "Un dessin")
     notice = page.locator("#image .notice--error")
     assert "SVG ne sont pas acceptées" in notice.inner_text()
 
-    section = page.locator("#image")
-    section.get_by_label("Image à déposer").set_input_files(str(files / "jardin.jpg"))
-    section.get_by_label("Texte de remplacement").fill(ALT)
-    section.get_by_role("button", name="Déposer l'image").click()
+    upload(page, files / "jardin.jpg", ALT)
     assert "Image enregistrée" in page.locator("#image .notice--success").inner_text()
     shown = page.locator(f'#image img[alt="{ALT}"]')
     assert loaded(shown) and shown.get_attribute("src", timeout=1000).startswith(f"{url}/images/")
@@ -121,9 +118,46 @@ def test_image_with_alt_text_reaches_the_archive_page(
         body = page.locator("main").inner_text()
         assert "Bonjour" not in body and "Vous recevez" not in body
         assert "Se désabonner" not in body
-        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        assert cut_on_phone(page) == []
         assert serious_violations(page) == []
         shoot(page, f"images-archive-{name}")
     page.get_by_role("link", name="La Lettre de Profession Banlieue").first.click()
     assert page.get_by_text(f"n° {approved.number} — ").count() == 1
-    assert serious_violations(page) == []
+    assert serious_violations(page) == [] and cut_on_phone(page) == []
+    shoot(page, "images-archives-lettre-390")
+    page.get_by_role("navigation", name="Navigation principale").get_by_role(
+        "link", name="Archives").click()  # fmt: skip
+    assert serious_violations(page) == [] and cut_on_phone(page) == []
+    shoot(page, "images-archives-390")
+
+
+def test_removing_an_image_asks_for_confirmation(
+    site: tuple[str, App, int, Path], page: Any
+) -> None:
+    """Removing an item's image takes a ticked confirmation (the server refuses it
+    otherwise, next to the form); the item and Réglages pages fit a phone."""
+    url, app, edition_id, files = site
+    log_in(page, url, "claire.martin@exemple.fr")
+    page.goto(f"{url}/editeurs/elements/{item_of(app, edition_id, 'actualites')}")
+    upload(page, files / "jardin.jpg", "Un jardin")
+    assert loaded(page.locator('#image img[alt="Un jardin"]'))
+    page.set_viewport_size(PHONE)
+    assert cut_on_phone(page) == [] and serious_violations(page) == []
+    shoot(page, "images-item-390")
+    page.set_viewport_size(DESKTOP)
+
+    confirm = page.get_by_label("Je confirme le retrait de l'image", exact=False)
+    confirm.evaluate("box => box.removeAttribute('required')")  # what a scripted post would do
+    page.get_by_role("button", name="Retirer l'image").click()
+    assert "cochez la case" in page.locator("#image .notice--error").inner_text()
+    assert page.locator('#image img[alt="Un jardin"]').count() == 1
+
+    page.get_by_label("Je confirme le retrait de l'image", exact=False).check()
+    page.get_by_role("button", name="Retirer l'image").click()
+    assert "Image retirée" in page.locator("#image .notice--success").inner_text()
+    assert page.locator("#image img").count() == 0
+
+    page.goto(f"{url}/editeurs/reglages")
+    page.set_viewport_size(PHONE)
+    assert cut_on_phone(page) == [] and serious_violations(page) == []
+    shoot(page, "images-settings-390")

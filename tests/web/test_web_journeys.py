@@ -22,7 +22,7 @@ from tests.dispatching import fast_dispatch, populate, relay
 from tests.polling import wait_until
 from tests.smtp_server import SmtpTestServer
 from tests.web.axe import serious_violations
-from tests.web.chromium import chromium, log_in, shoot
+from tests.web.chromium import chromium, cut_on_phone, log_in, shoot
 from tests.web.conftest import DESKTOP, PHONE, add_user, public_site
 from tests.web.test_web_public import confirmation_for, statuses, subscriber, token_for
 
@@ -100,8 +100,9 @@ def test_subscriber_journey(site: tuple[str, App, int], page: Any, smtp: SmtpTes
 
 def test_editor_journey(site: tuple[str, App, int], page: Any, smtp: SmtpTestServer) -> None:
     """Login → the edition's preview (the email itself in the frames) → an item moved
-    down → approval → a test send that arrives at the SMTP server, marked [ESSAI] → the
-    send's confirmation page (recipients counted, warnings to tick) → the send, done."""
+    down (↓, then a typed position) → approval → a test send that arrives at the SMTP
+    server, marked [ESSAI] → the send's confirmation page (recipients counted, warnings to
+    tick) → the send, done."""
     url, app, edition_id = site
     log_in(page, url, "claire.martin@exemple.fr")
     page.wait_for_url(f"{url}/editeurs/")
@@ -126,6 +127,11 @@ def test_editor_journey(site: tuple[str, App, int], page: Any, smtp: SmtpTestSer
     assert notice.startswith("Élément placé en position 2 de sa rubrique.")
     rows = page.locator("table.entries tbody tr th[scope=row]").all_inner_texts()
     assert rows.index(fiches[1]) < rows.index(fiches[0])
+    page.get_by_label(f"Position de « {fiches[0]} » dans sa rubrique").fill("2")
+    page.get_by_label(f"Position de « {fiches[0]} » dans sa rubrique").press("Enter")
+    assert page.url.endswith(f"#{row}")  # a typed position: back to the same row
+    notice = page.locator(f"#{row} + tr.entries__notice").get_by_role("status").inner_text()
+    assert notice.startswith("Élément placé en position 2 de sa rubrique.")
     page.get_by_role("button", name="Approuver l'édition").click()
     assert page.get_by_role("status").inner_text() == (
         "Édition approuvée : c’est cette version qui partira."
@@ -149,7 +155,13 @@ def test_editor_journey(site: tuple[str, App, int], page: Any, smtp: SmtpTestSer
     assert serious_violations(page) == []
     page.set_viewport_size(PHONE)
     page.reload()
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert cut_on_phone(page) == []
+    for action in ("Monter", "Descendre", "Modifier", "Retirer"):  # no sideways scrolling
+        name = f"{action} « {fiches[0]} »" + (" pour cette édition" if action == "Modifier" else "")
+        box = page.get_by_role(
+            "button" if action != "Modifier" else "link", name=name
+        ).bounding_box()
+        assert box["x"] + box["width"] <= PHONE["width"], action
     shoot(page, "12-edition-mobile")
     page.set_viewport_size(DESKTOP)
 
@@ -161,6 +173,7 @@ def test_editor_journey(site: tuple[str, App, int], page: Any, smtp: SmtpTestSer
     assert serious_violations(page) == []
     shoot(page, "13-envoi-confirmation")
     page.set_viewport_size(PHONE)
+    assert cut_on_phone(page) == []
     shoot(page, "13-envoi-confirmation-mobile")
     page.set_viewport_size(DESKTOP)
     page.get_by_label("J'ai lu ces avertissements et je confirme l'envoi").check()

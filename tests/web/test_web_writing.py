@@ -19,7 +19,7 @@ from newsletter.content.store import ItemStore
 from newsletter.editions.store import EditionStore
 from tests.dispatching import populate
 from tests.web.axe import serious_violations
-from tests.web.chromium import chromium, log_in, shoot
+from tests.web.chromium import chromium, cut_on_phone, log_in, shoot
 from tests.web.conftest import DESKTOP, PHONE, add_user, public_site
 
 EDITOR = "ines.haddad@exemple.fr"
@@ -38,7 +38,8 @@ def site(
 ) -> Iterator[tuple[str, App]]:
     """The Lettre's items and a small audience, an editor; served."""
     folder: Path = tmp_path_factory.mktemp("writing")
-    with public_site(folder, project_config) as (url, app):
+    parents = {"newsletters": {"reaap": {"segment": "elus-93"}}}  # a newsletter's own segment
+    with public_site(folder, project_config, **parents) as (url, app):
         populate(app, folder, 2)
         add_user(app, EDITOR, "editor", name="Inès Haddad")
         yield url, app
@@ -51,12 +52,12 @@ def browser(site: tuple[str, App]) -> Iterator[Any]:
 
 
 def check(page: Any, name: str) -> None:
-    """No serious accessibility violation, no sideways scrolling on a phone; screenshots at
-    both widths."""
+    """No serious accessibility violation, nothing cut on a phone (no sideways scrolling, table
+    captions whole); screenshots at both widths."""
     assert serious_violations(page) == []
     shoot(page, name)
     page.set_viewport_size(PHONE)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert cut_on_phone(page) == []
     shoot(page, f"{name}-mobile")
     page.set_viewport_size(DESKTOP)
 
@@ -154,3 +155,17 @@ def test_special_issue_written_overridden_and_approved(site: tuple[str, App], pa
         titles = [i["title"] for s in (edition.snapshot or {})["view"]["sections"]
                   for i in s["items"]]  # fmt: skip
     assert "Sevran : les jardins des habitants" in titles and original not in titles
+
+
+def test_a_newsletters_own_segment_is_named(site: tuple[str, App], page: Any) -> None:
+    """Where a newsletter sends to a segment of its list, the special issue's and the
+    edition's « as usual » choice name that segment (not « toute la liste »)."""
+    url, _app = site
+    log_in(page, url, EDITOR)
+    page.goto(f"{url}/editeurs/editions/special?lettre=reaap")
+    usual = page.locator("#champ-segment option").first.inner_text()
+    assert usual.startswith("Comme la lettre : segment « Élus de Seine-Saint-Denis » de la liste")
+    page.goto(f"{url}/editeurs/editions")
+    page.locator("#lettre-reaap .actions .button").first.click()  # prepare or open n° 1
+    usual = page.locator("#champ-segment option").first.inner_text()
+    assert usual == "celui de la lettre : « Élus de Seine-Saint-Denis »"

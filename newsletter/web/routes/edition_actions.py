@@ -74,22 +74,27 @@ def _titles(app: App, edition: Edition) -> dict[str, str]:
 @router.post(ACTION + "elements")
 def change_items(
     request: Request, edition_id: int, app: Lettre, user: Editor,
-    deplacer: Short = "", retirer: Short = "",
+    deplacer: Short = "", placer: Short = "", position: Short = "", retirer: Short = "",
 ) -> Response:  # fmt: skip
-    """The buttons of the items table: ``deplacer=ITEM:POSITION`` (back to the item's
-    row) or ``retirer=ITEM`` (back to the table)."""
-    moved, _, position = deplacer.partition(":")
+    """The buttons of the items table: ``deplacer=ITEM:POSITION`` (↑/↓) or ``placer=ITEM``
+    with the ``position`` typed in its row's field (back to the item's row), or
+    ``retirer=ITEM`` (back to the table)."""
+    moved, _, wanted = deplacer.partition(":") if deplacer else (placer, "", position)
 
     def act(store: EditionStore, edition: Edition) -> str:
-        if deplacer:
-            store.move_item(edition, _number(moved), _number(position))
-            return f"Élément placé en position {_number(position)} de sa rubrique."
+        if moved:
+            item_id = _number(moved)
+            if not wanted.strip():
+                raise InputError("position manquante", "indiquez un nombre à partir de 1")
+            store.move_item(edition, item_id, _number(wanted))
+            now = next(e.position for e in edition.entries if e.item_id == item_id)
+            return f"Élément placé en position {now} de sa rubrique."
         if retirer:
             store.drop_item(edition, _number(retirer))
             return "Élément retiré de l’édition."
         raise InputError("aucune action demandée")
 
-    anchor = f"#element-{moved}" if deplacer and moved.isdigit() else "#elements"
+    anchor = f"#element-{moved}" if moved.isdigit() else "#elements"
     return _edit(request, app, user, edition_id, act, anchor)
 
 

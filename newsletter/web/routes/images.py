@@ -23,6 +23,7 @@ Lettre = Annotated[App, Depends(lettre)]
 Editor = Annotated[User, Depends(current_user)]
 Alt = Annotated[str, Form(max_length=1000)]
 Upload = Annotated[UploadFile | None, File()]
+Confirm = Annotated[str, Form(max_length=10)]
 ITEM_PATH = "/editeurs/elements/{item_id:int}/image"
 SETTINGS_PATH = "/editeurs/reglages"
 _NAME = re.compile(r"^(\d{1,10})-([0-9a-f]{16})-([12])x\.(jpg|png)$")
@@ -87,11 +88,16 @@ def item_image(
 
 
 @router.post(ITEM_PATH + "/retirer")
-def remove_item_image(request: Request, item_id: int, app: Lettre, user: Editor) -> Response:
+def remove_item_image(
+    request: Request, item_id: int, app: Lettre, user: Editor, confirmer: Confirm = ""
+) -> Response:
+    """Remove an item's image, once the editor has ticked the confirmation."""
     page = f"/editeurs/elements/{item_id}"
     try:
+        if confirmer != "oui":
+            raise InputError("retrait non confirmé", "cochez la case de confirmation")
         app.illustrations.remove_item_image(app.actor(user), item_id)
-    except PermissionDenied as exc:
+    except (InputError, PermissionDenied) as exc:
         return _answer(request, page, "", exc)
     return _answer(request, page, "Image retirée de l’élément.")
 
