@@ -13,9 +13,9 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from newsletter.statistics.keeping import keep
 from newsletter.statistics.models import AudienceFigures
 from subscribers.statistics import (
     AudienceMonth,
@@ -37,15 +37,6 @@ def month_end(month: str) -> datetime:
 
 def _usable(row: AudienceFigures | None, now: datetime) -> bool:
     return row is not None and (row.closed or now - row.counted_at < FRESH)
-
-
-def _save(session: Session, row: AudienceFigures) -> None:
-    """Keep a counted month; another request may have kept it meanwhile (same figures)."""
-    try:
-        with session.begin_nested():
-            session.merge(row)
-    except IntegrityError:
-        pass
 
 
 def months(
@@ -76,7 +67,7 @@ def months(
             # Counted again: so will be who was subscribed, when a page needs it.
             row.breakdown = None
             row.closed, row.counted_at = month_end(month.month) < now, now
-            _save(session, row)
+            keep(session, row)
             stored[month.month] = row
     return [
         AudienceMonth(key, stored[key].active, stored[key].new, stored[key].left,
@@ -95,6 +86,6 @@ def who(session: Session, list_key: str, month: str, now: datetime) -> Breakdown
     if row.breakdown is None:
         found = breakdown(session, list_key, min(now, month_end(month)))
         row.breakdown = asdict(found)
-        _save(session, row)
+        keep(session, row)
         return found
     return Breakdown(**row.breakdown)

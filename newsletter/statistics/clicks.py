@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from newsletter.db import upsert
 from newsletter.statistics.models import LinkClicks
 
 
@@ -26,9 +25,8 @@ class LinkTotal:
 
 def count(session: Session, edition_id: int, link_id: str, url: str, day: date) -> None:
     """One more click on that link that day: a single upsert, safe under concurrency."""
-    dialect = session.get_bind().dialect.name
-    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(LinkClicks)
-    statement = insert.values(edition_id=edition_id, link_id=link_id, url=url, day=day, count=1)
+    values = {"edition_id": edition_id, "link_id": link_id, "url": url, "day": day, "count": 1}
+    statement = upsert(session, LinkClicks.__table__).values(**values)
     session.execute(
         statement.on_conflict_do_update(
             index_elements=["edition_id", "link_id", "day"],

@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from newsletter.dispatch.ledger import STATUSES, Delivery
 from newsletter.dispatch.store import LedgerStore
 from newsletter.editions.models import Edition
+from newsletter.statistics.keeping import keep
 from newsletter.statistics.models import EditionFigures
 from subscribers.models import BounceEvent, Subscriber, Subscription
 
@@ -92,16 +92,11 @@ def record(session: Session, edition_id: int, now: datetime) -> EditionFigures:
     _after(session, figures, start)
     figures.settled = now >= start + WINDOW
     figures.computed_at = now
-    try:
-        with session.begin_nested():
-            session.add(figures)
-    except IntegrityError:  # counted at the same moment by another sender or page: same figures
-        if figures in session:
-            session.expunge(figures)
-        stored = session.get(EditionFigures, edition_id, populate_existing=True)
-        assert stored is not None
-        return stored
-    return figures
+    kept = keep(session, figures)
+    if kept is None:  # counted at the same moment by another sender or page: same figures
+        kept = session.get(EditionFigures, edition_id, populate_existing=True)
+        assert kept is not None
+    return kept
 
 
 def figures_of(
