@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner, Result
 
 from newsletter.cli import cli
+from newsletter.db import Database, utcnow
+from newsletter.editions.store import EditionStore
 from tests.smtp_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,3 +151,31 @@ def test_special_issue_from_the_command_line(demo: Result, config: Path) -> None
     assert "Invitation aux Rencontres — envoi le 06/01/2099 09:00, 1 élément en 1 rubrique." in said
     assert "Attention : à écrire : l’édito" in made.output
     assert re.search(rf"│ fiches\s+│ 1\s+│ {fiche}\s", made.output)
+
+
+def test_send_time_moved_then_programmed(demo: Result, config: Path) -> None:
+    """`edition schedule` refuses a send time already past, saying what to do;
+    `edition reschedule` moves it as the edition page does (another day: to approve again;
+    a past time refused); `edition schedule` then shows what the send will do and, without
+    a terminal to answer, wants --yes."""
+    database = Database(f"sqlite:///{config.parent}/l.db")
+    with database.session() as session:  # the demo's Lettre, due an hour ago
+        lettre = EditionStore(session).get(1)
+        lettre.send_at = utcnow() - timedelta(hours=1)
+        lettre.next_send_at = utcnow() + timedelta(days=60)
+    database.dispose()
+    past = run(config, "edition", "schedule", "1", "--yes")
+    assert past.exit_code == 1 and "est passée (choisissez une nouvelle date" in past.output
+    tomorrow = datetime.now(ZoneInfo("Europe/Paris")).date() + timedelta(days=1)
+    moved = run(config, "edition", "reschedule", "1", f"{tomorrow} 10:00")
+    assert moved.exit_code == 0, moved.output
+    assert moved.output.startswith("Édition 1 : envoi prévu le ") and "brouillon" in moved.output
+    refused = run(config, "edition", "reschedule", "1", "2020-01-07 09:00")
+    assert refused.exit_code == 1 and "est passé (choisissez une date" in refused.output
+    assert run(config, "edition", "approve", "1").exit_code == 0
+    unconfirmed = run(config, "edition", "schedule", "1")
+    assert unconfirmed.exit_code == 1 and "Erreur : confirmation requise" in unconfirmed.output
+    assert "Objet : " in unconfirmed.output  # what the send will do, shown first
+    scheduled = run(config, "edition", "schedule", "1", "--yes")
+    assert scheduled.exit_code == 0, scheduled.output
+    assert "Édition 1 programmée" in scheduled.output

@@ -1,7 +1,9 @@
-"""``newsletter edition send | pause | status``: sending an edition, with progress."""
+"""``newsletter edition send | schedule | reschedule | pause | status``: sending an edition
+(with progress), or programming it for its send time."""
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 import click
@@ -52,8 +54,6 @@ def send(
     L'audience est figée au premier lancement ; relancer la commande après une panne ou une
     pause reprend là où l'envoi s'était arrêté, sans doublon ni oubli.
     """
-    import sys
-
     from newsletter.services import sending
 
     app, actor = ctx.ready_app(), ctx.actor()
@@ -69,12 +69,7 @@ def send(
         raise click.UsageError(f"l'édition {edition_id} est en pause : ajoutez --resume")
     if not started:
         if found.state in ("approved", "scheduled"):
-            confirmation = app.editing.confirmation(edition_id)
-            print_confirmation(ctx, confirmation)
-            if not confirmation.blocking and not yes:
-                if not sys.stdin.isatty():
-                    raise InputError("confirmation requise", "ajoutez --yes pour envoyer")
-                click.confirm(f"Envoyer à {confirmation.recipients} destinataires ?", abort=True)
+            _confirm(ctx, app.editing.confirmation(edition_id), yes, "Envoyer à")
         app.editing.start(actor, edition_id, accept_warnings=True)
     report = send_with_progress(ctx, edition_id, workers, 0.0 if no_wait else None)
     if report.state == "interrupted":
@@ -128,6 +123,34 @@ def send_with_progress(
 
 @edition.command()
 @click.argument("edition_id", type=int)
+@click.option("--yes", is_flag=True, help="Programmer sans demander de confirmation.")
+@pass_context
+def schedule(ctx: Context, edition_id: int, yes: bool) -> None:
+    """Programme une édition approuvée : elle partira d'elle-même à sa date d'envoi.
+
+    Affiche d'abord ce que fera l'envoi (destinataires, objet, vérifications) et demande
+    confirmation (--yes : sans question)."""
+    app, actor = ctx.ready_app(), ctx.actor()
+    app.editing.check(actor, "schedule", edition_id)
+    _confirm(ctx, app.editing.confirmation(edition_id), yes, "Programmer l'envoi à")
+    app.editing.schedule(actor, edition_id, accept_warnings=True)
+    click.echo(f"Édition {edition_id} programmée : elle partira d'elle-même à sa date.")
+
+
+@edition.command()
+@click.argument("edition_id", type=int)
+@click.argument("when", metavar="DATE")
+@pass_context
+def reschedule(ctx: Context, edition_id: int, when: str) -> None:
+    """Change la date d'envoi : DATE comme « 2026-12-09 09:00 », à l'heure de
+    l'organisation. Un autre jour renvoie l'édition en brouillon (la lettre est datée)."""
+    app = ctx.ready_app()
+    done = app.editing.reschedule(ctx.actor(), edition_id, when)
+    click.echo(f"Édition {edition_id} : {done}")
+
+
+@edition.command()
+@click.argument("edition_id", type=int)
 @pass_context
 def pause(ctx: Context, edition_id: int) -> None:
     """Met un envoi en cours en pause (reprise : `edition send ID --resume`)."""
@@ -167,6 +190,16 @@ def status(ctx: Context, edition_id: int) -> None:
         for sender in senders:
             doing = f" : {sender.note}" if sender.note else ""
             ctx.console.print(f"Envoyée par {sender.holder}{doing}", markup=False)
+
+
+def _confirm(ctx: Context, confirmation: Confirmation, yes: bool, question: str) -> None:
+    """Show what the send will do; unless ``yes``, ask (refused without a terminal). A
+    blocking check is left for the service to refuse, in its words."""
+    print_confirmation(ctx, confirmation)
+    if not confirmation.blocking and not yes:
+        if not sys.stdin.isatty():
+            raise InputError("confirmation requise", "ajoutez --yes pour confirmer")
+        click.confirm(f"{question} {confirmation.recipients} destinataires ?", abort=True)
 
 
 def print_confirmation(ctx: Context, confirmation: Confirmation) -> None:

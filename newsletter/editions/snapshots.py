@@ -23,6 +23,7 @@ from markupsafe import Markup
 from newsletter.editions.models import Edition
 from newsletter.editions.selection import Placement
 from newsletter.rendering.context import EditionView, ItemView
+from newsletter.rendering.dates import long_date
 
 TEXTS = ("edito", "mouvements", "subject", "preheader")
 
@@ -81,7 +82,7 @@ def freeze(edition: Edition, view: EditionView) -> dict[str, Any]:
     entries = [[entry.item_id, entry.section, entry.position, entry.item_revision, entry.change,
                 entry.title, entry.summary, entry.url] for entry in edition.entries]  # fmt: skip
     state = {name: getattr(edition, name) for name in TEXTS} | {"entries": entries}
-    return {"view": encode(view), "state": state}
+    return {"view": encode(view), "state": state | {"send_at": edition.send_at.isoformat()}}
 
 
 def thaw(snapshot: dict[str, Any]) -> EditionView:
@@ -89,17 +90,23 @@ def thaw(snapshot: dict[str, Any]) -> EditionView:
     return view
 
 
-def approved_state(snapshot: dict[str, Any]) -> tuple[dict[str, str], list[Placement]]:
-    """The edition's texts and placed items (with what the edition said of them instead of
-    their own title, summary and link) as they were approved."""
+def approved_state(
+    snapshot: dict[str, Any],
+) -> tuple[dict[str, str], list[Placement], datetime | None]:
+    """The edition's texts, placed items (with what the edition said of them instead of
+    their own title, summary and link) and send time as they were approved (no time in a
+    snapshot made before the send time could be moved)."""
     state = snapshot["state"]
     texts = {name: state[name] for name in TEXTS}
-    return texts, [Placement(*entry) for entry in state["entries"]]
+    send_at = datetime.fromisoformat(state["send_at"]) if "send_at" in state else None
+    return texts, [Placement(*entry) for entry in state["entries"]], send_at
 
 
 def differences(approved: EditionView, live: EditionView) -> list[str]:
     """What changed since the approval, one French line each (empty: nothing)."""
     found: list[str] = []
+    if approved.send_date != live.send_date:
+        found.append(f"Date d’envoi modifiée : {long_date(live.send_date)}")
     for name, label in (("subject", "objet"), ("preheader", "accroche")):
         if getattr(approved, name) != getattr(live, name):
             found.append(f"{label.capitalize()} modifié : « {getattr(live, name)} »")

@@ -411,15 +411,16 @@ class EditionStore:
         edition.held_reason = ""
 
     def restore_approved(self, edition: Edition) -> None:
-        """Abandon the changes made since the approval: texts and items as approved, and
-        the edition approved again with its snapshot."""
+        """Abandon the changes made since the approval: texts, items and send time as
+        approved, and the edition approved again with its snapshot."""
         if edition.snapshot is None:
             raise InputError("cette édition n’a jamais été approuvée",
                              "approuvez-la : il n’y a rien à abandonner")  # fmt: skip
-        texts, placements = approved_state(edition.snapshot)
+        texts, placements, send_at = approved_state(edition.snapshot)
         for name, value in texts.items():
             setattr(edition, name, value)
         self.place(edition, placements)
+        edition.send_at = send_at or edition.send_at
         if edition.state == "draft":
             move(edition, "approved")
         edition.held_reason = ""

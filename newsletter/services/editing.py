@@ -25,6 +25,7 @@ from newsletter.editions.lifecycle import STATES, segment_of
 from newsletter.editions.models import Edition
 from newsletter.editions.snapshots import content_hash
 from newsletter.editions.store import EditionStore
+from newsletter.editions.timing import read_send_time, require_future, reschedule
 from newsletter.errors import InputError
 from newsletter.rendering.context import EditionView
 from newsletter.services.publishing import Publishing
@@ -127,11 +128,27 @@ class Editing:
             self._record(session, actor, "discard", edition, "; ".join(abandoned)[:500])
             return abandoned
 
-    def schedule(self, actor: Actor, edition_id: int, accept_warnings: bool = False) -> None:
-        """Programmed: it goes out by itself at its date (after the same checks as a send)."""
+    def reschedule(
+        self, actor: Actor, edition_id: int, typed: str, now: datetime | None = None
+    ) -> str:
+        """A new send time, as typed, in the organisation's zone (editions.timing's rules);
+        what was done, in French."""
+        zone = self.settings.organisation.timezone
+        send_at, moment = read_send_time(typed, zone), now or utcnow()
+        return self.change(
+            actor, edition_id, lambda _, edition: reschedule(edition, send_at, zone, moment)
+        )
+
+    def schedule(
+        self, actor: Actor, edition_id: int, accept_warnings: bool = False,
+        now: datetime | None = None,
+    ) -> None:  # fmt: skip
+        """Programmed: it goes out by itself at its date, a date to come (after the same
+        checks as a send)."""
         self._confirmed(edition_id, accept_warnings)
         with self.database.session() as session:
             store, edition = self._edition(session, actor, "schedule", edition_id)
+            require_future(edition, self.settings.organisation.timezone, now or utcnow())
             store.schedule(edition)
             self._record(session, actor, "schedule", edition)
 

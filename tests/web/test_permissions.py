@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -160,6 +161,32 @@ def test_approving_editions_through_the_web_and_the_command_line(
     with app.database.session() as session:
         states = {name: EditionStore(session).get(made[name]).state for name in made}
     assert states == {name: "approved" if allowed[name] else "draft" for name in made}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_moving_a_send_time_through_the_web_and_the_command_line(
+    site: tuple[str, App, Path], role: str
+) -> None:
+    """The Lettre's send time is moved by admins and editors only (403 on the web, exit 1
+    on the command line): the same rule as any change to its edition."""
+    url, app, config = site
+    day = date.today() + timedelta(days=20)
+    with app.database.session() as session:
+        store = EditionStore(session)
+        lettre = assemble(store, "lettre", app.settings.newsletter("lettre"), "Europe/Paris",
+                          day=day, replace=True).id  # fmt: skip
+    allowed = role != "coordinator"
+    with web(url, role) as client:
+        token = csrf_of(client.get("/editeurs/").text)
+        form = {"csrf_token": token, "envoi_prevu": f"{day}T10:00"}
+        response = client.post(f"/editeurs/editions/{lettre}/date", data=form)
+        assert response.status_code == (303 if allowed else 403)
+    moved = ["edition", "reschedule", str(lettre), f"{day} 11:00"]
+    result = CliRunner().invoke(cli, ["--config", str(config), "--user", ACCOUNTS[role], *moved])
+    assert result.exit_code == (0 if allowed else 1), result.output
+    with app.database.session() as session:
+        hour = EditionStore(session).get(lettre).send_at.astimezone(ZoneInfo("Europe/Paris")).hour
+    assert hour == (11 if allowed else 9)
 
 
 def test_a_coordinator_cannot_overwrite_an_item_of_the_lettre(

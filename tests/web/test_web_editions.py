@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -50,8 +51,13 @@ def site(
         lettre = populate(app, folder, RECIPIENTS)
         with app.database.session() as session:
             store = EditionStore(session)
-            reaap = assemble(store, "reaap", app.settings.newsletter("reaap"), "Europe/Paris",
-                             day=date(2026, 12, 8)).id  # fmt: skip
+            reaap = assemble(
+                store,
+                "reaap",
+                app.settings.newsletter("reaap"),
+                "Europe/Paris",
+                day=date.today() + timedelta(days=10),
+            ).id  # to come: programmable
         add_user(app, "redaction@exemple.fr", "editor")
         add_user(app, "coord@exemple.fr", "coordinator", ("reaap",))
         yield url, app, {"lettre": lettre, "reaap": reaap}
@@ -405,3 +411,42 @@ def test_territories_chosen_for_one_edition(
         assert EditionStore(session).get(made).territories == {"rendez-vous": ["Seine-Saint-Denis"]}
     refused = act(editor, path, "territoires", {"rubrique": "rendez-vous", "territoires": "Lyon"})
     assert "Territoire inconnu : Lyon" in editor.get(refused.headers["location"]).text
+
+
+def form_of(page: str, form_id: str) -> str:
+    """The HTML of the form with this id (its messages are inside)."""
+    start = page.index(f'id="{form_id}"')
+    return page[start : page.index("</form>", start)]
+
+
+def test_a_past_send_time_is_said_and_moved_from_the_page(
+    site: tuple[str, App, dict[str, int]], editor: httpx.Client
+) -> None:
+    """An approved edition whose send time has passed says so, and offers the date field
+    rather than programming; a time to come typed there is taken (another day: to approve
+    again), its message next to the field; a past time is refused at the same place."""
+    _url, app, _ids = site
+    now = datetime.now(ZoneInfo("Europe/Paris")).replace(second=0, microsecond=0)
+    with app.database.session() as session:
+        store = EditionStore(session)
+        made = assemble(store, "reseaux", app.settings.newsletter("reseaux"), "Europe/Paris",
+                        day=now.date() - timedelta(days=1))  # fmt: skip
+        made.next_send_at = now + timedelta(days=30)
+        assert made.entries  # assembled with the networks' items
+        store.approve(made, app.publishing.live_view(session, made), "tests")
+    path = f"/editeurs/editions/{made.id}"
+    page = editor.get(path).text
+    assert "est passée : envoyez-la maintenant, ou" in page
+    assert "Programmer l'envoi…" not in page and "Envoyer maintenant…" in page
+    later = now + timedelta(days=2, hours=1)
+    moved = act(editor, path, "date", {"envoi_prevu": later.strftime("%Y-%m-%dT%H:%M")})
+    assert moved.headers["location"] == f"{path}#date-envoi"
+    shown = form_of(editor.get(path).text, "date-envoi")
+    assert "Envoi prévu le" in shown and "repasse en brouillon" in shown
+    assert f'value="{later.strftime("%Y-%m-%dT%H:%M")}"' in shown
+    with app.database.session() as session:
+        assert EditionStore(session).get(made.id).state == "draft"
+    act(editor, path, "date", {"envoi_prevu": (now - timedelta(hours=2)).isoformat()})
+    refused = form_of(editor.get(path).text, "date-envoi")
+    assert 'role="alert"' in refused
+    assert "est passé (choisissez une date et une heure à venir)" in refused

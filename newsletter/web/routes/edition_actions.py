@@ -1,6 +1,6 @@
 """What editors do to an edition: its items (order, removal, addition, what this edition
-says of them), texts (with their preview), territories, approval, abandoning changes,
-schedule, cancellation, test sends, starting, pausing and resuming the send. Every action
+says of them), texts (with their preview), territories, send time, approval, abandoning
+changes, schedule, cancellation, test sends, starting, pausing and resuming the send. Every action
 goes through ``newsletter.services.editing`` (permissions, audit trail) like the command
 line's; a send or a schedule first shows its confirmation page. Each message is shown
 next to where the editor acted: the page comes back to that place (its #anchor)."""
@@ -108,6 +108,18 @@ def choose_segment(
         return app.segmenting.choose(app.actor(user), edition_id, segment)
 
     return _attempt(request, edition_id, work, "#destinataires")
+
+
+@router.post(ACTION + "date")
+def move_send_time(
+    request: Request, edition_id: int, app: Lettre, user: Editor, envoi_prevu: Short = ""
+) -> Response:
+    """A new send time, typed in the date field (the organisation's time)."""
+
+    def work() -> str:
+        return sentence(app.editing.reschedule(app.actor(user), edition_id, envoi_prevu))
+
+    return _attempt(request, edition_id, work, "#date-envoi")
 
 
 def _number(text: str) -> int:
