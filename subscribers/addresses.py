@@ -16,8 +16,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from email_validator import EmailNotValidError, validate_email
-
 from newsletter.errors import InputError
 
 ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
@@ -93,6 +91,10 @@ def _domain(domain: str) -> str:
 
 
 def _validated(candidate: str) -> str:
+    # Loaded at the first address checked: email-validator brings dnspython (50 ms), which
+    # commands that read no address (a send's status, the scheduler's start) need not pay.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         return validate_email(candidate, check_deliverability=False).normalized
     except EmailNotValidError:

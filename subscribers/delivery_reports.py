@@ -23,8 +23,6 @@ from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses
 
-from flufl.bounce import all_failures
-
 from subscribers.diagnostics import classify, precise_status
 
 AUTO_REPLY_SUBJECT = re.compile(
@@ -98,6 +96,8 @@ def _bounces(message: Message) -> tuple[Failure, ...]:
     dsn = _dsn_recipients(message)
     if dsn is not None:
         return dsn
+    from flufl.bounce import all_failures  # only for a report without a DSN: light start-up
+
     _temporary, permanent = all_failures(message)  # without a DSN: delays are ignored
     text = _notification_text(message)
     diagnostic = " ".join(text.split())[:500]

@@ -14,7 +14,7 @@ from newsletter.db import Database
 from newsletter.images.models import Image, ItemImage
 from newsletter.images.store import ImageStore
 from newsletter.secrets import Secrets
-from newsletter.services.illustrating import illustrated
+from newsletter.services.illustrated import illustrated
 from newsletter.settings import Settings
 from tests.edition_samples import sample_view
 from tests.gathering import item, partners, rss

@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from zxcvbn import zxcvbn
 
 from newsletter.errors import InputError
 
@@ -31,8 +31,13 @@ KNOWN_WORDS = ("lettre", "profession", "banlieue", "reaap", "clas", "newsletter"
 # RFC 9106's second recommended profile: 64 MiB of memory, 3 passes.
 _HASHER = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=4)
 _AT_ONCE = threading.BoundedSemaphore(2)
-# Verified when an address is unknown, so that the answer takes as long as for a real one.
-_DECOY = _HASHER.hash("leurre-pour-adresse-inconnue")
+
+
+@cache
+def _decoy() -> str:
+    """Verified when an address is unknown, so that the answer takes as long as for a real
+    one (made at the first such login, not when the module loads: 0.2 s of processor)."""
+    return _HASHER.hash("leurre-pour-adresse-inconnue")
 
 
 def allow_at_once(count: int) -> None:
@@ -51,6 +56,8 @@ def check_password(password: str, known: Sequence[str] = ()) -> None:
         )
     if len(password) > MAX_LENGTH:
         raise InputError(f"mot de passe trop long ({MAX_LENGTH} caractères au plus)")
+    from zxcvbn import zxcvbn  # its dictionaries load in 80 ms: only when a password is set
+
     words = [*KNOWN_WORDS, *known]
     words += [part for text in known for part in re.split(r"[^\w]+", text) if part]
     if zxcvbn(password[:SCORED], user_inputs=words)["score"] < MIN_STRENGTH:
@@ -71,7 +78,7 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     """True when ``password`` matches; an unknown account (None) costs the same time."""
     try:
         with _AT_ONCE:
-            matched = _HASHER.verify(password_hash or _DECOY, password[:MAX_LENGTH])
+            matched = _HASHER.verify(password_hash or _decoy(), password[:MAX_LENGTH])
     except (VerificationError, InvalidHashError):
         return False
     return matched and bool(password_hash)

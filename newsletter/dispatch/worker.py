@@ -23,16 +23,18 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.queues import Queue
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsletter.dispatch.bodies import Bodies
 from newsletter.dispatch.controls import SLICE, STOPS, WAKE, Controls
-from newsletter.dispatch.dkim import DkimSigner
 from newsletter.dispatch.errors import ConnectionLost, PermanentFailure, TemporaryFailure
 from newsletter.dispatch.message import MessageFactory, Recipient
 from newsletter.dispatch.ratelimit import RateLimiter
 from newsletter.dispatch.tasks import Outcome, Task, TaskRow
 from newsletter.dispatch.transports import Connection, Transport
+
+if TYPE_CHECKING:  # dkimpy loads only when signing is configured (App.signer)
+    from newsletter.dispatch.dkim import DkimSigner
 from newsletter.errors import NewsletterError
 from newsletter.rendering.personalise import PersonalValues
 

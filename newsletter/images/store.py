@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from newsletter.errors import InputError, NotFoundError
 from newsletter.images.models import Image, ItemImage
-from newsletter.images.process import Prepared
+
+if TYPE_CHECKING:  # the image library loads only where images are prepared
+    from newsletter.images.process import Prepared
 
 IMAGES_PATH = "/images"
 MAX_ALT = 300

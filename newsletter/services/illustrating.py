@@ -7,10 +7,8 @@ re-encoded (images.process), stored, and shown from the centre's own address
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 
 import httpx
-from sqlalchemy.orm import Session
 
 from newsletter.accounts.permissions import Actor
 from newsletter.audit.store import AuditStore
@@ -18,36 +16,14 @@ from newsletter.db import Database
 from newsletter.errors import InputError, PermissionDenied, SourceError
 from newsletter.images.models import Image
 from newsletter.images.process import WIDTHS, prepare
-from newsletter.images.store import ImageStore, checked_alt, image_url
-from newsletter.rendering.context import EditionView, ImageView
+from newsletter.images.store import ImageStore, checked_alt
+from newsletter.rendering.context import ImageView
+from newsletter.services.illustrated import image_view
 from newsletter.services.items import Items
 from newsletter.settings import FetchSettings, Settings
 from newsletter.sources.http import Validators, fetch, make_client
 
 LOGO_EDITORS = frozenset({"admin", "editor", "operator"})
-
-
-def image_view(image: Image, public_url: str) -> ImageView:
-    return ImageView(src=image_url(public_url, image, 1), src2x=image_url(public_url, image, 2),
-                     width=image.width, height=image.height, alt=image.alt)  # fmt: skip
-
-
-def illustrated(view: EditionView, session: Session, public_url: str) -> EditionView:
-    """The view with its items' images and the logo, as the centre serves them."""
-    store = ImageStore(session)
-    found = {item_id: image for item_id, image in
-             store.of_items(item.id for section in view.sections for item in section.items).items()
-             if image.alt}  # fmt: skip  # an image without its text waits for an editor
-    sections = tuple(
-        replace(section, items=tuple(
-            replace(item, image=image_view(found[item.id], public_url)) if item.id in found
-            else item for item in section.items))
-        for section in view.sections
-    )  # fmt: skip
-    logo = store.logo()
-    organisation = replace(view.organisation,
-                           logo=image_view(logo, public_url) if logo else None)  # fmt: skip
-    return replace(view, sections=sections, organisation=organisation)
 
 
 def download(urls: list[str], settings: FetchSettings) -> dict[str, bytes | str]:

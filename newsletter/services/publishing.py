@@ -30,7 +30,7 @@ from newsletter.editions.views import edition_view
 from newsletter.rendering.context import ALL_THEMES, EditionView, Variant
 from newsletter.rendering.personalise import PersonalValues
 from newsletter.rendering.renderer import Rendered, Renderer
-from newsletter.services.illustrating import illustrated
+from newsletter.services.illustrated import illustrated
 from newsletter.settings import Settings
 from newsletter.statistics.links import tracked_view
 

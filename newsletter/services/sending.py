@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -20,7 +21,6 @@ from sqlalchemy.orm import Session
 from newsletter.archive.links import subscriber_values
 from newsletter.db import Database, utcnow
 from newsletter.dispatch.bodies import finished_texts
-from newsletter.dispatch.dkim import DkimSigner
 from newsletter.dispatch.edition_ledger import EditionLedger
 from newsletter.dispatch.message import (
     MessageFactory,
@@ -47,6 +47,9 @@ from subscribers.addresses import parse_address
 from subscribers.bounces import BounceHandler
 from subscribers.segments import Segments
 from subscribers.tokens import Tokens
+
+if TYPE_CHECKING:  # dkimpy loads only when signing is configured (App.signer)
+    from newsletter.dispatch.dkim import DkimSigner
 
 STARTABLE = ("approved", "scheduled", "sending", "paused")
 MAX_TEST_ADDRESSES = 10
