@@ -65,9 +65,21 @@ def fuzzed_site(
         app.close()
 
 
+def malformed(response: Any) -> bool:
+    """The HTTP server's own refusal of a request it cannot parse (a negative case may carry
+    a header such as ``Content-Length: ;?>rtY``): 400, plain text, from uvicorn, which is
+    right (RFC 9112 §6.3) and no answer of the API's to check against its description."""
+    return bool(
+        response.status_code == 400
+        and response.headers.get("content-type", [""])[0].startswith("text/plain")
+        and response.text == "Invalid HTTP request received."
+    )
+
+
 def test_the_api_never_fails(fuzzed_site: tuple[str, str]) -> None:
     """Whatever the input, allowed by the spec or not, no 5xx; answers conform to the
-    documented statuses, content types and schemas."""
+    documented statuses, content types and schemas (a request too malformed for HTTP is
+    refused by the server itself: see ``malformed``)."""
     url, token = fuzzed_site
     headers = {"Authorization": f"Bearer {token}"}
     schema = schemathesis.openapi.from_url(f"{url}/api/v1/openapi.json")
@@ -81,6 +93,9 @@ def test_the_api_never_fails(fuzzed_site: tuple[str, str]) -> None:
         @settings(max_examples=30, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))  # fmt: skip
         def call(case: Any) -> None:
-            case.call_and_validate(headers=headers, excluded_checks=LENIENT)
+            response = case.call(headers=headers)
+            if malformed(response):
+                return  # the HTTP server refused it before the API saw it, as it must
+            case.validate_response(response, excluded_checks=LENIENT, headers=headers)
 
         call()
