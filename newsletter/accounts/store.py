@@ -173,6 +173,21 @@ class AccountStore:
             sa.delete(WebSession).where(WebSession.id_hash == token_digest(session_id))
         )
 
+    def sessions_of(self, user: User, now: datetime | None = None) -> list[WebSession]:
+        """The account's live sessions, the most recently active first."""
+        return list(self.session.scalars(
+            sa.select(WebSession)
+            .where(WebSession.user_id == user.id, WebSession.expires_at > (now or utcnow()))
+            .order_by(WebSession.last_seen_at.desc())))  # fmt: skip
+
+    def end_other_sessions(self, user: User, session_id: str) -> int:
+        """Every session of the account but ``session_id`` (the one asking) ends; how many."""
+        others = sa.delete(WebSession).where(
+            WebSession.user_id == user.id, WebSession.id_hash != token_digest(session_id)
+        )
+        result = self.session.execute(others)
+        return changed_rows(result)
+
     def end_sessions(self, user: User) -> int:
         result = self.session.execute(sa.delete(WebSession).where(WebSession.user_id == user.id))
         return changed_rows(result)

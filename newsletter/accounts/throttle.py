@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from newsletter.accounts.models import LoginThrottle
 from newsletter.db import upsert
+from newsletter.settings import WebSettings
 
 LONGEST = timedelta(days=1)  # the longest lockout; lockouts are forgotten after a quiet day
 
@@ -27,6 +28,11 @@ LONGEST = timedelta(days=1)  # the longest lockout; lockouts are forgotten after
 class ThrottlePolicy:
     max_failures: int
     lockout: timedelta
+
+    @classmethod
+    def of(cls, settings: WebSettings) -> ThrottlePolicy:
+        """The policy the settings give (``web.login_max_failures``, ``login_lockout_minutes``)."""
+        return cls(settings.login_max_failures, timedelta(minutes=settings.login_lockout_minutes))
 
 
 def pair_key(email: str, address: str) -> str:

@@ -2,9 +2,9 @@
 
 Each area is a router in ``ROUTERS`` with its templates, inheriting sessions, CSRF checks,
 security headers, body limits and error pages: editors' login, dashboard, items, editions
-and accounts; the back office of subscribers (people, imports and exports, segments,
-bounces, lists);
-subscribers' pages; the public archive; the JSON API.
+and accounts (each editor's own: « Mon compte »); the back office of subscribers (people,
+imports and exports, segments, bounces, lists); subscribers' pages; the public archive;
+the JSON API.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from newsletter.web.routes import (
     imports,
     items,
     login,
+    my_account,
     mydata,
     people,
     preferences,
@@ -45,8 +46,8 @@ from newsletter.web.routes import (
 
 ROUTERS = (
     login.router, dashboard.router, items.router, drafts.router, editions.router,
-    edition_actions.router,
-    accounts.router, imports.router, people.router, segments.router, audience.router,
+    edition_actions.router, accounts.router, my_account.router,
+    imports.router, people.router, segments.router, audience.router,
     subscribe.router, preferences.router, unsubscribe.router, mydata.router, archive.router,
     images.router, statistics.router,
     api_items.router, api_editions.router,

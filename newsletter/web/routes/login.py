@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -42,12 +41,8 @@ def login(
 ) -> Response:
     """The password is checked in the thread pool: a burst of logins waiting for their
     turn at Argon2 (``web.password_checks``) holds threads, never the event loop."""
-    settings = app.settings.web
-    policy = ThrottlePolicy(
-        settings.login_max_failures, timedelta(minutes=settings.login_lockout_minutes)
-    )
-    address = client_address(request)
-    user = authenticate(app.database, email, password, address, policy)
+    policy = ThrottlePolicy.of(app.settings.web)
+    user = authenticate(app.database, email, password, client_address(request), policy)
     if user is None:
         pages: Pages = request.app.state.pages
         context = {"next": safe_next(suite), "email": email, "error": REFUSED, "hint": REFUSED_HINT}
