@@ -3,9 +3,10 @@ by a database lease so that only one process runs jobs, whatever number are star
 
 Two APScheduler 3 processes on one job store run each job twice; here a process first takes
 the ``scheduler`` lease, and only then registers and resumes its jobs. It renews the lease
-every third of ``scheduler.lease_seconds``, each time for nine tenths of it; a waiting
+every third of ``scheduler.lease_seconds``, each time for four fifths of it; a waiting
 process tries every tenth: when the holder dies, another takes over within
-``lease_seconds`` (at once on the same machine, where a dead holder is seen). Missed runs
+``lease_seconds`` — nine tenths, and a tenth to spare for an attempt slowed by a busy
+machine (at once on the same machine, where a dead holder is seen). Missed runs
 after downtime are coalesced into one.
 
 Nothing forks from APScheduler's threads: sends are started in the background
@@ -186,7 +187,7 @@ class Runner:
 
 
 def renew(database: Database, holder: str, lease_seconds: float) -> bool:
-    """Take or renew the scheduler's lease, for nine tenths of ``lease_seconds``: with a
-    waiting process trying every tenth, a dead holder is replaced within ``lease_seconds``
-    of its last renewal."""
-    return acquire(database, SCHEDULER_LEASE, holder, lease_seconds * 0.9)
+    """Take or renew the scheduler's lease, for four fifths of ``lease_seconds``: with a
+    waiting process trying every tenth, a dead holder is replaced within nine tenths of
+    ``lease_seconds`` after its last renewal, a tenth left for a slow attempt."""
+    return acquire(database, SCHEDULER_LEASE, holder, lease_seconds * 0.8)
