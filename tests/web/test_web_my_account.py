@@ -114,6 +114,44 @@ def test_sessions_left_open_are_listed_and_closed(site: tuple[str, App], client:
     assert closed.count("<tr>") == 2 and re.search(r"<button[^>]*disabled", closed)
 
 
+def test_an_admin_replaces_a_lost_password(site: tuple[str, App], client: Any) -> None:
+    """On the account's page (admins only: 403 for an editor): the same rules as any
+    password, the account's sessions end, the new password logs in; an admin's own is
+    changed in « Mon compte », where the current one is asked."""
+    url, app = site
+    add_user(app, "chef@exemple.fr", "admin")
+    add_user(app, "oubli@exemple.fr", "editor")
+    with app.database.session() as session:
+        store = AccountStore(session)
+        chef, forgetful = (
+            store.by_email(email).id for email in ("chef@exemple.fr", "oubli@exemple.fr")
+        )
+    admin, editor = client("chef@exemple.fr"), client("oubli@exemple.fr")
+
+    def replace(by: httpx.Client, user_id: int, password: str) -> httpx.Response:
+        page = f"/editeurs/comptes/{user_id}"
+        token = csrf_of(by.get("/editeurs/").text)
+        return by.post(f"{page}/mot-de-passe", data={"csrf_token": token, "nouveau": password,
+                                                     "confirmation": password})  # fmt: skip
+
+    assert replace(editor, forgetful, NEW).status_code == 403
+    assert replace(admin, forgetful, "azertyuiop12").status_code == 303
+    page = admin.get(f"/editeurs/comptes/{forgetful}").text
+    assert "Mot de passe trop facile à deviner" in section(page, "titre-mot-de-passe")
+    assert logged_in(editor)
+    assert replace(admin, forgetful, NEW).status_code == 303
+    assert "Mot de passe remplacé" in admin.get(f"/editeurs/comptes/{forgetful}").text
+    assert not logged_in(editor)
+    with httpx.Client(base_url=url) as again:
+        assert login(again, "oubli@exemple.fr", NEW).status_code == 303
+    assert replace(admin, chef, NEW).status_code == 303
+    own = admin.get(f"/editeurs/comptes/{chef}").text
+    assert "Remplacer un mot de passe perdu" not in own and logged_in(admin)
+    with app.database.session() as session:
+        assert verify_password(AccountStore(session).by_email("chef@exemple.fr").password_hash,
+                               PASSWORD)  # fmt: skip
+
+
 def test_my_account_in_a_browser(site: tuple[str, App]) -> None:
     """Reached from the name in the header; labelled fields, the message next to the form;
     no serious axe violation, nothing cut on a phone."""

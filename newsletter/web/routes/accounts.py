@@ -1,5 +1,5 @@
 """Editors' accounts, managed by admins: list, create, change role and newsletters,
-disable or enable, and see or revoke API tokens. The rules are the store's
+replace a lost password, disable or enable, and see or revoke API tokens. The rules are the store's
 (``AccountStore``): a change of access or a disabling ends the account's sessions at once."""
 
 from __future__ import annotations
@@ -149,6 +149,31 @@ def change_state(
             flash(request, "Compte désactivé : ses sessions sont fermées, ses jetons révoqués.",
                   "success", "etat")  # fmt: skip
     return _back(user_id, "titre-etat")
+
+
+@router.post(PATH + "/{user_id}/mot-de-passe")
+def reset_password(
+    request: Request, app: Lettre, admin: Admin, user_id: int,
+    nouveau: Secret = "", confirmation: Secret = "",
+) -> Response:  # fmt: skip
+    """A new password for someone who lost theirs (the same rules as any password): their
+    sessions end and their API tokens are revoked; they change it in « Mon compte »."""
+    user, _ = _account(app, user_id)
+    try:
+        if user.id == admin.id:
+            raise InputError("votre propre mot de passe se change dans « Mon compte »",
+                             "il y faut le mot de passe actuel")  # fmt: skip
+        if nouveau != confirmation:
+            raise InputError("les deux mots de passe diffèrent", "tapez le même deux fois")
+        with app.database.session() as session:
+            AccountStore(session).set_password(user.email, nouveau)
+    except InputError as exc:
+        flash(request, f"{sentence(exc.message)} {sentence(exc.hint)}", "error", "mot-de-passe")
+    else:
+        flash(request, "Mot de passe remplacé : ses sessions sont fermées et ses jetons d'API "
+              "révoqués. Donnez-le-lui de vive voix ; il pourra le changer dans « Mon compte ».",
+              "success", "mot-de-passe")  # fmt: skip
+    return _back(user_id, "titre-mot-de-passe")
 
 
 @router.post(PATH + "/{user_id}/jetons")
