@@ -2,17 +2,23 @@
 subscription, links to one's data): per mailbox, per client address and in all.
 
 Each request counts itself first, atomically (an upsert returning the new count, under the
-row's lock), and goes on only if every count is within its limit: parallel requests cannot
-overshoot, whatever the database. The mailbox's counter comes first, so requests for one
-mailbox also queue there, one after the other. Windows are fixed (a day for a mailbox, an
-hour otherwise); a mailbox is counted by its hash (``mailbox_key``: no case, no ``+tag``,
-no dots at Gmail) so that no address is stored in clear.
+row's lock), and goes on only if every count is within its limit, else takes its count back
+(a refusal takes no room): parallel requests cannot overshoot, whatever the database. The
+mailbox's counter comes first, so requests for one mailbox also queue there, one after the
+other. Windows slide (a day for a mailbox, an hour otherwise): the count of the current
+fixed window plus the previous window's, weighted by how much of it the window ending now
+still covers, so that a burst on each side of a boundary counts once and not twice; the
+previous count no longer changes, so the estimate stays as safe under parallel requests as
+the count. A mailbox is counted by its hash
+(``mailbox_key``: no case, no ``+tag``, no dots at Gmail) so that no address is stored in
+clear.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from newsletter.db import upsert
@@ -35,18 +41,34 @@ class Quotas:
     def take_mailbox(self, address: Address, now: datetime) -> bool:
         """Count one request for the address's mailbox; False past the daily limit."""
         key = "boite:" + email_hash(mailbox_key(address), self.pepper)[:32]
-        return self._count(key, DAY, now) <= self.settings.confirmations_per_day
+        return self._within(key, DAY, now, self.settings.confirmations_per_day)
 
     def take_sending(self, client: str, now: datetime) -> bool:
         """Count one email about to go out, for the client and for everyone."""
         settings = self.settings
-        if self._count(f"client:{client[:80]}", HOUR, now) > settings.confirmations_per_client_hour:
+        if not self._within(f"client:{client[:80]}", HOUR, now,
+                            settings.confirmations_per_client_hour):  # fmt: skip
             return False
-        return self._count("tous", HOUR, now) <= settings.confirmations_per_hour
+        return self._within("tous", HOUR, now, settings.confirmations_per_hour)
 
-    def _count(self, key: str, window: timedelta, now: datetime) -> int:
+    def _within(self, key: str, window: timedelta, now: datetime, limit: int) -> bool:
+        """Count one request in the current window; whether the sliding window ending now
+        holds no more than ``limit`` (this one included)."""
         seconds = int(window.total_seconds())
-        start = datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, UTC)
+        start = int(now.timestamp()) // seconds * seconds
+        count = self._count(key, datetime.fromtimestamp(start, UTC))
+        previous = self.session.scalar(sa.select(MailQuota.count).where(
+            MailQuota.key == key,
+            MailQuota.window_start == datetime.fromtimestamp(start - seconds, UTC)))  # fmt: skip
+        still_covered = 1 - (now.timestamp() - start) / seconds
+        if count + (previous or 0) * still_covered <= limit:
+            return True
+        self.session.execute(sa.update(MailQuota).where(  # a refusal takes no room
+            MailQuota.key == key, MailQuota.window_start == datetime.fromtimestamp(start, UTC)
+        ).values(count=MailQuota.count - 1))  # fmt: skip
+        return False
+
+    def _count(self, key: str, start: datetime) -> int:
         table = MailQuota.__table__
         statement = upsert(self.session, table).values(key=key, window_start=start, count=1)
         statement = statement.on_conflict_do_update(
