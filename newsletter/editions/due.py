@@ -18,10 +18,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from newsletter.editions.models import Edition
-from newsletter.rendering.dates import clock, long_date
+from newsletter.rendering.dates import day_and_hour
 from newsletter.settings import NewsletterSettings
 
 Action = Literal["send", "approve_and_send", "resume", "hold", "wait"]
@@ -83,11 +82,10 @@ def _decide(
 
 
 def _stale(since: datetime, late: timedelta, zone: str) -> str:
-    local = since.astimezone(ZoneInfo(zone))
     hours = int(late.total_seconds() // 3600)
     delay = f"{hours} h" if hours < 48 else f"{hours // 24} jours"
     return (
-        f"envoi suspendu : l’heure prévue ({long_date(local.date())} à {clock(local)}) "
+        f"envoi suspendu : l’heure prévue ({day_and_hour(since, zone)}) "
         f"est dépassée de {delay} ; à confirmer par un éditeur"
     )
 

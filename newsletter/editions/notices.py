@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from newsletter.editions.models import Edition
 from newsletter.editions.summary import summarise
-from newsletter.rendering.dates import clock, long_date
+from newsletter.rendering.dates import day_and_hour, long_date
 from newsletter.settings import NewsletterSettings
 
 
@@ -28,8 +28,7 @@ def draft_notice(
 ) -> EmailMessage:
     """« Brouillon prêt » for one editor: what it holds, what to look at, when it goes out,
     the one link where to read and change it."""
-    send_at = edition.send_at.astimezone(ZoneInfo(zone))
-    day = long_date(send_at.date())
+    day = long_date(edition.send_at.astimezone(ZoneInfo(zone)).date())
     summary = summarise(edition, newsletter)
     if newsletter.automatic:
         mode = (
@@ -44,7 +43,7 @@ def draft_notice(
         f"Le brouillon de « {newsletter.title} » n° {edition.number} ({edition.period}) est "
         f"prêt : {summary.counts}.",
         "",
-        f"Envoi prévu le {day} à {clock(send_at)}. {mode}",
+        f"Envoi prévu le {day_and_hour(edition.send_at, zone)}. {mode}",
     ]
     if summary.warnings:
         lines += ["", "À regarder avant d’approuver :"]

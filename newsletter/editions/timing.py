@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from newsletter.editions.lifecycle import EDITABLE, require_editable
 from newsletter.editions.models import Edition
 from newsletter.errors import InputError
-from newsletter.rendering.dates import clock, long_date
+from newsletter.rendering.dates import day_and_hour
 
 EXAMPLE = "par exemple 2026-12-09 09:00"
 
@@ -32,20 +32,14 @@ def read_send_time(text: str, zone: str) -> datetime:
     return value
 
 
-def spoken(moment: datetime, zone: str) -> str:
-    """``mercredi 9 décembre 2026 à 9 h``."""
-    local = moment.astimezone(ZoneInfo(zone))
-    return f"{long_date(local.date())} à {clock(local)}"
-
-
 def reschedule(edition: Edition, send_at: datetime, zone: str, now: datetime) -> str:
     """Move the send time of an edition not sent yet; what was done, in French."""
     if send_at <= now:
-        raise InputError(f"le {spoken(send_at, zone)} est passé",
+        raise InputError(f"le {day_and_hour(send_at, zone)} est passé",
                          "choisissez une date et une heure à venir")  # fmt: skip
     if send_at >= edition.next_send_at:
         raise InputError(
-            f"l’édition suivante part le {spoken(edition.next_send_at, zone)}",
+            f"l’édition suivante part le {day_and_hour(edition.next_send_at, zone)}",
             "choisissez une date avant celle-ci",
         )
     local = ZoneInfo(zone)
@@ -54,13 +48,13 @@ def reschedule(edition: Edition, send_at: datetime, zone: str, now: datetime) ->
         require_editable(edition)  # another day: the dated letter changes
     edition.send_at = send_at
     edition.held_reason = ""
-    return f"envoi prévu le {spoken(send_at, zone)}"
+    return f"envoi prévu le {day_and_hour(send_at, zone)}"
 
 
 def require_future(edition: Edition, zone: str, now: datetime) -> None:
     """An edition is programmed for a time to come: a past one is refused, with the way out."""
     if edition.send_at <= now:
         raise InputError(
-            f"sa date d’envoi, le {spoken(edition.send_at, zone)}, est passée",
+            f"sa date d’envoi, le {day_and_hour(edition.send_at, zone)}, est passée",
             "choisissez une nouvelle date, ou envoyez-la maintenant",
         )

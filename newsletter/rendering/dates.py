@@ -1,8 +1,10 @@
-"""French dates for emails (Babel): ``mardi 4 mars 2025``, ``mar. 4 mars``, ``9 h 30``."""
+"""French dates for emails (Babel): ``mardi 4 mars 2025``, ``mar. 4 mars``, ``9 h 30``,
+``mardi 4 mars 2025 à 9 h 30``."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date
@@ -35,6 +37,12 @@ def clock(moment: datetime) -> str:
     if moment.minute:
         return f"{moment.hour} h {moment.minute:02d}"
     return f"{moment.hour} h"
+
+
+def day_and_hour(moment: datetime, zone: str) -> str:
+    """``mercredi 9 décembre 2026 à 9 h``, in ``zone``."""
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{long_date(local.date())} à {clock(local)}"
 
 
 def when(starts: datetime, ends: datetime | None, all_day: bool) -> str:
