@@ -13,6 +13,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from newsletter.db import utcnow
 from newsletter.rendering import dates
 from newsletter.vocabulary import FORMATS, ITEM_KINDS, PROFILES, ROLES
 from newsletter.web.csrf import FIELD, csrf_token
@@ -85,6 +86,7 @@ class Pages:
         self.env.filters["number"] = lambda value: format_decimal(value, locale="fr_FR")
         self.env.filters["month"] = _month
         self.env.filters["long_date"] = dates.long_date
+        self.env.tests["past"] = lambda moment: moment <= utcnow()  # `edition.send_at is past`
 
     def _local(self, value: datetime) -> datetime:
         return value.astimezone(self.zone)

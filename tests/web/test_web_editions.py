@@ -419,12 +419,19 @@ def form_of(page: str, form_id: str) -> str:
     return page[start : page.index("</form>", start)]
 
 
+def row_of(page: str, link: str) -> str:
+    """The table row headed by this link."""
+    at = page.index(f'<th scope="row"><a href="{link}">')
+    return page[page.rindex("<tr>", 0, at) : page.index("</tr>", at)]
+
+
 def test_a_past_send_time_is_said_and_moved_from_the_page(
     site: tuple[str, App, dict[str, int]], editor: httpx.Client
 ) -> None:
-    """An approved edition whose send time has passed says so, and offers the date field
-    rather than programming; a time to come typed there is taken (another day: to approve
-    again), its message next to the field; a past time is refused at the same place."""
+    """An approved edition whose send time has passed says so (in the editions list too),
+    and offers the date field rather than programming; a time to come typed there is taken
+    (another day: to approve again), its message next to the field; a past time is refused
+    at the same place."""
     _url, app, _ids = site
     now = datetime.now(ZoneInfo("Europe/Paris")).replace(second=0, microsecond=0)
     with app.database.session() as session:
@@ -435,6 +442,7 @@ def test_a_past_send_time_is_said_and_moved_from_the_page(
         assert made.entries  # assembled with the networks' items
         store.approve(made, app.publishing.live_view(session, made), "tests")
     path = f"/editeurs/editions/{made.id}"
+    assert "date passée" in row_of(editor.get("/editeurs/editions").text, path)
     page = editor.get(path).text
     assert "est passée : envoyez-la maintenant, ou" in page
     assert "Programmer l'envoi…" not in page and "Envoyer maintenant…" in page
@@ -446,6 +454,7 @@ def test_a_past_send_time_is_said_and_moved_from_the_page(
     assert f'value="{later.strftime("%Y-%m-%dT%H:%M")}"' in shown
     with app.database.session() as session:
         assert EditionStore(session).get(made.id).state == "draft"
+    assert "date passée" not in row_of(editor.get("/editeurs/editions").text, path)
     act(editor, path, "date", {"envoi_prevu": (now - timedelta(hours=2)).isoformat()})
     refused = form_of(editor.get(path).text, "date-envoi")
     assert 'role="alert"' in refused

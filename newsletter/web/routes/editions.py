@@ -22,7 +22,6 @@ from newsletter.accounts.permissions import Actor, may_act_on_newsletter
 from newsletter.app import App
 from newsletter.audit.store import ACTIONS, AuditStore
 from newsletter.content.store import ItemStore
-from newsletter.db import utcnow
 from newsletter.dispatch.ledger import STATUSES
 from newsletter.dispatch.store import LedgerStore
 from newsletter.editions.lifecycle import DONE, EDITABLE, STATES, UPCOMING, segment_of
@@ -152,7 +151,6 @@ def edition_page(
                                         suivi=int(time.time())) + "#envoi",
             "failure": sends.failure(edition_id), "q": q, "found": found,
             "changes": changes, "history": history, "actions": ACTIONS,
-            "past": edition.send_at <= utcnow(),
             "segment_choices": {name: segment.label or name for name, segment in segments.items()},
             "segment_label": (segments[chosen].label or chosen) if chosen in segments else chosen,
             "territorial": [] if edition.special else [section for section in newsletter.sections
