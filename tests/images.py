@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import struct
 import zlib
 from dataclasses import replace
@@ -27,6 +28,13 @@ def photo(width: int, height: int, kind: str = "JPEG", **options: object) -> byt
                      fill=(step % 255, 120, 255 - step % 255))  # fmt: skip
     out = io.BytesIO()
     picture.save(out, kind, **options)
+    return out.getvalue()
+
+
+def noise(width: int, height: int) -> bytes:
+    """A PNG of random pixels: about 3 bytes a pixel, whatever the compression."""
+    out = io.BytesIO()
+    Image.frombytes("RGB", (width, height), os.urandom(width * height * 3)).save(out, "PNG")
     return out.getvalue()
 
 

@@ -9,6 +9,8 @@ the JSON API.
 
 from __future__ import annotations
 
+import re
+
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
@@ -94,9 +96,12 @@ def create_app(app: App) -> FastAPI:
         https_only=settings.secure_cookies,
     )
     web.add_middleware(SecurityHeaders)
-    upload_limit = 2 * settings.import_max_bytes + UPLOAD_MARGIN
-    web.add_middleware(BodyLimit, limit=settings.max_body_bytes,
-                       larger={imports.PATH: max(upload_limit, settings.max_body_bytes)},
+    uploads = {  # a file sent in a form: its own cap, and a margin for the form around it
+        re.escape(imports.PATH): 2 * settings.import_max_bytes + UPLOAD_MARGIN,
+        images.UPLOADS: app.settings.fetch.max_bytes + UPLOAD_MARGIN,
+    }
+    larger = {path: max(size, settings.max_body_bytes) for path, size in uploads.items()}
+    web.add_middleware(BodyLimit, limit=settings.max_body_bytes, larger=larger,
                        timeout=settings.body_timeout_seconds)  # fmt: skip
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in ROUTERS:

@@ -5,7 +5,8 @@ A declared ``Content-Length`` over the route's limit is refused at once (413), w
 reading anything; otherwise the body is counted as it arrives and the request is cut
 (413) as soon as it goes over, or (408) when it takes longer than ``web.body_timeout_
 seconds`` in all. The limit is ``web.max_body_bytes``, and for the import upload, twice
-``web.import_max_bytes`` (the page itself explains a file a little over its limit).
+``web.import_max_bytes`` (the page itself explains a file a little over its limit), and
+for an image upload ``fetch.max_bytes``.
 The refusal is an ``HTTPException``, so FastAPI lets it through its body parsing and the
 app's error handlers answer in French (JSON under ``/api/``).
 """
@@ -13,6 +14,7 @@ app's error handlers answer in French (JSON under ``/api/``).
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Mapping
 
@@ -36,14 +38,17 @@ class BodyLimit:
     def __init__(self, app: ASGIApp, limit: int, larger: Mapping[str, int], timeout: float) -> None:
         self.app = app
         self.limit = limit
-        self.larger = larger  # exact path → its own limit
+        # Paths (regular expressions, matched whole: an upload route with its id) → their
+        # own limit.
+        self.larger = [(re.compile(pattern), size) for pattern, size in larger.items()]
         self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.larger.get(scope["path"], self.limit)
+        path = scope["path"]
+        limit = next((size for route, size in self.larger if route.fullmatch(path)), self.limit)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await self.app(scope, _refused(BodyTooLarge()), send)

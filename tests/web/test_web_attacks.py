@@ -29,6 +29,7 @@ from newsletter.web.server import server_config
 from subscribers.addresses import parse_address
 from subscribers.models import MailQuota, Subscriber
 from tests.dispatching import relay
+from tests.images import noise
 from tests.polling import wait_until
 from tests.smtp_server import SmtpTestServer
 from tests.web.client import PASSWORD, csrf_of, login, reserve, serve, url_of
@@ -218,6 +219,27 @@ def test_bodies_over_the_limit_are_refused_before_anything_else(
                 pass
             else:
                 assert refused.status_code == 413
+
+
+def test_an_image_up_to_its_own_limit_gets_through(served: Callable[..., Any]) -> None:
+    """An image upload may be as large as fetch.max_bytes (5 MB), not web.max_body_bytes
+    (1 MB): a 2 MB photo becomes the logo; 6 MB announced to the same route is refused at
+    once (413)."""
+    with served() as (url, app):
+        add_user(app, "logo@exemple.fr", "editor")
+        picture = noise(1000, 700)  # 2.1 MB of PNG: noise does not compress
+        assert app.settings.web.max_body_bytes < len(picture) < app.settings.fetch.max_bytes
+        with httpx.Client(base_url=url, timeout=30) as client:
+            login(client, "logo@exemple.fr")
+            token = csrf_of(client.get("/editeurs/reglages").text)
+            sent = client.post("/editeurs/reglages/logo", data={"csrf_token": token, "alt": "Logo"},
+                               files={"fichier": ("logo.png", picture, "image/png")})  # fmt: skip
+            assert sent.status_code == 303
+            assert "Logo enregistré" in client.get("/editeurs/reglages").text
+        head = (f"POST /editeurs/reglages/logo HTTP/1.1\r\nHost: x\r\n"
+                f"Content-Type: multipart/form-data; boundary=x\r\n"
+                f"Content-Length: {6 * 10**6}\r\n\r\n").encode()  # fmt: skip
+        assert raw_request(url, head).startswith(b"HTTP/1.1 413")
 
 
 def test_slow_headers_and_bodies_are_cut(served: Callable[..., Any]) -> None:

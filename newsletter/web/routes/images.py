@@ -26,6 +26,9 @@ Upload = Annotated[UploadFile | None, File()]
 Confirm = Annotated[str, Form(max_length=10)]
 ITEM_PATH = "/editeurs/elements/{item_id:int}/image"
 SETTINGS_PATH = "/editeurs/reglages"
+# Where images are uploaded (a regular expression: web.limits lets them in up to
+# fetch.max_bytes rather than web.max_body_bytes).
+UPLOADS = r"/editeurs/elements/\d+/image|/editeurs/reglages/logo"
 _NAME = re.compile(r"^(\d{1,10})-([0-9a-f]{16})-([12])x\.(jpg|png)$")
 FOREVER = "public, max-age=31536000, immutable"
 
