@@ -4,14 +4,16 @@ from __future__ import annotations
 
 
 class NewsletterError(Exception):
-    """Base of all expected errors; the CLI prints ``message`` and ``hint`` on one line."""
+    """Base of all expected errors; the CLI prints ``message`` and ``hint`` on one line.
+    A hint ``for_operators`` (configuration keys, commands) is left out of web pages."""
 
     exit_code = 1
 
-    def __init__(self, message: str, hint: str = "") -> None:
+    def __init__(self, message: str, hint: str = "", for_operators: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.for_operators = for_operators
 
     def __str__(self) -> str:
         return f"{self.message} — {self.hint}" if self.hint else self.message

@@ -96,7 +96,8 @@ class AccountStore:
     def by_email(self, email: str) -> User:
         user = self.find(email)
         if user is None:
-            raise NotFoundError(f"compte {email} introuvable", "voir `newsletter users list`")
+            raise NotFoundError(f"compte {email} introuvable", "voir `newsletter users list`",
+                                for_operators=True)  # fmt: skip
         return user
 
     def get(self, user_id: int) -> User | None:

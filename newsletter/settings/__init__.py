@@ -104,6 +104,7 @@ class Settings(Section):
             raise NotFoundError(
                 f"lettre inconnue : {name}",
                 f"lettres déclarées dans config.toml : {', '.join(self.newsletters) or 'aucune'}",
+                for_operators=True,
             ) from None
 
 

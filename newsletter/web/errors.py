@@ -108,9 +108,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(NewsletterError)
     async def newsletter_error(request: Request, exc: NewsletterError) -> Response:
-        """The error's message and hint; a page not found says only what is missing (its
-        hint is for operators: configuration keys, commands)."""
-        hint = "" if isinstance(exc, NotFoundError) and not is_api(request) else exc.hint
+        """The error's message and hint (a page leaves out a hint for operators:
+        configuration keys, commands)."""
+        hint = "" if exc.for_operators and not is_api(request) else exc.hint
         return _answer(request, status_of(exc), exc.message, hint)
 
     @app.exception_handler(InvalidToken)

@@ -378,7 +378,8 @@ def test_editions_api(site: tuple[str, App, dict[str, int]]) -> None:
 
 
 def test_pages_not_found_name_no_configuration_key(editor: httpx.Client) -> None:
-    """A page not found says what is missing, never the configuration's keys nor commands."""
+    """A page not found says what is missing and what to do, never the configuration's
+    keys nor commands."""
     for path in ("/editeurs/editions/special?lettre=gazette", "/editeurs/editions/999999"):
         page = editor.get(path)
         assert page.status_code == 404
@@ -388,6 +389,7 @@ def test_pages_not_found_name_no_configuration_key(editor: httpx.Client) -> None
     assert (
         "Lettre inconnue : gazette." in editor.get("/editeurs/editions/special?lettre=gazette").text
     )
+    assert "oir la liste des éditions" in editor.get("/editeurs/editions/999999").text
 
 
 def test_territories_chosen_for_one_edition(
