@@ -38,7 +38,10 @@ class DataLinks:
     def send(self, subscriber: Subscriber, client: str, now: datetime) -> bool:
         """Email the link to the person's address; False when the quotas refuse it."""
         address = parse_address(subscriber.email)
-        if not self.quotas.take_mailbox(address, now) or not self.quotas.take_sending(client, now):
+        if not self.quotas.take_mailbox(address, now):
+            return False
+        if not self.quotas.take_sending(client, now):
+            self.quotas.give_back_mailbox(address, now)
             return False
         link = self.url(self.tokens.issue("data", subscriber, now=now))
         minutes = self.settings.data_link_minutes

@@ -78,6 +78,7 @@ class OptIn:
             return False
         subscriber = self.store.find(address.key) or self.store.create(address, details, now)
         if subscriber.status == "blocked":
+            quotas.give_back_mailbox(address, now)
             return False
         pending = []
         for key in lists:
@@ -90,6 +91,7 @@ class OptIn:
                 continue
             pending.append(key)
         if not pending or not quotas.take_sending(request.client, now):
+            quotas.give_back_mailbox(address, now)  # nothing sent: the mailbox's room stays
             return False
         self.mailer.send(self._message(address, subscriber, pending, now))
         return True

@@ -40,33 +40,44 @@ class Quotas:
 
     def take_mailbox(self, address: Address, now: datetime) -> bool:
         """Count one request for the address's mailbox; False past the daily limit."""
-        key = "boite:" + email_hash(mailbox_key(address), self.pepper)[:32]
-        return self._within(key, DAY, now, self.settings.confirmations_per_day)
+        return self._within(self._mailbox(address), DAY, now, self.settings.confirmations_per_day)
+
+    def give_back_mailbox(self, address: Address, now: datetime) -> None:
+        """The request the mailbox allowed sent nothing after all (refused further on)."""
+        self._give_back(self._mailbox(address), DAY, now)
 
     def take_sending(self, client: str, now: datetime) -> bool:
         """Count one email about to go out, for the client and for everyone."""
         settings = self.settings
-        if not self._within(f"client:{client[:80]}", HOUR, now,
-                            settings.confirmations_per_client_hour):  # fmt: skip
+        client_key = f"client:{client[:80]}"
+        if not self._within(client_key, HOUR, now, settings.confirmations_per_client_hour):
             return False
-        return self._within("tous", HOUR, now, settings.confirmations_per_hour)
+        if self._within("tous", HOUR, now, settings.confirmations_per_hour):
+            return True
+        self._give_back(client_key, HOUR, now)
+        return False
+
+    def _mailbox(self, address: Address) -> str:
+        return "boite:" + email_hash(mailbox_key(address), self.pepper)[:32]
 
     def _within(self, key: str, window: timedelta, now: datetime, limit: int) -> bool:
         """Count one request in the current window; whether the sliding window ending now
-        holds no more than ``limit`` (this one included)."""
-        seconds = int(window.total_seconds())
-        start = int(now.timestamp()) // seconds * seconds
-        count = self._count(key, datetime.fromtimestamp(start, UTC))
+        holds no more than ``limit`` (this one included), else the count is given back."""
+        start = _start(window, now)
+        count = self._count(key, start)
         previous = self.session.scalar(sa.select(MailQuota.count).where(
-            MailQuota.key == key,
-            MailQuota.window_start == datetime.fromtimestamp(start - seconds, UTC)))  # fmt: skip
-        still_covered = 1 - (now.timestamp() - start) / seconds
+            MailQuota.key == key, MailQuota.window_start == start - window))  # fmt: skip
+        still_covered = 1 - (now - start) / window
         if count + (previous or 0) * still_covered <= limit:
             return True
-        self.session.execute(sa.update(MailQuota).where(  # a refusal takes no room
-            MailQuota.key == key, MailQuota.window_start == datetime.fromtimestamp(start, UTC)
-        ).values(count=MailQuota.count - 1))  # fmt: skip
+        self._give_back(key, window, now)
         return False
+
+    def _give_back(self, key: str, window: timedelta, now: datetime) -> None:
+        """A refusal takes no room."""
+        self.session.execute(sa.update(MailQuota).where(
+            MailQuota.key == key, MailQuota.window_start == _start(window, now)
+        ).values(count=MailQuota.count - 1))  # fmt: skip
 
     def _count(self, key: str, start: datetime) -> int:
         table = MailQuota.__table__
@@ -77,3 +88,9 @@ class Quotas:
         ).returning(table.c.count)
         count: int = self.session.execute(statement).scalar_one()
         return count
+
+
+def _start(window: timedelta, now: datetime) -> datetime:
+    """The start of the fixed window holding ``now`` (windows start at 00:00 UTC)."""
+    seconds = int(window.total_seconds())
+    return datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, UTC)

@@ -5,9 +5,13 @@ ending now still covers of it, and stops counting a window later."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
 
 from newsletter.app import App
 from subscribers.addresses import parse_address
+from subscribers.models import MailQuota
 from subscribers.quotas import Quotas
 
 EVENING = datetime(2026, 11, 21, 23, 50, tzinfo=UTC)  # windows start at 00:00 UTC
@@ -46,3 +50,17 @@ def test_the_hourly_quotas_slide_too(app: App) -> None:
         assert all(allowed)
         assert quotas.take_sending("198.51.100.7", late + timedelta(minutes=5)) is False
         assert quotas.take_sending("198.51.100.8", late + timedelta(minutes=5)) is True
+
+
+def test_a_request_refused_further_on_takes_no_room(app: App, make_settings: Any) -> None:
+    """Refused by the quota of everyone, a request gives its client's count back: the
+    client that asked nothing that went out has its whole hour left."""
+    settings = make_settings(subscribers={**app.settings.subscribers.model_dump(),
+                                          "confirmations_per_hour": 2})  # fmt: skip
+    now = datetime(2026, 11, 21, 10, 30, tzinfo=UTC)
+    with app.database.session() as session:
+        quotas = Quotas(session, settings.subscribers, app.secrets.pepper)
+        assert [quotas.take_sending("198.51.100.7", now) for _ in range(2)] == [True, True]
+        assert quotas.take_sending("198.51.100.8", now) is False
+        counts = dict(session.execute(sa.select(MailQuota.key, MailQuota.count)).all())
+    assert counts == {"client:198.51.100.7": 2, "client:198.51.100.8": 0, "tous": 2}
