@@ -42,7 +42,7 @@ class Labels:
     def of(cls, settings: Settings) -> Labels:
         return cls({key: item.label for key, item in settings.subscribers.lists.items()},
                    {key: theme.label for key, theme in settings.classification.themes.items()},
-                   ZoneInfo(settings.fetch.timezone))  # fmt: skip
+                   ZoneInfo(settings.organisation.timezone))  # fmt: skip
 
     def when(self, value: datetime | None) -> str | None:
         return value.astimezone(self.zone).isoformat(timespec="seconds") if value else None

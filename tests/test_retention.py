@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -163,3 +164,10 @@ class _NoMail:
 
     def send(self, message: object) -> None:
         self.sent.append(message)
+
+
+def test_access_dates_are_in_the_organisations_zone(app: App, make_settings: Any) -> None:
+    """The export's dates are in organisation.timezone, whatever the feeds' zone is."""
+    feeds = {**app.settings.fetch.model_dump(), "timezone": "America/Cayenne"}
+    labels = Labels.of(make_settings(fetch=feeds))
+    assert labels.when(datetime(2026, 11, 21, 12, tzinfo=UTC)) == "2026-11-21T13:00:00+01:00"
