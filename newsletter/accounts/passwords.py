@@ -68,6 +68,12 @@ def check_password(password: str, known: Sequence[str] = ()) -> None:
         )
 
 
+def require_same(password: str, confirmation: str) -> None:
+    """A password typed twice in a form must be the same both times."""
+    if password != confirmation:
+        raise InputError("les deux mots de passe diffèrent", "retapez la confirmation")
+
+
 def hash_password(password: str) -> str:
     """The Argon2id hash (the rules are ``check_password``'s, applied before)."""
     with _AT_ONCE:

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from newsletter.db import utcnow
+from newsletter.errors import NewsletterError
 from newsletter.rendering import dates
 from newsletter.vocabulary import FORMATS, ITEM_KINDS, PROFILES, ROLES
 from newsletter.web.csrf import FIELD, csrf_token
@@ -44,6 +45,12 @@ def flash(request: Request, message: str, kind: str = "success", where: str = ""
     there: ``notices[where]``), else it heads the page."""
     entry = [kind, message, where] if where else [kind, message]
     request.session[FLASH_KEY] = [*request.session.get(FLASH_KEY, []), entry]
+
+
+def flash_error(request: Request, error: NewsletterError, where: str = "") -> None:
+    """What went wrong, as one sentence with its hint: « Message (hint). »"""
+    hint = f" ({error.hint})" if error.hint else ""
+    flash(request, sentence(error.message + hint), "error", where)
 
 
 def sentence(text: str) -> str:

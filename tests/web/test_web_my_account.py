@@ -79,9 +79,9 @@ def test_an_editor_changes_their_own_password(site: tuple[str, App], client: Any
     here, elsewhere = client("ines@exemple.fr"), client("ines@exemple.fr")
     for typed, said in [
         ({"actuel": "pas le bon", "nouveau": NEW, "confirmation": NEW},
-         "Mot de passe actuel incorrect."),
+         "Mot de passe actuel incorrect"),
         ({"actuel": PASSWORD, "nouveau": NEW, "confirmation": NEW + "!"},
-         "Les deux nouveaux mots de passe diffèrent."),
+         "Les deux mots de passe diffèrent"),
         ({"actuel": PASSWORD, "nouveau": "azertyuiop12", "confirmation": "azertyuiop12"},
          "Mot de passe trop facile à deviner"),
     ]:  # fmt: skip
@@ -168,7 +168,7 @@ def test_my_account_in_a_browser(site: tuple[str, App]) -> None:
                 page.get_by_label("Nouveau mot de passe, une seconde fois").fill(NEW)
                 page.get_by_role("button", name="Changer mon mot de passe").click()
                 alert = page.locator("section", has=page.locator("#titre-mot-de-passe"))
-                assert "Mot de passe actuel incorrect." in alert.get_by_role("alert").inner_text()
+                assert "Mot de passe actuel incorrect" in alert.get_by_role("alert").inner_text()
                 assert serious_violations(page) == []
                 assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
                 shoot(page, f"30-mon-compte{suffix}")
@@ -199,7 +199,7 @@ def test_guessing_the_current_password_from_an_open_session_is_throttled(
         failed = AccountStore(session).by_email("partage@exemple.fr").failed_attempts
     assert failed <= app.settings.web.login_max_failures
     right = {"actuel": PASSWORD, "nouveau": NEW, "confirmation": NEW}
-    assert "Mot de passe actuel incorrect." in post(open_session, "mot-de-passe", right)
+    assert "Mot de passe actuel incorrect" in post(open_session, "mot-de-passe", right)
     with app.database.session() as session:  # the password did not change
         user = AccountStore(session).by_email("partage@exemple.fr")
         assert verify_password(user.password_hash, PASSWORD)

@@ -10,11 +10,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from newsletter.accounts.models import User
+from newsletter.accounts.passwords import require_same
 from newsletter.accounts.store import AccountStore
 from newsletter.app import App
 from newsletter.errors import InputError, NotFoundError
 from newsletter.web.auth import lettre, require_role
-from newsletter.web.pages import Pages, flash, sentence
+from newsletter.web.pages import Pages, flash, flash_error, sentence
 
 router = APIRouter(include_in_schema=False)
 PATH = "/editeurs/comptes"
@@ -59,8 +60,7 @@ def add_account(
     """Create an account. On an error, what was typed comes back; the passwords too,
     unless they are what is wrong (a mismatch keeps the first one)."""
     try:
-        if password != confirmation:
-            raise InputError("les deux mots de passe diffèrent", "retapez la confirmation")
+        require_same(password, confirmation)
         with app.database.session() as session:
             user = AccountStore(session).add(email, role, password, display_name, newsletters,
                                              known=app.settings.newsletters)  # fmt: skip
@@ -120,7 +120,7 @@ def change_access(
             AccountStore(session).set_access(user.email, role, newsletters,
                                              app.settings.newsletters)  # fmt: skip
     except InputError as exc:
-        flash(request, f"{sentence(exc.message)} {sentence(exc.hint)}", "error", "acces")
+        flash_error(request, exc, "acces")
     else:
         flash(request, "Rôle et lettres enregistrés ; les sessions du compte sont fermées.",
               "success", "acces")  # fmt: skip
@@ -163,12 +163,11 @@ def reset_password(
         if user.id == admin.id:
             raise InputError("votre propre mot de passe se change dans « Mon compte »",
                              "il y faut le mot de passe actuel")  # fmt: skip
-        if nouveau != confirmation:
-            raise InputError("les deux mots de passe diffèrent", "tapez le même deux fois")
+        require_same(nouveau, confirmation)
         with app.database.session() as session:
             AccountStore(session).set_password(user.email, nouveau)
     except InputError as exc:
-        flash(request, f"{sentence(exc.message)} {sentence(exc.hint)}", "error", "mot-de-passe")
+        flash_error(request, exc, "mot-de-passe")
     else:
         flash(request, "Mot de passe remplacé : ses sessions sont fermées et ses jetons d'API "
               "révoqués. Donnez-le-lui de vive voix ; il pourra le changer dans « Mon compte ».",

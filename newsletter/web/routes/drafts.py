@@ -15,7 +15,7 @@ from newsletter.app import App
 from newsletter.errors import InputError
 from newsletter.services.drafting import Drafted
 from newsletter.web.auth import current_user, lettre
-from newsletter.web.pages import Pages, flash, sentence
+from newsletter.web.pages import Pages, flash, flash_error, sentence
 from newsletter.web.routes.editions import LIST_PATH, edition_path
 
 router = APIRouter(include_in_schema=False)
@@ -44,8 +44,7 @@ def next_issue(request: Request, app: Lettre, user: Editor, lettre: Short = "") 
     try:
         made = app.drafting.next_issue(app.actor(user), lettre)
     except InputError as exc:
-        hint = f" ({exc.hint})" if exc.hint else ""
-        flash(request, sentence(exc.message + hint), "error", where=f"lettre-{lettre}")
+        flash_error(request, exc, f"lettre-{lettre}")
         return RedirectResponse(f"{LIST_PATH}#lettre-{lettre}", status_code=303)
     return _created(request, made, f"N° {made.number} préparé")
 

@@ -24,7 +24,7 @@ from newsletter.editions.store import EditionStore
 from newsletter.errors import InputError, NotFoundError
 from newsletter.services.sending import pause as pause_sending
 from newsletter.web.auth import current_user, lettre
-from newsletter.web.pages import Pages, flash, sentence
+from newsletter.web.pages import Pages, flash, flash_error, sentence
 from newsletter.web.routes.editions import LIST_PATH, edition_path, load_edition
 
 router = APIRouter(include_in_schema=False)
@@ -50,9 +50,8 @@ def _attempt(
     try:
         flash(request, work(), where=anchor.removeprefix("#"))
     except FIXABLE as exc:
-        hint = f" ({exc.hint})" if exc.hint else ""
         target = failed or edition_path(edition_id) + anchor
-        flash(request, sentence(exc.message + hint), "error", where=target.partition("#")[2])
+        flash_error(request, exc, target.partition("#")[2])
         return RedirectResponse(target, status_code=303)
     return RedirectResponse(edition_path(edition_id) + anchor, status_code=303)
 

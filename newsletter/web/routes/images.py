@@ -16,7 +16,7 @@ from newsletter.app import App
 from newsletter.errors import InputError, NewsletterError, NotFoundError, PermissionDenied
 from newsletter.images.store import IMAGES_PATH, ImageStore
 from newsletter.web.auth import current_user, lettre
-from newsletter.web.pages import Pages, flash
+from newsletter.web.pages import Pages, flash, flash_error
 
 router = APIRouter(include_in_schema=False)
 Lettre = Annotated[App, Depends(lettre)]
@@ -66,7 +66,7 @@ def _answer(
     if error is None:
         flash(request, done, where="image")
     else:
-        flash(request, str(error), kind="error", where="image")
+        flash_error(request, error, "image")
     return RedirectResponse(f"{url}#image", status_code=303)
 
 

@@ -17,12 +17,13 @@ from fastapi.responses import RedirectResponse, Response
 
 from newsletter.accounts.login import authenticate
 from newsletter.accounts.models import User
+from newsletter.accounts.passwords import require_same
 from newsletter.accounts.store import AccountStore, token_digest
 from newsletter.accounts.throttle import ThrottlePolicy
 from newsletter.app import App
 from newsletter.errors import InputError
 from newsletter.web.auth import client_address, current_user, lettre, start_session
-from newsletter.web.pages import Pages, flash, sentence
+from newsletter.web.pages import Pages, flash, flash_error
 
 PATH = "/editeurs/mon-compte"
 router = APIRouter(include_in_schema=False)
@@ -54,14 +55,11 @@ def change_password(
         if authenticate(app.database, user.email, actuel, client_address(request), policy) is None:
             raise InputError("mot de passe actuel incorrect",
                              "après plusieurs essais, attendez quelques minutes")  # fmt: skip
-        if nouveau != confirmation:
-            raise InputError("les deux nouveaux mots de passe diffèrent",
-                             "tapez le même deux fois")  # fmt: skip
+        require_same(nouveau, confirmation)
         with app.database.session() as session:
             changed = AccountStore(session).set_password(user.email, nouveau)
     except InputError as exc:
-        hint = f" {sentence(exc.hint)}" if exc.hint else ""
-        flash(request, sentence(exc.message) + hint, "error", "mot-de-passe")
+        flash_error(request, exc, "mot-de-passe")
         return RedirectResponse(f"{PATH}#titre-mot-de-passe", status_code=303)
     start_session(request, app, changed)  # the old sessions all ended: this one is new
     flash(request, "Mot de passe changé. Vos autres sessions sont fermées et vos jetons "

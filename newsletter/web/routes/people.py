@@ -19,7 +19,7 @@ from newsletter.dispatch.ledger import STATUSES as DELIVERY_STATUSES
 from newsletter.errors import InputError
 from newsletter.services.subscribers import PAGE_SIZE
 from newsletter.web.auth import current_user, lettre
-from newsletter.web.pages import Pages, flash, sentence
+from newsletter.web.pages import Pages, flash, flash_error
 from subscribers.details import Details
 from subscribers.directory import Filters
 
@@ -156,8 +156,7 @@ def _act(request: Request, subscriber_id: int, where: str, work: Callable[[], st
     try:
         flash(request, work(), where=where)
     except InputError as exc:
-        hint = f" ({exc.hint})" if exc.hint else ""
-        flash(request, sentence(exc.message + hint), "error", where=where)
+        flash_error(request, exc, where)
     return RedirectResponse(person_path(subscriber_id, where), status_code=303)
 
 

@@ -16,7 +16,7 @@ from newsletter.app import App
 from newsletter.errors import InputError
 from newsletter.settings import Segment
 from newsletter.web.auth import current_user, lettre
-from newsletter.web.pages import Pages, flash, sentence
+from newsletter.web.pages import Pages, flash, flash_error, sentence
 from newsletter.web.routes.people import labels
 
 router = APIRouter(include_in_schema=False)
@@ -155,8 +155,7 @@ def delete(request: Request, name: str, app: Lettre, user: Editor) -> Response:
     try:
         app.segmenting.delete(app.actor(user), name)
     except InputError as exc:
-        hint = f" ({exc.hint})" if exc.hint else ""
-        flash(request, sentence(exc.message + hint), "error", where="supprimer")
+        flash_error(request, exc, "supprimer")
         return RedirectResponse(f"{PATH}/{name}#supprimer", status_code=303)
     flash(request, "Segment supprimé.")
     return RedirectResponse(PATH, status_code=303)
