@@ -79,7 +79,7 @@ def create_app(app: App) -> FastAPI:
     allow_at_once(settings.password_checks)
     web.state.lettre = app
     web.state.secret = secret
-    web.state.pages = Pages(app.settings.fetch.timezone)
+    web.state.pages = Pages(app.settings.organisation.timezone)
     # Pages name newsletters and lists by their labels, never by their keys.
     letters, lists = app.settings.newsletters, app.settings.subscribers.lists
     web.state.pages.env.globals.update(

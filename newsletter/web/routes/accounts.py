@@ -31,16 +31,11 @@ def _pages(request: Request) -> Pages:
     return pages
 
 
-def _letters(app: App) -> dict[str, str]:
-    """The declared newsletters, by key, with their titles (what the checkboxes show)."""
-    return {key: letter.title for key, letter in app.settings.newsletters.items()}
-
-
 def _render(request: Request, app: App, status: int = 200, **context: Any) -> Response:
     with app.database.session() as session:
         store = AccountStore(session)
         users, tokens = store.all(), store.count_tokens()
-    values = {"users": users, "tokens": tokens, "letters": _letters(app), "error": None,
+    values = {"users": users, "tokens": tokens, "error": None,
               "hint": "", "form": {}, "chosen": [], **context}  # fmt: skip
     return _pages(request).render(request, "accounts.html", values, status=status)
 
@@ -89,7 +84,7 @@ def _render_account(
     request: Request, app: App, user_id: int, status: int = 200, **context: Any
 ) -> Response:
     user, tokens = _account(app, user_id)
-    values = {"account": user, "api_tokens": tokens, "letters": _letters(app), "error": None,
+    values = {"account": user, "api_tokens": tokens, "error": None,
               "hint": "", "new_token": None, **context}  # fmt: skip
     return _pages(request).render(request, "account.html", values, status=status)
 

@@ -37,10 +37,8 @@ def my_account(request: Request, app: Lettre, user: Editor) -> Response:
     with app.database.session() as session:
         store = AccountStore(session)
         sessions = store.sessions_of(user)
-        letters = {key: app.settings.newsletter(key).title for key in user.newsletters
-                   if key in app.settings.newsletters}  # fmt: skip
     current = token_digest(str(request.session.get("sid", "")))
-    context = {"account": user, "sessions": sessions, "current": current, "letters": letters}
+    context = {"account": user, "sessions": sessions, "current": current}
     pages: Pages = request.app.state.pages
     return pages.render(request, "my_account.html", context)
 
