@@ -145,3 +145,14 @@ def check_segments(actor: Actor, action: str) -> None:
             "les segments sont réservés à la rédaction",
             "un segment porte sur toutes les listes ; exportez votre liste depuis « Listes »",
         )
+
+
+def may_change_logo(actor: Actor) -> bool:
+    """The masthead's logo serves every newsletter: the editorial team's, not a network's."""
+    return not actor.coordinator
+
+
+def check_logo(actor: Actor) -> None:
+    if not may_change_logo(actor):
+        raise PermissionDenied("le logo est choisi par la rédaction",
+                               "demandez à un éditeur ou à un administrateur")  # fmt: skip

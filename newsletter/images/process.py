@@ -46,10 +46,6 @@ class Prepared:
     one: Encoded
     two: Encoded
 
-    @property
-    def extension(self) -> str:
-        return "png" if self.media_type == "image/png" else "jpg"
-
 
 def is_svg(data: bytes) -> bool:
     head = data[:1024].lstrip().lower()

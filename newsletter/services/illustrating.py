@@ -10,7 +10,7 @@ import asyncio
 
 import httpx
 
-from newsletter.accounts.permissions import Actor
+from newsletter.accounts.permissions import Actor, check_logo
 from newsletter.audit.store import AuditStore
 from newsletter.db import Database
 from newsletter.errors import InputError, PermissionDenied, SourceError
@@ -22,8 +22,6 @@ from newsletter.services.illustrated import image_view
 from newsletter.services.items import Items
 from newsletter.settings import FetchSettings, Settings
 from newsletter.sources.http import Validators, fetch, make_client
-
-LOGO_EDITORS = frozenset({"admin", "editor", "operator"})
 
 
 def download(urls: list[str], settings: FetchSettings) -> dict[str, bytes | str]:
@@ -88,9 +86,7 @@ class Illustrations:
 
     def set_logo(self, actor: Actor, data: bytes, alt: str) -> Image:
         """The masthead's logo, for every newsletter (editors and administrators)."""
-        if actor.role not in LOGO_EDITORS:
-            raise PermissionDenied("le logo est choisi par la rédaction",
-                                   "demandez à un éditeur ou à un administrateur")  # fmt: skip
+        check_logo(actor)
         alt = checked_alt(alt)
         prepared = prepare(data, WIDTHS["logo"])
         with self.database.session() as session:

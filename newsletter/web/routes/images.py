@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from newsletter.accounts.models import User
+from newsletter.accounts.permissions import may_change_logo
 from newsletter.app import App
 from newsletter.errors import InputError, NewsletterError, NotFoundError, PermissionDenied
 from newsletter.images.store import IMAGES_PATH, ImageStore
@@ -109,7 +110,7 @@ def remove_item_image(
 def settings_page(request: Request, app: Lettre, user: Editor) -> Response:
     pages: Pages = request.app.state.pages
     context = {"logo": app.illustrations.logo(), "limit": app.settings.fetch.max_bytes,
-               "may_change": user.role != "coordinator"}  # fmt: skip
+               "may_change": may_change_logo(app.actor(user))}  # fmt: skip
     return pages.render(request, "settings.html", context)
 
 
