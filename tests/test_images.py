@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from newsletter.errors import InputError
+from newsletter.accounts.store import AccountStore
+from newsletter.app import App
+from newsletter.errors import InputError, PermissionDenied
 from newsletter.images.process import WIDTHS, prepare
 from newsletter.rendering.context import EditionView
 from newsletter.rendering.renderer import Renderer
@@ -109,3 +111,22 @@ def test_lettre_with_images_stays_under_gmail_clipping(tmp_path: Path) -> None:
     html, message = message_of(heaviest, tmp_path / "heaviest")
     assert html.count("<img") >= 20 and len(html.encode()) < 102_000
     print(f"heaviest Lettre with images: HTML {len(html.encode())} B, message {len(message)} B")
+
+
+def test_only_the_editorial_team_changes_the_logo(app: App) -> None:
+    """The logo serves every newsletter: a network coordinator is refused, in French, and
+    nothing is stored; an editor sets it."""
+    with app.database.session() as session:
+        store = AccountStore(session)
+        for email, role, letters in (("coord@exemple.fr", "coordinator", ("reaap",)),
+                                     ("redaction@exemple.fr", "editor", ())):  # fmt: skip
+            store.add(email, role, "Trois chats mangent des bretzels", "", letters,
+                      known=app.settings.newsletters)  # fmt: skip
+        coordinator = app.actor(store.by_email("coord@exemple.fr"))
+        editor = app.actor(store.by_email("redaction@exemple.fr"))
+    logo = transparent_logo()
+    with pytest.raises(PermissionDenied, match="le logo est choisi par la rédaction"):
+        app.illustrations.set_logo(coordinator, logo, "Profession Banlieue")
+    assert app.illustrations.logo() is None
+    app.illustrations.set_logo(editor, logo, "Profession Banlieue")
+    assert app.illustrations.logo() is not None
