@@ -107,10 +107,10 @@ class Illustrations:
         logo_url = self.settings.organisation.logo_url
         with self.database.session() as session:
             store = ImageStore(session)
-            want_logo = bool(logo_url) and store.by_origin(logo_url, "logo") is None
+            want_logo = bool(logo_url) and not store.by_origins([logo_url], "logo")
             pending = [(row.item_id, row.origin, row.alt) for row in store.pending(limit)]
-            known = {url: store.by_origin(url, "item") for url in {url for _, url, _ in pending}}
-            to_fetch = [url for url, image in known.items() if image is None]
+            known = store.by_origins({url for _, url, _ in pending}, "item")
+            to_fetch = sorted({url for _, url, _ in pending} - known.keys())
         fetched = download(([logo_url] if want_logo else []) + to_fetch, self.settings.fetch)
         lines = []
         if want_logo:
@@ -121,7 +121,7 @@ class Illustrations:
             made: dict[str, Image] = {}
             for item_id, url, alt in pending:
                 try:
-                    image = known[url] or made.get(url) or self._store_item_image(
+                    image = known.get(url) or made.get(url) or self._store_item_image(
                         store, url, alt, fetched[url])  # fmt: skip
                 except InputError as exc:
                     store.failed(item_id, str(exc))
