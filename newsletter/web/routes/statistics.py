@@ -54,16 +54,23 @@ def index(request: Request, app: Lettre, user: Editor) -> Response:
     return RedirectResponse(f"{STATS}/{found[0]}", status_code=303)
 
 
+Key = Annotated[str, Path(max_length=50)]
+
+
 @router.get(STATS + "/{newsletter}")
-@router.get(STATS + "/{newsletter}" + REPORT)
 def newsletter_year(
-    request: Request, app: Lettre, user: Editor, newsletter: Annotated[str, Path(max_length=50)],
-    annee: Year = None,
-) -> Response:  # fmt: skip
-    """The year's page, or its printable report (the same figures)."""
-    report = request.url.path.endswith(REPORT)
-    template = "statistics/report.html" if report else "statistics/year.html"
-    return _year_page(request, app, user, newsletter, annee, template)
+    request: Request, app: Lettre, user: Editor, newsletter: Key, annee: Year = None
+) -> Response:
+    """The year's page."""
+    return _year_page(request, app, user, newsletter, annee, "statistics/year.html")
+
+
+@router.get(STATS + "/{newsletter}" + REPORT)
+def newsletter_report(
+    request: Request, app: Lettre, user: Editor, newsletter: Key, annee: Year = None
+) -> Response:
+    """The year's printable report (the same figures)."""
+    return _year_page(request, app, user, newsletter, annee, "statistics/report.html")
 
 
 @router.get(LINK_PATH + "/{edition_id}/{link}")
