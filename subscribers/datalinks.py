@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from newsletter.mail import notice
 from newsletter.settings import SubscriberSettings
 from subscribers.addresses import parse_address
-from subscribers.mailer import Mailer, notice
+from subscribers.mailer import Mailer
 from subscribers.models import Subscriber
 from subscribers.quotas import Quotas
 from subscribers.tokens import Tokens

@@ -18,11 +18,12 @@ from email.message import EmailMessage
 
 from newsletter.db import utcnow
 from newsletter.errors import InputError
+from newsletter.mail import notice
 from newsletter.settings import Category, SubscriberSettings
 from subscribers.addresses import Address, parse_address
 from subscribers.consent import Consent, record_consents
 from subscribers.details import Details
-from subscribers.mailer import Mailer, notice
+from subscribers.mailer import Mailer
 from subscribers.models import Subscriber
 from subscribers.quotas import Quotas
 from subscribers.store import SubscriberStore

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
 from zoneinfo import ZoneInfo
 
 from newsletter.editions.models import Edition
 from newsletter.editions.summary import summarise
+from newsletter.mail import notice
 from newsletter.rendering.dates import day_and_hour, long_date
 from newsletter.settings import NewsletterSettings
 
@@ -54,14 +54,5 @@ def draft_notice(
         "",
         "— Lettre, le planificateur des envois",
     ]
-    message = EmailMessage()
-    message["Subject"] = (
-        f"Brouillon prêt : {newsletter.title} n° {edition.number} — à relire avant le {day}"
-    )
-    message["From"] = newsletter.sender
-    message["To"] = recipient
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(domain=parseaddr(newsletter.sender)[1].rpartition("@")[2])
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content("\n".join(lines) + "\n")
-    return message
+    subject = f"Brouillon prêt : {newsletter.title} n° {edition.number} — à relire avant le {day}"
+    return notice(newsletter.sender, recipient, subject, "\n".join(lines), now, signature="")
