@@ -71,19 +71,20 @@ def add_account(
     return RedirectResponse(PATH, status_code=303)
 
 
-def _account(app: App, user_id: int) -> tuple[User, list[Any]]:
+def _account(app: App, user_id: int) -> User:
     with app.database.session() as session:
-        store = AccountStore(session)
-        user = store.get(user_id)
+        user = AccountStore(session).get(user_id)
         if user is None:
             raise NotFoundError("compte introuvable", "voir la liste des comptes")
-        return user, store.tokens(user_id)
+        return user
 
 
 def _render_account(
     request: Request, app: App, user_id: int, status: int = 200, **context: Any
 ) -> Response:
-    user, tokens = _account(app, user_id)
+    user = _account(app, user_id)
+    with app.database.session() as session:
+        tokens = AccountStore(session).tokens(user_id)
     values = {"account": user, "api_tokens": tokens, "error": None,
               "hint": "", "new_token": None, **context}  # fmt: skip
     return _pages(request).render(request, "account.html", values, status=status)
@@ -106,7 +107,7 @@ def change_access(
 ) -> Response:  # fmt: skip
     """Another role or other newsletters (validated against the declared ones); the
     account's sessions end. An admin cannot take their own admin role away."""
-    user, _ = _account(app, user_id)
+    user = _account(app, user_id)
     try:
         if user.id == admin.id and role != "admin":
             raise InputError("vous ne pouvez pas retirer votre propre rôle d'administrateur",
@@ -129,7 +130,7 @@ def change_state(
     confirmer: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:  # fmt: skip
     """Disable (confirmed: sessions end, tokens are revoked) or enable an account."""
-    user, _ = _account(app, user_id)
+    user = _account(app, user_id)
     with app.database.session() as session:
         store = AccountStore(session)
         if action == "reactiver":
@@ -153,7 +154,7 @@ def reset_password(
 ) -> Response:  # fmt: skip
     """A new password for someone who lost theirs (the same rules as any password): their
     sessions end and their API tokens are revoked; they change it in « Mon compte »."""
-    user, _ = _account(app, user_id)
+    user = _account(app, user_id)
     try:
         if user.id == admin.id:
             raise InputError("votre propre mot de passe se change dans « Mon compte »",
@@ -175,7 +176,7 @@ def create_token(
     request: Request, app: Lettre, admin: Admin, user_id: int, label: Text = ""
 ) -> Response:
     """A new API token, shown once on the page that answers."""
-    user, _ = _account(app, user_id)
+    user = _account(app, user_id)
     try:
         with app.database.session() as session:
             token = AccountStore(session).create_token(user.email, label,
