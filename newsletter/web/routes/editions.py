@@ -22,6 +22,7 @@ from newsletter.accounts.permissions import Actor, may_act_on_newsletter
 from newsletter.app import App
 from newsletter.audit.store import ACTIONS, AuditStore
 from newsletter.content.store import ItemStore
+from newsletter.db import utcnow
 from newsletter.dispatch.ledger import STATUSES
 from newsletter.dispatch.store import LedgerStore
 from newsletter.editions.lifecycle import DONE, EDITABLE, STATES, UPCOMING, segment_of
@@ -30,6 +31,7 @@ from newsletter.editions.store import EditionStore
 from newsletter.errors import InputError
 from newsletter.rendering.context import Variant
 from newsletter.settings import Settings
+from newsletter.statistics.editions import ledger_counts
 from newsletter.vocabulary import TERRITORIES
 from newsletter.web.auth import authorise_newsletter, current_user, lettre
 from newsletter.web.pages import Pages
@@ -97,7 +99,7 @@ def edition_list(
         store = EditionStore(session)
         upcoming = store.in_states(names, UPCOMING)
         recent = store.in_states(names, DONE, RECENT * len(names))
-        counts = LedgerStore(session).counts_for([edition.id for edition in upcoming + recent])
+        counts = ledger_counts(session, upcoming + recent, utcnow())  # sent: kept figures
         groups = [
             (name, app.settings.newsletters[name],
              [e for e in upcoming if e.newsletter == name],
