@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy.orm import Session
 
 from newsletter.accounts.login import authenticate
-from newsletter.accounts.models import User
+from newsletter.accounts.models import LoginThrottle, User
 from newsletter.accounts.permissions import Actor, may_act_on_newsletter
 from newsletter.accounts.store import AccountStore
 from newsletter.accounts.throttle import Throttle, ThrottlePolicy, address_key, pair_key
@@ -96,9 +97,14 @@ def test_lockout_after_failures_survives_a_restart(database: Database) -> None:
     assert user is not None and user.failed_attempts == 0
     with database.session() as session:
         pair = pair_key("alice@exemple.fr", "10.0.0.1")
-        assert Throttle(session, POLICY).locked(pair, utcnow())
-        assert not Throttle(session, POLICY).locked(pair_key("alice@exemple.fr", "10.0.0.2"),
-                                                    utcnow())  # fmt: skip
+        assert locked(session, pair, utcnow())
+        assert not locked(session, pair_key("alice@exemple.fr", "10.0.0.2"), utcnow())
+
+
+def locked(session: Session, key: str, now: datetime) -> bool:
+    """Whether logins from ``key`` are refused at ``now`` (its lockout runs)."""
+    row = session.get(LoginThrottle, key)
+    return row is not None and row.locked_until is not None and row.locked_until > now
 
 
 def test_throttle_window_and_progressive_lockouts(database: Database) -> None:
@@ -110,13 +116,13 @@ def test_throttle_window_and_progressive_lockouts(database: Database) -> None:
         throttle = Throttle(session, POLICY)
         assert all(throttle.attempt([key], start + timedelta(minutes=m)) for m in range(5))
         assert not throttle.attempt([key], start + timedelta(minutes=5))  # the 6th: locked
-        assert throttle.locked(key, start + timedelta(minutes=19))
-        assert not throttle.locked(key, start + timedelta(minutes=21))
+        assert locked(session, key, start + timedelta(minutes=19))
+        assert not locked(session, key, start + timedelta(minutes=21))
         again = start + timedelta(minutes=21)
         assert all(throttle.attempt([key], again + timedelta(seconds=s)) for s in range(5))
         assert not throttle.attempt([key], again + timedelta(seconds=5))
-        assert throttle.locked(key, again + timedelta(minutes=29))  # 30 minutes this time
-        assert not throttle.locked(key, again + timedelta(minutes=31))
+        assert locked(session, key, again + timedelta(minutes=29))  # 30 minutes this time
+        assert not locked(session, key, again + timedelta(minutes=31))
         later = again + timedelta(minutes=50)  # after the lockout: a new window starts at 1
         assert throttle.attempt([key], later)
 

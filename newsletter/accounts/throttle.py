@@ -61,10 +61,6 @@ class Throttle:
                 allowed = False
         return allowed
 
-    def locked(self, key: str, now: datetime) -> bool:
-        row = self.session.get(LoginThrottle, key)
-        return row is not None and row.locked_until is not None and row.locked_until > now
-
     def succeeded(self, pair: str, address: str) -> None:
         """The password was right: the pair starts afresh; the attempt counted for the
         client is taken back (only failures weigh there)."""
