@@ -7,6 +7,7 @@ laptop and a failure in CI (``CI`` set), so CI never passes by skipping.
 
 from __future__ import annotations
 
+import gc
 import os
 import tomllib
 from collections.abc import Iterator
@@ -29,6 +30,10 @@ POSTGRES_URL = os.environ.get(
     "LETTRE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 IN_CI = bool(os.environ.get("CI"))
+# For tests whose subject is not the database (the web layer, which has no SQL of its own; a
+# relay or a signal met by a send's processes): SQLite only, the stores they go through
+# being tested on both databases.
+ON_SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
 def missing(component: str, hint: str) -> NoReturn:
@@ -37,6 +42,16 @@ def missing(component: str, hint: str) -> NoReturn:
     if IN_CI:
         pytest.fail(message, pytrace=False)
     pytest.skip(message)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What is loaded once collected (libraries, test modules) lives as long as the process:
+    frozen out of the collector's way, and the collector run less often. A test process
+    makes many short-lived objects (ORM rows, requests), and the default thresholds had it
+    spend an eighth of its processor time collecting."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 50)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -16,6 +16,7 @@ from newsletter.db import Database
 from newsletter.dispatch.ledger import Delivery, LiveSender
 from newsletter.editions.store import EditionStore
 from newsletter.services.sending import pause, status
+from tests.conftest import ON_SQLITE
 from tests.dispatching import Wired, address, populate, start_send, wire
 from tests.polling import wait_until
 from tests.smtp_server import SmtpTestServer
@@ -89,6 +90,7 @@ def test_pause_from_another_machine_is_read_from_the_database(
     resume_to_the_end(wired, edition_id, smtp_server)
 
 
+@ON_SQLITE  # about the relay or a signal, not the database
 def test_sigterm_ends_the_send_cleanly(
     wire: Callable[..., Wired], smtp_server: SmtpTestServer, tmp_path: Path
 ) -> None:

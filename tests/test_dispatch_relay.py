@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from newsletter.dispatch.ledger import Delivery, LiveSender
 from newsletter.dispatch.sender import in_flight_limit
 from newsletter.services.sending import status
+from tests.conftest import ON_SQLITE
 from tests.dispatching import NEWSLETTER, Wired, address, populate, start_send, wire
 from tests.polling import wait_until
 from tests.smtp_server import SmtpTestServer, quiet_port
@@ -42,6 +43,7 @@ def rows_by_status(wired: Wired, edition_id: int) -> dict[str, int]:
         return {status: count for status, count in found}
 
 
+@ON_SQLITE  # about the relay or a signal, not the database
 def test_closed_relay_ends_the_send_in_time(wire: Callable[..., Wired], tmp_path: Path) -> None:
     """With the relay closed from the start, `edition send` ends by itself once the relay
     has been unreachable for `dispatch.relay_down_seconds`: exit 1, one French line saying
@@ -73,6 +75,7 @@ def test_closed_relay_ends_the_send_in_time(wire: Callable[..., Wired], tmp_path
         assert received(relay) == Counter({address(n): 1 for n in range(40)})
 
 
+@ON_SQLITE  # about the relay or a signal, not the database
 def test_relay_down_then_back_is_waited_for(wire: Callable[..., Wired], tmp_path: Path) -> None:
     """The relay stops in the middle of a send: the sender says it is waiting for it
     ("relais injoignable, nouvel essai dans N s": its progress, `edition status`), and once

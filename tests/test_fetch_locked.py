@@ -12,8 +12,8 @@ from sqlalchemy.engine import make_url
 from newsletter.db import Database
 from newsletter.settings import Settings
 from newsletter.sources.pipeline import SourceReport, gather
+from tests.conftest import ON_SQLITE
 from tests.test_fetch import by_key, sample_settings, samples
-from tests.web.conftest import ON_SQLITE
 
 __all__ = ["sample_settings", "samples"]  # fixtures
 pytestmark = ON_SQLITE

@@ -25,6 +25,7 @@ from newsletter.db import utcnow
 from newsletter.dispatch.ledger import Delivery, LiveSender
 from newsletter.editions.store import EditionStore
 from newsletter.services.sending import status
+from tests.conftest import ON_SQLITE
 from tests.dispatching import (
     IN_FLIGHT,
     NEWSLETTER,
@@ -156,6 +157,7 @@ def scheduler(wired: Wired, log: Path) -> Iterator[subprocess.Popen[bytes]]:
             process.wait(10)
 
 
+@ON_SQLITE  # about the relay or a signal, not the database
 def test_scheduled_send_gives_up_on_a_dead_relay(
     wire: Callable[..., Wired], tmp_path: Path
 ) -> None:
@@ -180,6 +182,7 @@ def test_scheduled_send_gives_up_on_a_dead_relay(
     assert "envoi lancé" in said and "outcome=error" not in said and "Traceback" not in said
 
 
+@ON_SQLITE  # about the relay or a signal, not the database
 def test_sigterm_stops_the_scheduler_and_its_send_in_bounded_time(
     wire: Callable[..., Wired], tmp_path: Path
 ) -> None:

@@ -29,7 +29,6 @@ from tests.conftest import PEPPER, ROOT, SIGNING_KEYS, merged
 from tests.web.chromium import watched_tab
 from tests.web.client import PASSWORD, SECRET, reserve, serve, url_of
 
-ON_SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 

@@ -17,8 +17,9 @@ from newsletter.db import Database
 from newsletter.secrets import ENV_WEB_SECRET
 from newsletter.settings import Settings
 from newsletter.web.app import create_app
+from tests.conftest import ON_SQLITE
 from tests.web.client import SECRET, serve
-from tests.web.conftest import ON_SQLITE, add_user, seed
+from tests.web.conftest import add_user, seed
 
 EVENT = {
     "id": "agenda-2027-014",

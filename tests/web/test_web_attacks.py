@@ -28,12 +28,13 @@ from newsletter.web.app import SESSION_COOKIE, create_app
 from newsletter.web.server import server_config
 from subscribers.addresses import parse_address
 from subscribers.models import MailQuota, Subscriber
+from tests.conftest import ON_SQLITE
 from tests.dispatching import relay
 from tests.images import noise
 from tests.polling import wait_until
 from tests.smtp_server import SmtpTestServer
 from tests.web.client import PASSWORD, csrf_of, login, reserve, serve, url_of
-from tests.web.conftest import ON_SQLITE, add_user, public_site
+from tests.web.conftest import add_user, public_site
 
 EDITOR = "redaction@exemple.fr"
 PARALLEL = 30

@@ -17,8 +17,9 @@ from newsletter.errors import ConfigError
 from newsletter.sources.http import Validators
 from newsletter.sources.store import SourceStore
 from newsletter.web.app import create_app
+from tests.conftest import ON_SQLITE
 from tests.web.client import csrf_of, login, post_form, serve
-from tests.web.conftest import ON_SQLITE, seed
+from tests.web.conftest import seed
 
 pytestmark = ON_SQLITE
 

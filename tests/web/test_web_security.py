@@ -15,8 +15,9 @@ from newsletter.content.store import ItemStore
 from newsletter.web.app import SESSION_COOKIE, create_app
 from newsletter.web.auth import require_newsletter
 from newsletter.web.csrf import csrf_exempt
+from tests.conftest import ON_SQLITE
 from tests.web.client import PASSWORD, csrf_of, login, post_form, serve
-from tests.web.conftest import ON_SQLITE, add_user, seed
+from tests.web.conftest import add_user, seed
 
 pytestmark = ON_SQLITE
 INJECTION = '<script>alert("x")</script><img src=x onerror=alert(1)>'

@@ -18,14 +18,14 @@ from newsletter.editions.store import EditionStore
 from newsletter.secrets import ENV_WEB_SECRET
 from newsletter.statistics.links import view_links
 from newsletter.web.app import create_app
-from tests.conftest import merged
+from tests.conftest import ON_SQLITE, merged
 from tests.edition_samples import sample_view
 from tests.statistics_history import craft
 from tests.test_statistics_links import COUNTED
 from tests.web.axe import serious_violations
 from tests.web.chromium import chromium, cut_on_phone, log_in, shoot, watched_tab
 from tests.web.client import SECRET, login, serve
-from tests.web.conftest import DESKTOP, ON_SQLITE, PHONE, add_user
+from tests.web.conftest import DESKTOP, PHONE, add_user
 
 pytestmark = ON_SQLITE
 STATS = "/editeurs/statistiques/lettre?annee=2026"
