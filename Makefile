@@ -6,9 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 NODE_STAMP := node_modules/.installed-$(shell cksum package-lock.json | cut -d' ' -f1)
-# Two pytest processes, each test file in one (its module fixtures made once); `-n 0` in
-# PYTEST_ARGS runs in this process alone.
-PYTEST_WORKERS := -n 2 --dist loadfile
+# Four pytest processes on the two cores, each test file in one (its module fixtures made
+# once): a third of a test's time is spent waiting for the processes, relays and browsers
+# it drives, and the other processes fill it. `-n 0` in PYTEST_ARGS runs in this one alone.
+PYTEST_WORKERS := -n 4 --dist loadfile
 
 .PHONY: demo test lint bench clean
 
