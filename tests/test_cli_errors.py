@@ -1,4 +1,8 @@
-"""Errors an operator can meet on the command line: one French line, a hint, an exit code."""
+"""Errors an operator can meet on the command line: one French line, a hint, an exit code.
+
+Those decided before any work starts (usage, configuration) are checked in this process
+(`invoke`): the terminal gets the same lines and exit code; those about a process (a lock,
+an interruption, the database server) are checked on the installed command."""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ import pytest
 from newsletter.demo.people import csv_text, people, row
 from tests.conftest import missing
 from tests.databases import PostgresServer
-from tests.test_cli import NEWSLETTER, run
+from tests.test_cli import NEWSLETTER, invoke, run
 
 
 @pytest.fixture
@@ -47,23 +51,23 @@ def one_french_line(stderr: str) -> str:
 )
 def test_usage_errors_are_one_french_line(config: Path, args: tuple[str, ...], said: str) -> None:
     """Click's usage errors come out in French, on one line naming the help to read, exit 2."""
-    result = run(config, *args)
-    assert result.returncode == 2
+    result = invoke(config, *args)
+    assert result.exit_code == 2
     line = one_french_line(result.stderr)
     assert said in line and "--help`" in line
 
 
 def test_help_is_in_french(config: Path) -> None:
     """`--help` speaks French: usage, options and commands headings, the help option."""
-    shown = run(config, "edition", "--help").stdout
+    shown = invoke(config, "edition", "--help").stdout
     for words in ("Utilisation :", "Commandes:", "Affiche cette aide."):
         assert words in shown
 
 
 def test_database_not_initialised(config: Path) -> None:
     """A command on a database `init` never prepared says so and how to fix it."""
-    result = run(config, "items", "list")
-    assert result.returncode == 1
+    result = invoke(config, "items", "list")
+    assert result.exit_code == 1
     line = one_french_line(result.stderr)
     assert "n’est pas initialisée" in line and "newsletter init" in line
 
@@ -106,8 +110,8 @@ def test_configuration_errors_are_one_french_line(
 ) -> None:
     """A wrong value in config.toml (pydantic's type, bound and choice errors, a database URL
     SQLAlchemy cannot use) is one French line naming the key, exit code 2."""
-    result = newsletter(write_config(**overrides), "init")
-    assert result.returncode == 2, result.stderr
+    result = invoke(write_config(**overrides), "init")
+    assert result.exit_code == 2, result.stderr
     line = one_french_line(result.stderr)
     assert said in line and "Input should" not in line
 
@@ -116,8 +120,8 @@ def test_configuration_not_in_utf8(write_config: Callable[..., Path]) -> None:
     """A config.toml saved in Windows-1252 is one line saying to save it in UTF-8."""
     config = write_config()
     config.write_bytes(config.read_bytes() + "# réglages\n".encode("cp1252"))
-    result = newsletter(config, "items", "list")
-    assert result.returncode == 2
+    result = invoke(config, "items", "list")
+    assert result.exit_code == 2
     line = one_french_line(result.stderr)
     assert "n’est pas en UTF-8" in line and "enregistrez le fichier en UTF-8" in line
 
