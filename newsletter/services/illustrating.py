@@ -109,8 +109,9 @@ class Illustrations:
             store = ImageStore(session)
             want_logo = bool(logo_url) and not store.by_origins([logo_url], "logo")
             pending = [(row.item_id, row.origin, row.alt) for row in store.pending(limit)]
-            known = store.by_origins({url for _, url, _ in pending}, "item")
-            to_fetch = sorted({url for _, url, _ in pending} - known.keys())
+            urls = {url for _, url, _ in pending}
+            known = store.by_origins(urls, "item")
+            to_fetch = sorted(urls - known.keys())
         fetched = download(([logo_url] if want_logo else []) + to_fetch, self.settings.fetch)
         lines = []
         if want_logo:
