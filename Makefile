@@ -2,6 +2,11 @@
 # `make test` runs the whole test suite (and the linters). Both set up .venv themselves.
 
 PYTHON ?= python3
+# Python keeps the modules it compiles (__pycache__, ignored by git) even where the
+# environment asks it not to, as CI's does: the suite starts hundreds of Python processes
+# (test workers, commands, sends) and each would compile the project's modules again, and
+# the test workers rewrite every test module's assertions again.
+unexport PYTHONDONTWRITEBYTECODE
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)

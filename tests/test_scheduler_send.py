@@ -134,6 +134,9 @@ def test_a_real_scheduler_sends_from_its_own_process(
     serving.start()
     try:
         wait_until(lambda: status(wired.database, edition_id)[0].state == "sent", 90)
+        # "sent" is recorded before the process writes its last line and ends; stopping the
+        # scheduler now would ask it to stop.
+        assert wired.background_sends.wait(edition_id, 60) == 0
     finally:
         stop.set()
         serving.join(60)

@@ -130,8 +130,9 @@ class Sending:
         finally:
             ledger.end()
         if report.state == "sent":  # its figures, counted once (statistics.editions)
-            with self.database.session() as session:
-                record_figures(session, edition_id, utcnow())
+            # Counted, then written: on SQLite another sender's commit in between makes the
+            # write fail at once ("database is locked"), and counting again is the answer.
+            self.database.retrying(lambda session: record_figures(session, edition_id, utcnow()))
         return report
 
     def _prepare(self, edition_id: int, share: Throughput) -> Job | None:
