@@ -1,4 +1,4 @@
-"""The rendered edition in a real browser (Debian's Chromium, headless): desktop and mobile.
+"""The rendered edition in a real browser (Debian's headless Chromium): desktop and mobile.
 
 Screenshots are saved under tests/artifacts/ (ignored by git) for a human to look at.
 """
@@ -10,26 +10,16 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from newsletter.rendering.context import EditionView
 from newsletter.rendering.renderer import Renderer
 from newsletter.services.publishing import Publishing
 from newsletter.settings import Settings, load_settings
-from tests.conftest import missing
+from tests.conftest import ROOT
 from tests.edition_samples import sample_edition, sample_view
+from tests.web.chromium import ARTIFACTS, chromium
 
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # The 600 px column MJML lays out (the outermost element with that maximum width).
 COLUMN_WIDTH = """() => {
   const column = [...document.querySelectorAll('div')]
@@ -40,12 +30,8 @@ COLUMN_WIDTH = """() => {
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        missing("Chromium", "install the Debian package `chromium` (scripts/system-deps does)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
