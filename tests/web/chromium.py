@@ -30,8 +30,10 @@ def chromium() -> Iterator[Any]:
     """The browser, for a module. Start it after any fixture that runs an asyncio loop in
     the test thread: Playwright's sync API occupies the thread's event loop."""
     if not CHROMIUM.exists():
-        missing("Chromium", "apt-get install chromium-headless-shell (scripts/system-deps does it "
-                "as root)")
+        missing(
+            "Chromium",
+            "apt-get install chromium-headless-shell (scripts/system-deps does it as root)",
+        )
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()
