@@ -202,7 +202,9 @@ class Database:
 
     def retrying(self, work: Callable[[Session], T], attempts: int = 3) -> T:
         """``work`` in a transaction (``session()``), run again when the database was locked
-        by another writer past the busy timeout; the last failure is a ``DatabaseError``."""
+        by another writer: past the busy timeout, or at once on SQLite when the transaction
+        read before another writer committed and then wrote; the last failure is a
+        ``DatabaseError``."""
         for attempt in range(1, attempts + 1):
             try:
                 with self.session() as session:
