@@ -21,7 +21,7 @@ from newsletter.secrets import ENV_PEPPER, ENV_WEB_SECRET
 from tests.conftest import ROOT, merged
 from tests.images import SVG, photo
 from tests.smtp_server import free_port
-from tests.web.client import login
+from tests.web.client import http_client, login
 
 NEWSLETTER = Path(sys.executable).with_name("newsletter")
 EDITORIAL_SAMPLE = ROOT / "newsletter" / "demo" / "data" / "editorial.csv"
@@ -162,13 +162,14 @@ def test_serve_runs_the_web_app(config: Path) -> None:
                               stderr=subprocess.DEVNULL)  # fmt: skip
     try:
         deadline = time.monotonic() + 30
-        while True:
-            try:
-                page = httpx.get(f"http://127.0.0.1:{port}/editeurs/connexion")
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline and server.poll() is None
-                time.sleep(0.1)
+        with http_client() as client:
+            while True:
+                try:
+                    page = client.get(f"http://127.0.0.1:{port}/editeurs/connexion")
+                    break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline and server.poll() is None
+                    time.sleep(0.1)
         assert page.status_code == 200 and "Connexion" in page.text
     finally:
         server.terminate()
@@ -189,18 +190,18 @@ def test_demo_serve_serves_the_site(config: Path, write_config: Callable[..., Pa
     site = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
-        while True:
-            try:
-                archive = httpx.get(f"{site}/archives/")
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline and server.poll() is None
-                time.sleep(0.2)
-        assert archive.status_code == 200 and "Archives des lettres" in archive.text
-        assert "S'abonner" in httpx.get(f"{site}/abonnement").text
-        secrets = (config.parent / "var" / "demo-secrets.env").read_text(encoding="utf-8")
-        password = secrets.split("LETTRE_DEMO_PASSWORD=")[1].split()[0]
-        with httpx.Client(base_url=site) as client:
+        with http_client(base_url=site) as client:
+            while True:
+                try:
+                    archive = client.get("/archives/")
+                    break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline and server.poll() is None
+                    time.sleep(0.2)
+            assert archive.status_code == 200 and "Archives des lettres" in archive.text
+            assert "S'abonner" in client.get("/abonnement").text
+            secrets = (config.parent / "var" / "demo-secrets.env").read_text(encoding="utf-8")
+            password = secrets.split("LETTRE_DEMO_PASSWORD=")[1].split()[0]
             assert login(client, "editeur@exemple.fr", password).status_code == 303
             assert "Éditions à venir" in client.get("/editeurs/").text
     finally:

@@ -21,6 +21,7 @@ import pytest
 
 from newsletter.demo.feed_server import FeedServer, serve_samples
 from newsletter.demo.samples import build_sample_feeds, load_sample_content
+from tests.web.client import http_client
 
 TODAY = date(2025, 3, 4)
 PARIS = ZoneInfo("Europe/Paris")
@@ -213,7 +214,7 @@ def test_latency_is_applied_concurrently() -> None:
     """10 parallel requests with 0.3 s latency each finish together, well under 1.5 s."""
     with (
         FeedServer({"/f.rss": ("application/rss+xml", b"<rss/>")}, latency=0.3) as slow,
-        httpx.Client(limits=httpx.Limits(max_connections=20)) as client,
+        http_client(limits=httpx.Limits(max_connections=20)) as client,
     ):
         started = time.perf_counter()
         codes = get_in_parallel(client, slow.url("/f.rss"), 10)
@@ -226,7 +227,7 @@ def test_many_concurrent_connections_are_served() -> None:
     """120 simultaneous connections are all answered (backlog and one thread per request)."""
     with (
         FeedServer({"/f.rss": ("application/rss+xml", b"<rss/>")}, latency=0.2) as busy,
-        httpx.Client(limits=httpx.Limits(max_connections=200)) as client,
+        http_client(limits=httpx.Limits(max_connections=200)) as client,
     ):
         codes = get_in_parallel(client, busy.url("/f.rss"), 120)
     assert codes == [200] * 120 and len(busy.requests) == 120

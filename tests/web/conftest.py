@@ -27,7 +27,7 @@ from newsletter.sources.editorial import parse_record, save_editorial
 from newsletter.web.app import create_app
 from tests.conftest import PEPPER, ROOT, SIGNING_KEYS, merged
 from tests.web.chromium import watched_tab
-from tests.web.client import PASSWORD, SECRET, reserve, serve, url_of
+from tests.web.client import PASSWORD, SECRET, http_client, reserve, serve, url_of
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -58,7 +58,7 @@ def site(lettre: App) -> Iterator[str]:
 @pytest.fixture
 def browser_client(site: str) -> Iterator[httpx.Client]:
     """An HTTP client keeping cookies, not following redirects (they are checked)."""
-    with httpx.Client(base_url=site, timeout=10) as client:
+    with http_client(base_url=site, timeout=10) as client:
         yield client
 
 

@@ -23,7 +23,7 @@ from newsletter.content.models import ItemProposal
 from newsletter.content.store import ItemStore
 from newsletter.editions.assembly import assemble
 from newsletter.editions.store import EditionStore
-from tests.web.client import csrf_of, login, post_form
+from tests.web.client import csrf_of, http_client, login, post_form
 from tests.web.conftest import add_user, public_site
 
 ROLES = ("admin", "editor", "coordinator")
@@ -80,7 +80,7 @@ def state(app: App, item_id: int) -> tuple[bool, int]:
 @contextmanager
 def web(url: str, role: str) -> Iterator[httpx.Client]:
     """A browser-like client logged in with the account of ``role``."""
-    with httpx.Client(base_url=url, timeout=20) as client:
+    with http_client(base_url=url, timeout=20) as client:
         login(client, ACCOUNTS[role])
         yield client
 
@@ -127,7 +127,7 @@ def test_creating_items_through_the_api(site: tuple[str, App, Path], role: str) 
     with app.database.session() as session:
         token = AccountStore(session).create_token(ACCOUNTS[role], "permissions")
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=f"{url}/api/v1", headers=headers) as client:
+    with http_client(base_url=f"{url}/api/v1", headers=headers) as client:
         for owner in ("mine", "other"):
             body = {"id": f"api-{role}-{owner}", "kind": "actualite",
                     "title": f"API {role} {owner}", "networks": [NETWORKS[owner]]}  # fmt: skip

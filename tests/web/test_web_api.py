@@ -18,7 +18,7 @@ from newsletter.secrets import ENV_WEB_SECRET
 from newsletter.settings import Settings
 from newsletter.web.app import create_app
 from tests.conftest import ON_SQLITE
-from tests.web.client import SECRET, serve
+from tests.web.client import SECRET, http_client, serve
 from tests.web.conftest import add_user, seed
 
 EVENT = {
@@ -42,7 +42,7 @@ def api(site: str, lettre: App, editor: str) -> Iterator[httpx.Client]:
     with lettre.database.session() as session:
         token = AccountStore(session).create_token(editor, "site web")
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=f"{site}/api/v1", headers=headers, timeout=10) as client:
+    with http_client(base_url=f"{site}/api/v1", headers=headers, timeout=10) as client:
         yield client
 
 
@@ -127,7 +127,7 @@ def test_a_coordinator_pushes_items_of_their_network_only(
     with lettre.database.session() as session:
         token = AccountStore(session).create_token("coord@exemple.fr")
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=f"{site}/api/v1", headers=headers, timeout=30) as coordinator:
+    with http_client(base_url=f"{site}/api/v1", headers=headers, timeout=30) as coordinator:
         assert coordinator.get("/items").status_code == 200
         assert coordinator.post("/items", json=EVENT).status_code == 201
         for networks in (["clas"], []):
@@ -170,7 +170,7 @@ def test_locked_database_is_a_french_503(
     headers = {"Authorization": f"Bearer {token}"}
     with (
         serve(create_app(app)) as site,
-        httpx.Client(base_url=f"{site}/api/v1", headers=headers, timeout=10) as api,
+        http_client(base_url=f"{site}/api/v1", headers=headers, timeout=10) as api,
     ):
         holder.execute("BEGIN IMMEDIATE")
         busy = api.post("/items", json=EVENT)

@@ -33,7 +33,7 @@ from tests.dispatching import relay
 from tests.images import noise
 from tests.polling import wait_until
 from tests.smtp_server import SmtpTestServer
-from tests.web.client import PASSWORD, csrf_of, login, reserve, serve, url_of
+from tests.web.client import PASSWORD, csrf_of, http_client, login, reserve, serve, url_of
 from tests.web.conftest import add_user, public_site
 
 EDITOR = "redaction@exemple.fr"
@@ -75,7 +75,7 @@ def login_forms(url: str, count: int, forwarded_for: str = "") -> list[tuple[htt
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
     browsers = []
     for _ in range(count):
-        client = httpx.Client(base_url=url, timeout=60, headers=headers)
+        client = http_client(base_url=url, timeout=60, headers=headers)
         browsers.append((client, csrf_of(client.get("/editeurs/connexion").text)))
     return browsers
 
@@ -142,7 +142,7 @@ def test_mail_bombing_is_limited_per_mailbox_and_client(
         before = len(smtp.messages)
         variants = [f"vic.time+{n}@gmail.com" for n in range(5)]
         variants += [f"v.i.c.t.i.m.e+{n}@googlemail.com" for n in range(5)]
-        browsers = [httpx.Client(base_url=url, timeout=30) for _ in range(30)]
+        browsers = [http_client(base_url=url, timeout=30) for _ in range(30)]
         forms = [csrf_of(client.get("/abonnement").text) for client in browsers]
 
         def ask(index: int) -> int:
@@ -212,7 +212,7 @@ def test_bodies_over_the_limit_are_refused_before_anything_else(
             for _ in range(10_000):  # 640 MB if nobody stops it
                 yield b"x" * 65536
 
-        with httpx.Client(base_url=url, timeout=30) as client:
+        with http_client(base_url=url, timeout=30) as client:
             try:
                 refused = client.post("/api/v1/items", content=endless(),
                                       headers={"Content-Type": "application/json"})  # fmt: skip
@@ -230,7 +230,7 @@ def test_an_image_up_to_its_own_limit_gets_through(served: Callable[..., Any]) -
         add_user(app, "logo@exemple.fr", "editor")
         picture = noise(1000, 700)  # 2.1 MB of PNG: noise does not compress
         assert app.settings.web.max_body_bytes < len(picture) < app.settings.fetch.max_bytes
-        with httpx.Client(base_url=url, timeout=30) as client:
+        with http_client(base_url=url, timeout=30) as client:
             login(client, "logo@exemple.fr")
             token = csrf_of(client.get("/editeurs/reglages").text)
             sent = client.post("/editeurs/reglages/logo", data={"csrf_token": token, "alt": "Logo"},
@@ -280,7 +280,7 @@ def test_logout_ends_the_session_for_every_copy_of_the_cookie(
         for end in ("logout", "disable", "role", "password"):
             email = f"{end}@exemple.fr"
             add_user(app, email)
-            with httpx.Client(base_url=url) as browser:
+            with http_client(base_url=url) as browser:
                 assert login(browser, email).status_code == 303
                 saved = browser.cookies[SESSION_COOKIE]
                 page = browser.get("/editeurs/")
@@ -296,7 +296,7 @@ def test_logout_ends_the_session_for_every_copy_of_the_cookie(
                         store.set_access(email, "coordinator", ["reaap"], ("reaap",))
                     else:
                         store.set_password(email, "un tout autre mot de passe solide")
-            with httpx.Client(base_url=url) as thief:
+            with http_client(base_url=url) as thief:
                 thief.cookies.set(SESSION_COOKIE, saved)
                 assert thief.get("/editeurs/").status_code == 303, end
 

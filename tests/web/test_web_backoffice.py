@@ -24,7 +24,7 @@ from subscribers.models import Subscriber
 from tests.dispatching import relay
 from tests.smtp_server import SmtpTestServer
 from tests.web.backoffice import COORDINATOR, EDITOR, LETTRE, audience, office_file
-from tests.web.client import csrf_of, login
+from tests.web.client import csrf_of, http_client, login
 from tests.web.conftest import public_site
 from tests.web.test_web_public import statuses, subscriber
 
@@ -48,7 +48,7 @@ def site(
 
 
 def client_for(url: str, email: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=url, timeout=20) as client:
+    with http_client(base_url=url, timeout=20) as client:
         assert login(client, email).status_code == 303
         yield client
 

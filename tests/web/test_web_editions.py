@@ -26,7 +26,7 @@ from subscribers.details import Details
 from tests.dispatching import fast_dispatch, populate, relay
 from tests.polling import wait_until
 from tests.smtp_server import SmtpTestServer
-from tests.web.client import csrf_of, login
+from tests.web.client import csrf_of, http_client, login
 from tests.web.conftest import add_user, public_site
 
 INJECTION = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -89,7 +89,7 @@ def act(client: httpx.Client, page: str, action: str, data: dict[str, str]) -> h
 
 @pytest.fixture(scope="module")
 def editor(site: tuple[str, App, dict[str, int]]) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=site[0], timeout=20) as client:
+    with http_client(base_url=site[0], timeout=20) as client:
         login(client, "redaction@exemple.fr")
         yield client
 
@@ -306,7 +306,7 @@ def test_coordinators_see_and_act_on_their_newsletter_only(
     """A Réaap coordinator lists Réaap editions only; the Lettre's page, preview and
     actions answer 403 and change nothing."""
     url, app, ids = site
-    with httpx.Client(base_url=url) as coordinator:
+    with http_client(base_url=url) as coordinator:
         login(coordinator, "coord@exemple.fr")
         listing = coordinator.get("/editeurs/editions").text
         titles = {name: n.title for name, n in app.settings.newsletters.items()}
@@ -358,7 +358,7 @@ def test_editions_api(site: tuple[str, App, dict[str, int]]) -> None:
     with app.database.session() as session:
         tokens = {email: AccountStore(session).create_token(email, "api")
                   for email in ("redaction@exemple.fr", "coord@exemple.fr")}  # fmt: skip
-    with httpx.Client(base_url=f"{url}/api/v1") as client:
+    with http_client(base_url=f"{url}/api/v1") as client:
         editor = {"Authorization": f"Bearer {tokens['redaction@exemple.fr']}"}
         listing = client.get("/editions", headers=editor).json()
         assert {e["newsletter"] for e in listing["editions"]} == {"lettre", "reaap"}

@@ -19,7 +19,7 @@ from newsletter.accounts.store import AccountStore
 from newsletter.app import App
 from tests.web.axe import serious_violations
 from tests.web.chromium import chromium, log_in, shoot, watched_tab
-from tests.web.client import PASSWORD, csrf_of, login
+from tests.web.client import PASSWORD, csrf_of, http_client, login
 from tests.web.conftest import DESKTOP, PHONE, add_user, public_site
 
 PAGE = "/editeurs/mon-compte"
@@ -41,7 +41,7 @@ def client(site: tuple[str, App]) -> Iterator[Any]:
     opened: list[httpx.Client] = []
 
     def open_as(email: str, password: str = PASSWORD) -> httpx.Client:
-        made = httpx.Client(base_url=site[0], timeout=30)
+        made = http_client(base_url=site[0], timeout=30)
         opened.append(made)
         assert login(made, email, password).status_code == 303
         return made
@@ -96,7 +96,7 @@ def test_an_editor_changes_their_own_password(site: tuple[str, App], client: Any
     with app.database.session() as session:
         store = AccountStore(session)
         assert store.tokens(store.by_email("ines@exemple.fr").id) == []
-    with httpx.Client(base_url=url) as again:
+    with http_client(base_url=url) as again:
         assert login(again, "ines@exemple.fr", PASSWORD).status_code == 400
         assert login(again, "ines@exemple.fr", NEW).status_code == 303
 
@@ -142,7 +142,7 @@ def test_an_admin_replaces_a_lost_password(site: tuple[str, App], client: Any) -
     assert replace(admin, forgetful, NEW).status_code == 303
     assert "Mot de passe remplacé" in admin.get(f"/editeurs/comptes/{forgetful}").text
     assert not logged_in(editor)
-    with httpx.Client(base_url=url) as again:
+    with http_client(base_url=url) as again:
         assert login(again, "oubli@exemple.fr", NEW).status_code == 303
     assert replace(admin, chef, NEW).status_code == 303
     own = admin.get(f"/editeurs/comptes/{chef}").text
@@ -190,7 +190,7 @@ def test_guessing_the_current_password_from_an_open_session_is_throttled(
     def guess(number: int) -> None:
         typed = {"csrf_token": token, "actuel": f"essai {number}", "nouveau": NEW,
                  "confirmation": NEW}  # fmt: skip
-        with httpx.Client(base_url=url, cookies=cookies, timeout=60) as copy:
+        with http_client(base_url=url, cookies=cookies, timeout=60) as copy:
             copy.post(f"{PAGE}/mot-de-passe", data=typed)
 
     with ThreadPoolExecutor(max_workers=12) as pool:

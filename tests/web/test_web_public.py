@@ -31,7 +31,7 @@ from subscribers.tokens import Tokens
 from tests.dispatching import relay
 from tests.polling import wait_until
 from tests.smtp_server import SmtpTestServer
-from tests.web.client import csrf_of
+from tests.web.client import csrf_of, http_client
 from tests.web.conftest import public_site
 
 INJECTION = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -59,7 +59,7 @@ def site(
 
 def subscribe(url: str, email: str, **fields: Any) -> httpx.Response:
     """Fill in and send the subscription form in a fresh browser session."""
-    with httpx.Client(base_url=url) as client:
+    with http_client(base_url=url) as client:
         token = csrf_of(client.get("/abonnement").text)
         form = {"csrf_token": token, "email": email, "lists": ["lettre"], **fields}
         response = client.post("/abonnement", data=form)
@@ -145,7 +145,7 @@ def test_confirmation_page_asks_then_the_button_confirms(
     url, app = site
     subscribe(url, "clic@exemple.fr", lists=["lettre", "reaap"])
     link = confirmation_for(smtp, "clic@exemple.fr")
-    with httpx.Client() as browser:
+    with http_client() as browser:
         page = browser.get(link)
         assert page.status_code == 200 and "Je confirme mon abonnement" in page.text
         assert set(statuses(app, "clic@exemple.fr").values()) == {"pending"}
@@ -168,7 +168,7 @@ def test_preferences_change_lists_themes_and_format(site: tuple[str, App]) -> No
     add_active(app, "prefs@exemple.fr", first_name=INJECTION, last_name=INJECTION,
                organisation=INJECTION, function=INJECTION, commune=INJECTION)  # fmt: skip
     page = f"/preferences/{token_for(app, 'preferences', 'prefs@exemple.fr')}"
-    with httpx.Client(base_url=url) as browser:
+    with http_client(base_url=url) as browser:
         form = browser.get(page)
         assert form.status_code == 200 and "prefs@exemple.fr" in form.text
         assert "<script" not in form.text and form.text.count("&lt;script&gt;") >= 2
@@ -242,7 +242,7 @@ def test_bad_links_get_one_neutral_page(site: tuple[str, App]) -> None:
         f"/abonnement/confirmer/{good}",
         f"/preferences/{'a' * 2000}",
     ]
-    with httpx.Client(base_url=url) as client:
+    with http_client(base_url=url) as client:
         for path in bad:
             page = client.get(path)
             assert page.status_code == 400 and NEUTRAL in page.text, path
@@ -273,7 +273,7 @@ def test_data_are_opened_by_a_fresh_single_use_link(
     url, app = site
     add_active(app, "rgpd@exemple.fr", first_name="Amina", last_name="Diallo")
     page = f"/preferences/{token_for(app, 'preferences', 'rgpd@exemple.fr')}"
-    with httpx.Client(base_url=url) as browser:
+    with http_client(base_url=url) as browser:
         form = browser.get(page)
         assert "Abonnements d'Amina Diallo" in html.unescape(form.text)
         assert "/donnees" not in form.text and "/effacer" not in form.text
@@ -305,7 +305,7 @@ def test_data_are_opened_by_a_fresh_single_use_link(
         assert {a["statut"] for a in data["abonnements"]} == {"abonné"}
         assert data["cree_le"].endswith(("+01:00", "+02:00"))
         assert data["format"] != "html" and data["statut"] == "actif"
-        with httpx.Client() as other:  # the same link, used a second time
+        with http_client() as other:  # the same link, used a second time
             again = other.get(link)
             assert again.status_code == 200
             refused = other.post(link, data={"csrf_token": csrf_of(again.text)})
@@ -369,7 +369,7 @@ def test_preferences_update_what_people_tell_about_themselves(site: tuple[str, A
     url, app = site
     add_active(app, "moi@exemple.fr", ("lettre",))
     page = f"/preferences/{token_for(app, 'preferences', 'moi@exemple.fr')}"
-    with httpx.Client(base_url=url) as browser:
+    with http_client(base_url=url) as browser:
         form = browser.get(page)
         assert "Abonnements d'Awa" in html.unescape(form.text) and "Parentalités" in form.text
         told = {"first_name": "Léa", "last_name": "Martin", "organisation": "CCAS de Bondy",

@@ -16,7 +16,7 @@ from newsletter.web.app import SESSION_COOKIE, create_app
 from newsletter.web.auth import require_newsletter
 from newsletter.web.csrf import csrf_exempt
 from tests.conftest import ON_SQLITE
-from tests.web.client import PASSWORD, csrf_of, login, post_form, serve
+from tests.web.client import PASSWORD, csrf_of, http_client, login, post_form, serve
 from tests.web.conftest import add_user, seed
 
 pytestmark = ON_SQLITE
@@ -34,7 +34,7 @@ def test_post_without_or_with_a_wrong_csrf_token_is_refused(
     login(browser_client, editor)
     path = f"/editeurs/elements/{item_id}"
     form = {"kind": "publication"}
-    with httpx.Client(base_url=str(browser_client.base_url)) as other:
+    with http_client(base_url=str(browser_client.base_url)) as other:
         foreign_token = csrf_of(other.get("/editeurs/connexion").text)
     for token in (None, "faux", foreign_token, "é" * 43):
         data = form if token is None else {**form, "csrf_token": token}
@@ -63,7 +63,7 @@ def test_login_starts_a_new_session(browser_client: httpx.Client, editor: str) -
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie and "max-age=28800" in cookie
     assert csrf_of(browser_client.get("/editeurs/").text) != token_before
-    with httpx.Client(base_url=str(browser_client.base_url)) as attacker:
+    with http_client(base_url=str(browser_client.base_url)) as attacker:
         attacker.cookies.set(SESSION_COOKIE, before)
         assert attacker.get("/editeurs/").status_code == 303
 
@@ -82,7 +82,7 @@ def test_secure_cookie_when_configured(lettre: App, editor: str) -> None:
 def test_login_brute_force_is_throttled(site: str, lettre: App, editor: str) -> None:
     """After 5 failures the 6th attempt is refused even with the right password, with the
     same neutral message; other accounts from another address are unaffected."""
-    with httpx.Client(base_url=site) as client:
+    with http_client(base_url=site) as client:
         for _ in range(5):
             assert login(client, editor, "mauvais mot de passe").status_code == 400
         refused = login(client, editor, PASSWORD)
@@ -96,7 +96,7 @@ def test_one_address_trying_many_accounts_is_throttled(site: str, lettre: App, e
     """Failures are also counted per client address: spraying passwords over several
     accounts (existing or not) locks that address out."""
     add_user(lettre, "autre@exemple.fr")
-    with httpx.Client(base_url=site) as client:
+    with http_client(base_url=site) as client:
         for number in range(5):
             assert login(client, f"personne{number}@exemple.fr", "essai").status_code == 400
         assert login(client, "autre@exemple.fr", PASSWORD).status_code == 400
@@ -142,7 +142,7 @@ def test_only_admins_manage_accounts(
     new = {"email": "nouveau@exemple.fr", "role": "admin", "password": PASSWORD,
            "confirmation": PASSWORD}  # fmt: skip
     for email in (editor, "coord@exemple.fr"):
-        with httpx.Client(base_url=str(browser_client.base_url)) as client:
+        with http_client(base_url=str(browser_client.base_url)) as client:
             login(client, email)
             assert client.get("/editeurs/comptes").status_code == 403
             token = csrf_of(client.get("/editeurs/").text)
@@ -176,12 +176,12 @@ def test_coordinators_are_kept_to_their_newsletter(lettre: App) -> None:
         return list_unsubscribe
 
     with serve(web) as url:
-        with httpx.Client(base_url=url) as coordinator:
+        with http_client(base_url=url) as coordinator:
             login(coordinator, "coord@exemple.fr")
             assert coordinator.get("/editeurs/lettres/reaap/essai").status_code == 200
             refused = coordinator.get("/editeurs/lettres/lettre-pb/essai")
             assert refused.status_code == 403 and "lettre-pb" in refused.text
-        with httpx.Client(base_url=url) as redaction:
+        with http_client(base_url=url) as redaction:
             login(redaction, "redaction@exemple.fr")
             assert redaction.get("/editeurs/lettres/lettre-pb/essai").status_code == 200
         one_click_post = httpx.post(f"{url}/essai/un-clic",
@@ -217,7 +217,7 @@ def test_api_needs_a_valid_token(site: str, lettre: App, editor: str) -> None:
     session cookie instead; a token works and its digest only is stored."""
     with lettre.database.session() as session:
         token = AccountStore(session).create_token(editor, "site")
-    with httpx.Client(base_url=site) as client:
+    with http_client(base_url=site) as client:
         for headers in (
             {},
             {"Authorization": "Bearer lettre_faux"},

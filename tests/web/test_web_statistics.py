@@ -24,7 +24,7 @@ from tests.statistics_history import craft
 from tests.test_statistics_links import COUNTED
 from tests.web.axe import serious_violations
 from tests.web.chromium import chromium, cut_on_phone, log_in, shoot, watched_tab
-from tests.web.client import SECRET, login, serve
+from tests.web.client import SECRET, http_client, login, serve
 from tests.web.conftest import DESKTOP, PHONE, add_user
 
 pytestmark = ON_SQLITE
@@ -55,7 +55,7 @@ def served(counted: App) -> Iterator[str]:
 
 @contextmanager
 def _client(url: str, email: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=url, timeout=20) as client:
+    with http_client(base_url=url, timeout=20) as client:
         assert login(client, email).status_code == 303
         yield client
 
@@ -101,7 +101,7 @@ def test_tracked_link_redirects_at_once_and_is_counted(served: str, counted: App
     of an edition says, as the footer does, that its links are counted and by whom not."""
     key, url = next(iter(view_links(sample_view(counted.settings)).items()))
     edition = 3  # the crafted history's third edition has id 3 on a fresh database
-    with httpx.Client(base_url=served, timeout=10) as anonymous:
+    with http_client(base_url=served, timeout=10) as anonymous:
         answer = anonymous.get(f"/l/{edition}/{key}")
         assert (answer.status_code, answer.headers["location"]) == (302, url)
         assert answer.headers["cache-control"] == "no-store" and "set-cookie" not in answer.headers
