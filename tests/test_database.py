@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from newsletter.db import MIGRATIONS, Database, head_revision, resolve_url
 from newsletter.errors import DatabaseError
@@ -74,6 +75,39 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
     with database.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_a_write_after_a_stale_read_is_run_again(tmp_path: Path) -> None:
+    """On SQLite, a transaction that read, then writes after another writer committed, is
+    refused at once ("database is locked", the busy timeout does not help); `retrying` runs
+    it again on fresh data, so the other writer's change is kept (the figures counted at
+    the end of a send, while another sender writes)."""
+    database = Database(f"sqlite:///{tmp_path / 'stale.db'}")
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE counter (n INTEGER)")
+        connection.exec_driver_sql("INSERT INTO counter VALUES (0)")
+    seen: list[int] = []
+
+    def add_one(session: Session) -> None:
+        with session.begin_nested():  # as the figures are kept (statistics.keeping)
+            n = session.execute(sa.text("SELECT n FROM counter")).scalar_one()
+            if not seen:  # another writer commits between this read and the write
+                with database.engine.begin() as other:
+                    other.exec_driver_sql("UPDATE counter SET n = n + 10")
+            seen.append(n)
+            session.execute(sa.text("UPDATE counter SET n = :n"), {"n": n + 1})
+
+    with (
+        pytest.raises(sa.exc.OperationalError, match="database is locked"),
+        database.session() as session,
+    ):
+        add_one(session)
+    seen.clear()
+    database.retrying(add_one)
+    with database.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT n FROM counter").scalar() == 21
+    assert seen == [10, 20]
+    database.dispose()
 
 
 def test_relative_sqlite_path_is_relative_to_config(tmp_path: Path) -> None:
