@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from newsletter.db import MIGRATIONS, Database, head_revision, resolve_url
 from newsletter.errors import DatabaseError
+from tests.databases import PostgresServer
 
 
 def test_migrate_creates_every_table(empty_db_url: str) -> None:
@@ -54,6 +55,33 @@ def test_test_databases_are_migrated_ones(database: Database, empty_db_url: str)
         assert described(database) == described(migrated)
     finally:
         migrated.dispose()
+
+
+AUDITED = sa.text(
+    "INSERT INTO audit_entries (at, actor, action, detail) "
+    "VALUES (now(), :actor, 'essai', '') RETURNING id"
+)
+
+
+def test_a_postgresql_schema_is_handed_on_empty(postgres_server: PostgresServer) -> None:
+    """A migrated PostgreSQL schema a test is done with reaches the next test with no rows,
+    its sequences restarted; one whose structure a test changed is dropped, not handed on."""
+    with postgres_server.schema(migrated=True) as url:
+        engine = sa.create_engine(url)
+        with engine.begin() as connection:
+            for actor in ("Marie", "Karim"):
+                connection.execute(AUDITED, {"actor": actor})
+        engine.dispose()
+    with postgres_server.schema(migrated=True) as again:
+        assert again == url
+        engine = sa.create_engine(again)
+        with engine.begin() as connection:
+            assert connection.execute(sa.text("SELECT count(*) FROM audit_entries")).scalar() == 0
+            assert connection.execute(AUDITED, {"actor": "Nadia"}).scalar() == 1
+            connection.execute(sa.text("ALTER TABLE audit_entries ADD COLUMN extra text"))
+        engine.dispose()
+    with postgres_server.schema(migrated=True) as third:
+        assert third != url
 
 
 def test_migrate_is_idempotent(database: Database) -> None:
