@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import event
 
+from newsletter.accounts import passwords
 from newsletter.db import Database, resolve_url
 from newsletter.secrets import Secrets
 from newsletter.settings import Settings
@@ -242,6 +243,8 @@ class App:
 
 def build(settings: Settings, environ: Mapping[str, str] | None = None) -> App:
     env = os.environ if environ is None else environ
+    web = settings.web
+    passwords.configure(web.password_checks, web.password_memory_mib, web.password_passes)
     url = resolve_url(settings.database.url, settings.base_dir)
     database = Database(url, echo=settings.database.echo)
     # Foreign keys cross domains (an item's announcements name their source): every table

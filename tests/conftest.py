@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 import tomli_w
 
+from newsletter.accounts import passwords
 from newsletter.app import App
 from newsletter.db import Database
 from newsletter.secrets import ENV_PEPPER, ENV_SECRET_KEYS, Secrets
@@ -34,6 +35,19 @@ IN_CI = bool(os.environ.get("CI"))
 # relay or a signal met by a send's processes): SQLite only, the stores they go through
 # being tested on both databases.
 ON_SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
+# Password hashes at the lowest cost the settings accept (OWASP's 19 MiB and 2 passes), a
+# sixth of the default's processor time: the tests check what hashing decides, not its cost
+# (test_accounts.py checks the default profile and a change of cost).
+HASHING = {"password_checks": 2, "password_memory_mib": 19, "password_passes": 2}
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing() -> None:
+    """Each test starts at that cost, whatever App a test before it built in this process
+    (an App sets the process's cost from its settings)."""
+    passwords.configure(*HASHING.values())
 
 
 def missing(component: str, hint: str) -> NoReturn:
@@ -120,7 +134,8 @@ def database(db_url: str) -> Iterator[Database]:
 
 @pytest.fixture(scope="session")
 def project_config() -> dict[str, Any]:
-    return tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
+    project = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
+    return merged(project, {"web": HASHING})
 
 
 def merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:

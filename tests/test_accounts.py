@@ -7,10 +7,12 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pydantic
 import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy.orm import Session
 
+from newsletter.accounts import passwords
 from newsletter.accounts.login import authenticate
 from newsletter.accounts.models import LoginThrottle, User
 from newsletter.accounts.permissions import Actor, may_act_on_newsletter
@@ -19,6 +21,8 @@ from newsletter.accounts.throttle import Throttle, ThrottlePolicy, address_key, 
 from newsletter.cli import cli
 from newsletter.db import Database, utcnow
 from newsletter.errors import InputError, NotFoundError
+from newsletter.settings.operations import WebSettings
+from tests.conftest import HASHING
 
 PASSWORD = "une phrase de passe solide"
 POLICY = ThrottlePolicy(max_failures=5, lockout=timedelta(minutes=15))
@@ -99,6 +103,22 @@ def test_lockout_after_failures_survives_a_restart(database: Database) -> None:
         pair = pair_key("alice@exemple.fr", "10.0.0.1")
         assert locked(session, pair, utcnow())
         assert not locked(session, pair_key("alice@exemple.fr", "10.0.0.2"), utcnow())
+
+
+def test_a_new_hashing_cost_applies_at_the_next_login(database: Database) -> None:
+    """After the cost settings change, a password hashed at the old cost still logs in
+    and is hashed again at the new one; the settings refuse a cost under OWASP's lowest."""
+    passwords.configure(2, 64, 3)
+    add(database)
+    passwords.configure(*HASHING.values())
+    assert authenticate(database, "alice@exemple.fr", PASSWORD, "10.0.0.1", POLICY)
+    with database.session() as session:
+        rehashed = AccountStore(session).by_email("alice@exemple.fr").password_hash
+    assert rehashed.startswith("$argon2id$v=19$m=19456,t=2,p=4$")
+    assert authenticate(database, "alice@exemple.fr", PASSWORD, "10.0.0.1", POLICY)
+    for cheaper in ({"password_memory_mib": 8}, {"password_passes": 1}):
+        with pytest.raises(pydantic.ValidationError):
+            WebSettings(**cheaper)
 
 
 def locked(session: Session, key: str, now: datetime) -> bool:
@@ -192,7 +212,8 @@ def run(config: Path, *args: str, stdin: str = "") -> Result:
 
 def test_users_commands(tmp_path: Path) -> None:
     """`newsletter users add/list/passwd/token` manage accounts from the command line;
-    a bad role or a short password is one French error line."""
+    a bad role or a short password is one French error line; the hash costs what the
+    settings say (the project's: RFC 9106's second profile, 64 MiB and 3 passes)."""
     config = tmp_path / "config.toml"
     config.write_text((ROOT / "config.toml").read_text(encoding="utf-8"), encoding="utf-8")
     assert run(config, "init").exit_code == 0
@@ -217,6 +238,7 @@ def test_users_commands(tmp_path: Path) -> None:
         with database.session() as session:
             user = AccountStore(session).by_email("coord@exemple.fr")
             assert user.role == "coordinator" and user.newsletters == ["reaap"]
+            assert user.password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
             email = user.email
         assert authenticate(database, email, "un autre mot de passe solide", "::1", POLICY)
     finally:

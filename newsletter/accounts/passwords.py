@@ -1,8 +1,9 @@
 """Password hashing with Argon2id (memory-hard), bounded in parallel, and the rules a new
 password follows.
 
-Each hash takes 64 MiB for a moment: at most ``web.password_checks`` run at once
-(``allow_at_once``), others wait their turn, so a burst of logins keeps memory flat. A new
+Each hash takes ``web.password_memory_mib`` (64 MiB) for a moment: at most
+``web.password_checks`` run at once, others wait their turn, so a burst of logins keeps memory
+flat. The composition root sets both, and the passes, with ``configure``. A new
 password needs 12 characters and a strength that zxcvbn (a well-kept estimator, offline,
 with its dictionaries of common passwords, names and keyboard patterns) rates 3 of 4 or
 better, the account's own address and name counting as known words.
@@ -14,11 +15,12 @@ import re
 import threading
 from collections.abc import Sequence
 from functools import cache
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from typing import TYPE_CHECKING
 
 from newsletter.errors import InputError
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 MIN_LENGTH = 12
 MAX_LENGTH = 1024
@@ -28,22 +30,37 @@ SCORED = 100  # characters zxcvbn looks at (beyond, length is strength enough)
 KNOWN_WORDS = ("lettre", "profession", "banlieue", "reaap", "clas", "newsletter", "motdepasse",
                "azerty", "bonjour", "soleil", "marseille", "paris", "france", "bobigny",
                "seinesaintdenis", "saintdenis", "jetaime", "chouchou", "doudou")  # fmt: skip
-# RFC 9106's second recommended profile: 64 MiB of memory, 3 passes.
-_HASHER = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=4)
+# Argon2id's cost, in MiB of memory and passes: RFC 9106's second recommended profile
+# unless the settings say otherwise (web.password_memory_mib, web.password_passes).
+_cost = (64, 3)
 _AT_ONCE = threading.BoundedSemaphore(2)
+
+
+def configure(at_once: int, memory_mib: int, passes: int) -> None:
+    """This process's hashes: how many may run at the same time (``web.password_checks``)
+    and what each costs. Hashes made at another cost still verify, and are made again at
+    this one at the next login (``needs_rehash``)."""
+    global _AT_ONCE, _cost
+    _AT_ONCE = threading.BoundedSemaphore(at_once)
+    if (memory_mib, passes) != _cost:
+        _cost = (memory_mib, passes)
+        _hasher.cache_clear()
+        _decoy.cache_clear()
+
+
+@cache
+def _hasher() -> PasswordHasher:
+    from argon2 import PasswordHasher  # loaded by the commands that hash, not by the others
+
+    memory_mib, passes = _cost
+    return PasswordHasher(time_cost=passes, memory_cost=memory_mib * 1024, parallelism=4)
 
 
 @cache
 def _decoy() -> str:
     """Verified when an address is unknown, so that the answer takes as long as for a real
     one (made at the first such login, not when the module loads: 0.2 s of processor)."""
-    return _HASHER.hash("leurre-pour-adresse-inconnue")
-
-
-def allow_at_once(count: int) -> None:
-    """How many hashes may run at the same time in this process (``web.password_checks``)."""
-    global _AT_ONCE
-    _AT_ONCE = threading.BoundedSemaphore(count)
+    return _hasher().hash("leurre-pour-adresse-inconnue")
 
 
 def check_password(password: str, known: Sequence[str] = ()) -> None:
@@ -77,19 +94,21 @@ def require_same(password: str, confirmation: str) -> None:
 def hash_password(password: str) -> str:
     """The Argon2id hash (the rules are ``check_password``'s, applied before)."""
     with _AT_ONCE:
-        return _HASHER.hash(password[:MAX_LENGTH])
+        return _hasher().hash(password[:MAX_LENGTH])
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when ``password`` matches; an unknown account (None) costs the same time."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
         with _AT_ONCE:
-            matched = _HASHER.verify(password_hash or _decoy(), password[:MAX_LENGTH])
+            matched = _hasher().verify(password_hash or _decoy(), password[:MAX_LENGTH])
     except (VerificationError, InvalidHashError):
         return False
     return matched and bool(password_hash)
 
 
 def needs_rehash(password_hash: str) -> bool:
-    """The hash was made with weaker parameters than today's: rehash at next login."""
-    return _HASHER.check_needs_rehash(password_hash)
+    """The hash was made at another cost than today's: rehash at next login."""
+    return _hasher().check_needs_rehash(password_hash)

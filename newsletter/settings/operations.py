@@ -53,8 +53,12 @@ class WebSettings(Section):
     body_timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
     # Addresses of the reverse proxies whose X-Forwarded-For is believed (none: ignored).
     trusted_proxies: list[str] = []
-    # Password hashes (Argon2, 64 MiB each) computed at once; other logins wait their turn.
+    # Password hashes (Argon2id) computed at once; other logins wait their turn.
     password_checks: Annotated[int, Field(ge=1, le=16)] = 2
+    # Each hash's memory and passes: RFC 9106's second recommended profile; OWASP's lowest
+    # recommended cost (19 MiB, 2 passes) is the floor.
+    password_memory_mib: Annotated[int, Field(ge=19, le=4096)] = 64
+    password_passes: Annotated[int, Field(ge=2, le=32)] = 3
     api_token_days: Annotated[int, Field(ge=1)] = 365
 
 

@@ -15,7 +15,6 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from newsletter.accounts.passwords import allow_at_once
 from newsletter.app import App
 from newsletter.web import errors
 from newsletter.web.api import editions as api_editions
@@ -76,7 +75,6 @@ def create_app(app: App) -> FastAPI:
         redoc_url=None,
         dependencies=[Depends(verify_csrf)],
     )
-    allow_at_once(settings.password_checks)
     web.state.lettre = app
     web.state.secret = secret
     web.state.pages = Pages(app.settings.organisation.timezone)
