@@ -2,7 +2,8 @@
 
 Those decided before any work starts (usage, configuration) are checked in this process
 (`invoke`): the terminal gets the same lines and exit code; those about a process (a lock,
-an interruption, the database server) are checked on the installed command."""
+an interruption, the database server) are checked on the installed command, the database
+prepared beforehand in this process."""
 
 from __future__ import annotations
 
@@ -130,7 +131,7 @@ def test_database_locked_by_another_writer(write_config: Callable[..., Path]) ->
     """A write that waits past the busy timeout for another process's transaction is one
     line saying the database is busy and to retry, exit code 1."""
     config = write_config(database={"url": "sqlite:///var/lettre.db?timeout=0.3"})
-    assert newsletter(config, "init").returncode == 0
+    assert invoke(config, "init").exit_code == 0
     holder = sqlite3.connect(config.parent / "var" / "lettre.db", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
@@ -160,7 +161,7 @@ def test_database_file_read_only(write_config: Callable[..., Path]) -> None:
         missing("chattr", "apt-get install e2fsprogs")
         return
     config = write_config()
-    assert newsletter(config, "init").returncode == 0
+    assert invoke(config, "init").exit_code == 0
     folder = config.parent / "var"
     frozen = [folder / "lettre.db", folder]
     subprocess.run([chattr, "+i", *map(str, frozen)], check=True)
@@ -187,7 +188,7 @@ def test_database_read_only_on_postgresql(
 ) -> None:
     """A PostgreSQL server that refuses writes (a standby, a read-only role) is one line."""
     with postgres_server.schema(migrated=False) as url:
-        assert newsletter(write_config(database={"url": url}), "init").returncode == 0
+        assert invoke(write_config(database={"url": url}), "init").exit_code == 0
         read_only = f"{url}%20-cdefault_transaction_read_only%3Don"
         config = write_config(database={"url": read_only})
         result = newsletter(
@@ -216,7 +217,7 @@ def test_concurrent_init_on_postgresql(
                                  text=True, env=ENV) for _ in range(3)]  # fmt: skip
         outcomes = [(run.wait(120), run.stderr.read() if run.stderr else "") for run in runs]
         assert outcomes == [(0, "")] * 3
-        assert newsletter(config, "items", "list").returncode == 0
+        assert invoke(config, "items", "list").exit_code == 0
 
 
 def cpu_seconds(pid: int) -> float:
@@ -229,7 +230,7 @@ def test_interrupted_command_is_one_line(write_config: Callable[..., Path]) -> N
     """Ctrl-C during a command (a big import) prints « Interrompu. » alone, exits 130 and
     writes nothing."""
     config = write_config()
-    assert newsletter(config, "init").returncode == 0
+    assert invoke(config, "init").exit_code == 0
     file = config.parent / "contacts.csv"
     file.write_text(csv_text(row(person) for person in people(60_000)), encoding="utf-8")
     command = [str(NEWSLETTER), "--config", str(config), "subscribers", "import", str(file),
@@ -242,5 +243,5 @@ def test_interrupted_command_is_one_line(write_config: Callable[..., Path]) -> N
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert stderr.splitlines() == ["Interrompu."]
-    count = newsletter(config, "subscribers", "count")
+    count = invoke(config, "subscribers", "count")
     assert count.stdout.strip() == "0"
