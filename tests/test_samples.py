@@ -21,7 +21,7 @@ import pytest
 
 from newsletter.demo.feed_server import FeedServer, serve_samples
 from newsletter.demo.samples import build_sample_feeds, load_sample_content
-from tests.web.client import http_client
+from tests.web.client import http_client, http_get, http_head
 
 TODAY = date(2025, 3, 4)
 PARIS = ZoneInfo("Europe/Paris")
@@ -178,7 +178,7 @@ def test_atom_relative_link_resolves_against_xml_base(feeds: dict[str, tuple[str
 
 def test_hostile_html_is_served_raw(server: FeedServer) -> None:
     """The hostile snippet reaches the client untouched: sanitising is the pipeline's job."""
-    body = httpx.get(server.url("/pb/actualites.atom")).content
+    body = http_get(server.url("/pb/actualites.atom")).content
     for fragment in HOSTILE:
         assert body.count(fragment) == 1, fragment
 
@@ -186,24 +186,24 @@ def test_hostile_html_is_served_raw(server: FeedServer) -> None:
 def test_conditional_get_answers_304(server: FeedServer) -> None:
     """200 with a strong ETag and Last-Modified, then 304 with no body for either validator."""
     url = server.url("/pb/fiches.rss")
-    first = httpx.get(url)
+    first = http_get(url)
     assert first.status_code == 200
     assert first.content == build_sample_feeds(TODAY)["/pb/fiches.rss"][1]
     etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
     assert re.fullmatch(r'"[0-9a-f]{16,64}"', etag)
     assert first.headers["Content-Length"] == str(len(first.content))
-    by_etag = httpx.get(url, headers={"If-None-Match": etag})
-    by_date = httpx.get(url, headers={"If-Modified-Since": modified})
+    by_etag = http_get(url, headers={"If-None-Match": etag})
+    by_date = http_get(url, headers={"If-Modified-Since": modified})
     for answer in (by_etag, by_date):
         assert answer.status_code == 304 and answer.content == b""
-    stale = httpx.get(url, headers={"If-None-Match": '"autre"', "If-Modified-Since": modified})
+    stale = http_get(url, headers={"If-None-Match": '"autre"', "If-Modified-Since": modified})
     assert stale.status_code == 200
     assert [method for method, _, _ in server.requests] == ["GET"] * 4
 
 
 def test_unknown_path_is_404(server: FeedServer) -> None:
     """A path with no route answers 404 and is still recorded with its headers."""
-    answer = httpx.get(server.url("/nulle-part.rss"), headers={"X-Essai": "1"})
+    answer = http_get(server.url("/nulle-part.rss"), headers={"X-Essai": "1"})
     assert answer.status_code == 404
     method, path, headers = server.requests[-1]
     assert (method, path) == ("GET", "/nulle-part.rss") and headers["x-essai"] == "1"
@@ -257,17 +257,17 @@ def test_custom_handlers_and_replaced_routes() -> None:
     with FeedServer() as custom:
         custom.add_handler("/casse", broken)
         custom.add("/f.rss", "application/rss+xml", b"<rss>1</rss>")
-        assert httpx.get(custom.url("/casse")).status_code == 500
-        old = httpx.get(custom.url("/f.rss")).headers
+        assert http_get(custom.url("/casse")).status_code == 500
+        old = http_get(custom.url("/f.rss")).headers
         custom.add("/f.rss", "application/rss+xml", b"<rss>2</rss>")
-        new = httpx.get(custom.url("/f.rss"), headers={"If-None-Match": old["ETag"]})
+        new = http_get(custom.url("/f.rss"), headers={"If-None-Match": old["ETag"]})
         assert new.status_code == 200 and new.content == b"<rss>2</rss>"
         assert new.headers["ETag"] != old["ETag"]
         modified = [parsedate_to_datetime(h["Last-Modified"]) for h in (old, new.headers)]
         assert modified[1] > modified[0]
-        assert httpx.head(custom.url("/f.rss")).content == b""
+        assert http_head(custom.url("/f.rss")).content == b""
     with pytest.raises(httpx.TransportError):
-        httpx.get(custom.url("/f.rss"), timeout=1)
+        http_get(custom.url("/f.rss"), timeout=1)
 
 
 def test_no_sample_event_on_a_public_holiday() -> None:

@@ -31,6 +31,20 @@ def http_client(**options: Any) -> httpx.Client:
     return httpx.Client(verify=_TLS, **options)
 
 
+def http_get(url: str, **options: Any) -> httpx.Response:
+    """One request with a client of its own, sharing that context (``httpx.get``'s would
+    make another)."""
+    return httpx.get(url, verify=_TLS, **options)
+
+
+def http_post(url: str, **options: Any) -> httpx.Response:
+    return httpx.post(url, verify=_TLS, **options)
+
+
+def http_head(url: str, **options: Any) -> httpx.Response:
+    return httpx.head(url, verify=_TLS, **options)
+
+
 def reserve() -> socket.socket:
     """A listening socket on a free loopback port: the URL is known before the app."""
     sock = socket.socket()

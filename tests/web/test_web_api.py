@@ -18,7 +18,7 @@ from newsletter.secrets import ENV_WEB_SECRET
 from newsletter.settings import Settings
 from newsletter.web.app import create_app
 from tests.conftest import ON_SQLITE
-from tests.web.client import SECRET, http_client, serve
+from tests.web.client import SECRET, http_client, http_get, serve
 from tests.web.conftest import add_user, seed
 
 EVENT = {
@@ -141,7 +141,7 @@ def test_a_coordinator_pushes_items_of_their_network_only(
 def test_openapi_describes_the_api(site: str) -> None:
     """The OpenAPI document lists the item and edition operations, their bearer security
     and French descriptions; the pages (editors', subscribers', archive) are not in it."""
-    spec = httpx.get(f"{site}/api/v1/openapi.json").json()
+    spec = http_get(f"{site}/api/v1/openapi.json").json()
     assert set(spec["paths"]) == {"/api/v1/items", "/api/v1/items/{item_id}",
                                   "/api/v1/editions", "/api/v1/editions/{edition_id}"}  # fmt: skip
     counts = spec["components"]["schemas"]["Counts"]["properties"]

@@ -33,7 +33,17 @@ from tests.dispatching import relay
 from tests.images import noise
 from tests.polling import wait_until
 from tests.smtp_server import SmtpTestServer
-from tests.web.client import PASSWORD, csrf_of, http_client, login, reserve, serve, url_of
+from tests.web.client import (
+    PASSWORD,
+    csrf_of,
+    http_client,
+    http_get,
+    http_post,
+    login,
+    reserve,
+    serve,
+    url_of,
+)
 from tests.web.conftest import add_user, public_site
 
 EDITOR = "redaction@exemple.fr"
@@ -311,11 +321,11 @@ def test_expired_revoked_and_disabled_tokens_are_refused(served: Callable[..., A
             expired = store.create_token(EDITOR, "ancien", days=1, now=long_ago)
             live = store.create_token(EDITOR, "site", days=30)
         for token, status in ((expired, 401), (live, 200)):
-            answer = httpx.get(f"{url}/api/v1/items", headers={"Authorization": f"Bearer {token}"})
+            answer = http_get(f"{url}/api/v1/items", headers={"Authorization": f"Bearer {token}"})
             assert answer.status_code == status, token
         with app.database.session() as session:
             AccountStore(session).disable(EDITOR)
-        answer = httpx.get(f"{url}/api/v1/items", headers={"Authorization": f"Bearer {live}"})
+        answer = http_get(f"{url}/api/v1/items", headers={"Authorization": f"Bearer {live}"})
         assert answer.status_code == 401
 
 
@@ -341,7 +351,7 @@ def test_the_access_log_holds_no_token(lettre: App) -> None:
         token = "1.42.1795255200.0123456789abcdef.lettre.Xq3AbCdEfGhIjKlMnOpQrStU"
         for path in (f"/desabonnement/{token}", f"/preferences/{token}",
                      f"/abonnement/confirmer/{token}", f"/mes-donnees/{token}"):  # fmt: skip
-            httpx.get(f"{url_of(sock)}{path}")
+            http_get(f"{url_of(sock)}{path}")
         wait_until(lambda: len(lines) >= 4, timeout=10)
         server.should_exit = True
         thread.join(10)
@@ -361,14 +371,14 @@ def test_items_with_a_taken_or_bad_url_are_never_a_server_error(
         token = AccountStore(session).create_token(editor, "site")
     headers = {"Authorization": f"Bearer {token}"}
     first = {"id": "a-1", "kind": "fiche", "title": "Une fiche", "url": "https://exemple.fr/x"}
-    answers = [httpx.post(f"{site}/api/v1/items", json=first, headers=headers)]
+    answers = [http_post(f"{site}/api/v1/items", json=first, headers=headers)]
     for number, (title, url) in enumerate([
         ("Une fiche", "https://exemple.fr/x"), ("Une autre fiche", "https://exemple.fr/x"),
         ("Une fiche", "https://EXEMPLE.fr/x?utm_source=lettre"), ("Lien", "javascript:alert(1)"),
         ("Lien", "ftp://exemple.fr/x"), ("Lien", "https://" + "x" * 5000 + ".fr"),
     ]):  # fmt: skip
         record = {"id": f"b-{number}", "kind": "fiche", "title": title, "url": url}
-        answers.append(httpx.post(f"{site}/api/v1/items", json=record, headers=headers))
+        answers.append(http_post(f"{site}/api/v1/items", json=record, headers=headers))
     codes = [answer.status_code for answer in answers]
     assert codes == [201, 200, 201, 200, 400, 400, 422], [a.text for a in answers]
     assert "adresse http(s) invalide" in answers[4].json()["error"]
@@ -398,7 +408,7 @@ def test_errors_are_logged_with_an_incident_id_and_no_personal_data(
         add_person()  # the same address again: an IntegrityError
 
     with serve(web) as url, caplog.at_level(logging.ERROR, "lettre.web"):
-        answer = httpx.get(f"{url}/desabonnement/{token}/panne")
+        answer = http_get(f"{url}/desabonnement/{token}/panne")
     assert answer.status_code == 500
     incident = re.search(r"incident ([0-9a-f]{8})", answer.text)
     assert incident is not None

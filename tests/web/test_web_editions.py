@@ -26,7 +26,7 @@ from subscribers.details import Details
 from tests.dispatching import fast_dispatch, populate, relay
 from tests.polling import wait_until
 from tests.smtp_server import SmtpTestServer
-from tests.web.client import csrf_of, http_client, login
+from tests.web.client import csrf_of, http_client, http_post, login
 from tests.web.conftest import add_user, public_site
 
 INJECTION = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -283,7 +283,7 @@ def test_send_started_from_the_page(
     header = received[0]["List-Unsubscribe"]
     link = re.search(r"<(https?://[^>]+)>", header).group(1)  # type: ignore[union-attr]
     assert link.startswith(f"{url}/desabonnement/")
-    one_click = httpx.post(link, data={"List-Unsubscribe": "One-Click"})
+    one_click = http_post(link, data={"List-Unsubscribe": "One-Click"})
     assert one_click.status_code == 200 and "Désabonnement enregistré" in one_click.text
     dashboard = editor.get("/editeurs/").text
     assert "Derniers envois" in dashboard and f'<td class="num">{RECIPIENTS + 1}</td>' in dashboard

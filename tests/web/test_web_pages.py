@@ -18,7 +18,7 @@ from newsletter.sources.http import Validators
 from newsletter.sources.store import SourceStore
 from newsletter.web.app import create_app
 from tests.conftest import ON_SQLITE
-from tests.web.client import csrf_of, login, post_form, serve
+from tests.web.client import csrf_of, http_get, login, post_form, serve
 from tests.web.conftest import seed
 
 pytestmark = ON_SQLITE
@@ -269,8 +269,8 @@ def test_an_unexpected_error_is_a_french_500(lettre: App) -> None:
         raise RuntimeError("détail interne secret")
 
     with serve(web) as url:
-        page = httpx.get(f"{url}/editeurs/panne")
-        api = httpx.get(f"{url}/api/v1/panne")
+        page = http_get(f"{url}/editeurs/panne")
+        api = http_get(f"{url}/api/v1/panne")
     assert page.status_code == 500 and "Erreur interne" in page.text
     assert api.status_code == 500 and api.json()["error"] == "erreur interne"
     for response in (page, api):

@@ -31,7 +31,7 @@ from subscribers.tokens import Tokens
 from tests.dispatching import relay
 from tests.polling import wait_until
 from tests.smtp_server import SmtpTestServer
-from tests.web.client import csrf_of, http_client
+from tests.web.client import csrf_of, http_client, http_get, http_post
 from tests.web.conftest import public_site
 
 INJECTION = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -157,7 +157,7 @@ def test_confirmation_page_asks_then_the_button_confirms(
     with app.database.session() as session:
         consents = session.query(ConsentRecord).filter_by(how="form").count()
         assert consents >= 2
-    assert httpx.get(link + "x").text.count(NEUTRAL) == 1
+    assert http_get(link + "x").text.count(NEUTRAL) == 1
 
 
 def test_preferences_change_lists_themes_and_format(site: tuple[str, App]) -> None:
@@ -189,11 +189,11 @@ def test_unsubscribe_link_get_then_post(site: tuple[str, App]) -> None:
     url, app = site
     add_active(app, "bouton@exemple.fr")
     link = f"{url}/desabonnement/{token_for(app, 'unsubscribe', 'bouton@exemple.fr', ('reaap',))}"
-    page = httpx.get(link)
+    page = http_get(link)
     assert page.status_code == 200 and "Me désabonner" in page.text
     assert "Lettre du Réaap" in page.text
     assert statuses(app, "bouton@exemple.fr") == {"lettre": "active", "reaap": "active"}
-    done = httpx.post(link, data={"confirmer": "oui"})
+    done = http_post(link, data={"confirmer": "oui"})
     assert done.status_code == 200 and "Désabonnement enregistré" in done.text
     assert statuses(app, "bouton@exemple.fr") == {"lettre": "active", "reaap": "unsubscribed"}
 
@@ -206,11 +206,11 @@ def test_one_click_unsubscribe_rfc_8058(site: tuple[str, App]) -> None:
     for email, multipart in (("urlenc@exemple.fr", False), ("multi@exemple.fr", True)):
         add_active(app, email, ("lettre",))
         link = f"{url}/desabonnement/{token_for(app, 'unsubscribe', email, ('lettre',))}"
-        assert httpx.post(link).status_code == 400
+        assert http_post(link).status_code == 400
         assert statuses(app, email) == {"lettre": "active"}
         body = ({"files": {"List-Unsubscribe": (None, "One-Click")}} if multipart
                 else {"data": {"List-Unsubscribe": "One-Click"}})  # fmt: skip
-        response = httpx.post(link, **body)  # type: ignore[arg-type]
+        response = http_post(link, **body)  # type: ignore[arg-type]
         assert response.status_code == 200, response.text
         assert "set-cookie" not in response.headers and "location" not in response.headers
         assert statuses(app, email) == {"lettre": "unsubscribed"}
@@ -330,8 +330,8 @@ def test_unsubscribe_links_lead_to_nothing_else(site: tuple[str, App]) -> None:
     add_active(app, "portee@exemple.fr")
     unsubscribe = token_for(app, "unsubscribe", "portee@exemple.fr", ("lettre",))
     link = f"{url}/desabonnement/{unsubscribe}"
-    asked = httpx.get(link)
-    done = httpx.post(link, data={"List-Unsubscribe": "One-Click"})
+    asked = http_get(link)
+    done = http_post(link, data={"List-Unsubscribe": "One-Click"})
     for answer in (asked, done):
         assert answer.status_code == 200
         assert set(ANY_TOKEN.findall(answer.text)) <= {unsubscribe}
@@ -339,11 +339,11 @@ def test_unsubscribe_links_lead_to_nothing_else(site: tuple[str, App]) -> None:
     for purpose in ("unsubscribe", "preferences", "confirm"):
         token = token_for(app, purpose, "portee@exemple.fr")
         for path in (f"/mes-donnees/{token}", f"/preferences/{token}/donnees"):
-            assert httpx.get(f"{url}{path}").status_code in (400, 404), (purpose, path)
+            assert http_get(f"{url}{path}").status_code in (400, 404), (purpose, path)
     found = subscriber(app, "portee@exemple.fr")
     assert found is not None
     old = app.tokens().issue("data", found, now=datetime.now(UTC) - timedelta(minutes=31))
-    assert NEUTRAL in httpx.get(f"{url}/mes-donnees/{old}").text
+    assert NEUTRAL in http_get(f"{url}/mes-donnees/{old}").text
 
 
 def test_already_unsubscribed_is_said_and_can_be_undone(site: tuple[str, App]) -> None:
@@ -354,10 +354,10 @@ def test_already_unsubscribed_is_said_and_can_be_undone(site: tuple[str, App]) -
     link = (
         f"{url}/desabonnement/{token_for(app, 'unsubscribe', 'deja-parti@exemple.fr', ('reaap',))}"
     )
-    assert "Désabonnement enregistré" in httpx.post(link, data={"confirmer": "oui"}).text
-    for again in (httpx.get(link), httpx.post(link, data={"List-Unsubscribe": "One-Click"})):
+    assert "Désabonnement enregistré" in http_post(link, data={"confirmer": "oui"}).text
+    for again in (http_get(link), http_post(link, data={"List-Unsubscribe": "One-Click"})):
         assert "Déjà désabonné" in again.text and "Lettre du Réaap" in again.text
-    undone = httpx.post(f"{link}/reabonner")
+    undone = http_post(f"{link}/reabonner")
     assert undone.status_code == 200 and "de nouveau abonné : Lettre du Réaap" in undone.text
     assert statuses(app, "deja-parti@exemple.fr") == {"lettre": "active", "reaap": "active"}
 
@@ -384,10 +384,10 @@ def test_preferences_update_what_people_tell_about_themselves(site: tuple[str, A
     assert (found.organisation, found.function, found.profile, found.commune) == (
         "CCAS de Bondy", "Directrice", "professionnel", "Bondy")  # fmt: skip
     assert statuses(app, "moi@exemple.fr") == {"lettre": "active", "reseaux": "active"}
-    assert 'value="reseaux"' in httpx.get(f"{url}/abonnement").text
-    archive = httpx.get(f"{url}/archives/reseaux/").text
+    assert 'value="reseaux"' in http_get(f"{url}/abonnement").text
+    archive = http_get(f"{url}/archives/reseaux/").text
     assert 'href="/abonnement?liste=reseaux"' in archive
-    ticked = httpx.get(f"{url}/abonnement?liste=reseaux").text
+    ticked = http_get(f"{url}/abonnement?liste=reseaux").text
     assert re.search(r'value="reseaux" checked', ticked)
 
 
@@ -401,7 +401,7 @@ def test_subscriber_forms_need_the_csrf_token(site: tuple[str, App]) -> None:
                        (page, {"format": "text"}), (f"{page}/tout", {}),
                        (f"{page}/lien-donnees", {}),
                        ("/mes-donnees/effacer", {"confirmer": "oui"})):  # fmt: skip
-        assert httpx.post(f"{url}{path}", data=data).status_code == 403, path
+        assert http_post(f"{url}{path}", data=data).status_code == 403, path
     assert statuses(app, "csrf@exemple.fr") == {"lettre": "active", "reaap": "active"}
 
 
@@ -422,15 +422,15 @@ def test_home_archive_web_version_and_feed(site: tuple[str, App]) -> None:
         number, draft_number = sent.number, draft.number
         expected = app.publishing.archive(session, sent)
         period = sent.period
-    home = httpx.get(url).text
+    home = http_get(url).text
     for link in ('href="/abonnement"', 'href="/archives/"', 'href="/editeurs/"'):
         assert link in home
-    assert newsletter.title in httpx.get(f"{url}/archives/").text
-    listing = httpx.get(f"{url}/archives/reaap/").text
+    assert newsletter.title in http_get(f"{url}/archives/").text
+    listing = http_get(f"{url}/archives/reaap/").text
     assert f'href="/archives/reaap/{number}/"' in listing
     assert listing.count(period) == 1  # a date-named issue is not dated twice
     assert f"/archives/reaap/{draft_number}/" not in listing
-    web = httpx.get(f"{url}/archives/reaap/{number}/")
+    web = http_get(f"{url}/archives/reaap/{number}/")
     assert web.status_code == 200
     page = web.text
     assert 'class="site-header"' in page and 'aria-label="Navigation principale"' in page
@@ -440,15 +440,15 @@ def test_home_archive_web_version_and_feed(site: tuple[str, App]) -> None:
     assert "Bonjour" not in page and "Vous recevez" not in page
     assert "/desabonnement/" not in page and "/preferences/" not in page
     assert "%%" not in page and "default-src 'self'" in web.headers["content-security-policy"]
-    assert httpx.get(f"{url}/archives/reaap/{draft_number}/").status_code == 404
-    assert httpx.get(f"{url}/archives/inconnue/").status_code == 404
-    feed = httpx.get(f"{url}/archives/reaap/feed.atom")
+    assert http_get(f"{url}/archives/reaap/{draft_number}/").status_code == 404
+    assert http_get(f"{url}/archives/inconnue/").status_code == 404
+    feed = http_get(f"{url}/archives/reaap/feed.atom")
     assert feed.headers["content-type"].startswith("application/atom+xml")
     entries = ET.fromstring(feed.text).findall("{http://www.w3.org/2005/Atom}entry")
     assert [e.findtext("{http://www.w3.org/2005/Atom}id") for e in entries] == [
         f"{url}/archives/reaap/{number}/"]  # fmt: skip
     assert entries[0].findtext("{http://www.w3.org/2005/Atom}summary")
-    assert SESSION_COOKIE not in httpx.get(f"{url}/archives/reaap/").headers.get("set-cookie", "")
+    assert SESSION_COOKIE not in http_get(f"{url}/archives/reaap/").headers.get("set-cookie", "")
 
 
 def test_agenda_entry_as_icalendar(site: tuple[str, App]) -> None:
@@ -466,7 +466,7 @@ def test_agenda_entry_as_icalendar(site: tuple[str, App]) -> None:
         item = ItemStore(session).by_guid("editorial:ics-1")
         assert item is not None
         item_id = item.id
-    response = httpx.get(f"{url}/agenda/{item_id}.ics")
+    response = http_get(f"{url}/agenda/{item_id}.ics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/calendar")
     (event,) = Calendar.from_ical(response.content).walk("VEVENT")
@@ -474,5 +474,5 @@ def test_agenda_entry_as_icalendar(site: tuple[str, App]) -> None:
     assert event["dtstart"].dt.astimezone(UTC) == datetime(2026, 12, 8, 13, tzinfo=UTC)
     assert str(event["location"]) == "Bobigny" and "Organisé par Réaap 93" in event["description"]
     assert str(event["uid"]) == f"item-{item_id}@{url.split('//')[1].split(':')[0]}"
-    assert httpx.get(f"{url}/agenda/999999.ics").status_code == 404
-    assert httpx.get(f"{url}/agenda/abc.ics").status_code == 400
+    assert http_get(f"{url}/agenda/999999.ics").status_code == 404
+    assert http_get(f"{url}/agenda/abc.ics").status_code == 400

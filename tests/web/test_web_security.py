@@ -16,7 +16,16 @@ from newsletter.web.app import SESSION_COOKIE, create_app
 from newsletter.web.auth import require_newsletter
 from newsletter.web.csrf import csrf_exempt
 from tests.conftest import ON_SQLITE
-from tests.web.client import PASSWORD, csrf_of, http_client, login, post_form, serve
+from tests.web.client import (
+    PASSWORD,
+    csrf_of,
+    http_client,
+    http_get,
+    http_post,
+    login,
+    post_form,
+    serve,
+)
 from tests.web.conftest import add_user, seed
 
 pytestmark = ON_SQLITE
@@ -75,7 +84,7 @@ def test_secure_cookie_when_configured(lettre: App, editor: str) -> None:
     )
     secure = App(settings=settings, database=lettre.database, secrets=lettre.secrets)
     with serve(create_app(secure)) as url:
-        response = httpx.get(f"{url}/editeurs/connexion")
+        response = http_get(f"{url}/editeurs/connexion")
     assert "; secure" in response.headers["set-cookie"].lower()
 
 
@@ -184,7 +193,7 @@ def test_coordinators_are_kept_to_their_newsletter(lettre: App) -> None:
         with http_client(base_url=url) as redaction:
             login(redaction, "redaction@exemple.fr")
             assert redaction.get("/editeurs/lettres/lettre-pb/essai").status_code == 200
-        one_click_post = httpx.post(f"{url}/essai/un-clic",
+        one_click_post = http_post(f"{url}/essai/un-clic",
                                     data={"List-Unsubscribe": "One-Click"})  # fmt: skip
         assert one_click_post.status_code == 200
 

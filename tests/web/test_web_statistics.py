@@ -24,7 +24,7 @@ from tests.statistics_history import craft
 from tests.test_statistics_links import COUNTED
 from tests.web.axe import serious_violations
 from tests.web.chromium import chromium, cut_on_phone, log_in, shoot, watched_tab
-from tests.web.client import SECRET, http_client, login, serve
+from tests.web.client import SECRET, http_client, http_get, login, serve
 from tests.web.conftest import DESKTOP, PHONE, add_user
 
 pytestmark = ON_SQLITE
@@ -114,7 +114,7 @@ def test_tracked_link_redirects_at_once_and_is_counted(served: str, counted: App
     assert re.search(r"n° 3 — " + re.escape(url) + r'</th><td class="num">2</td>', html)
     with counted.database.session() as session:
         number = EditionStore(session).published("lettre")[0].number
-    page = httpx.get(f"{served}/archives/lettre/{number}/", timeout=20).text
+    page = http_get(f"{served}/archives/lettre/{number}/", timeout=20).text
     assert COUNTED in " ".join(page.split())
 
 
