@@ -12,8 +12,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 NODE_STAMP := node_modules/.installed-$(shell cksum package-lock.json | cut -d' ' -f1)
 # Four pytest processes on the two cores, each test file in one (its module fixtures made
-# once): a third of a test's time is spent waiting for the processes, relays and browsers
-# it drives, and the other processes fill it. `-n 0` in PYTEST_ARGS runs in this one alone.
+# once): while a test waits for the processes, relays and browsers it drives, the others
+# fill the cores, busy to the end (six are no faster). `-n 0` in PYTEST_ARGS: one process.
 PYTEST_WORKERS := -n 4 --dist loadfile
 
 .PHONY: demo test lint bench clean
