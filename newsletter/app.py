@@ -243,8 +243,7 @@ class App:
 
 def build(settings: Settings, environ: Mapping[str, str] | None = None) -> App:
     env = os.environ if environ is None else environ
-    web = settings.web
-    passwords.configure(web.password_checks, web.password_memory_mib, web.password_passes)
+    passwords.configure(settings.web)
     url = resolve_url(settings.database.url, settings.base_dir)
     database = Database(url, echo=settings.database.echo)
     # Foreign keys cross domains (an item's announcements name their source): every table

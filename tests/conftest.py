@@ -23,6 +23,7 @@ from newsletter.app import App
 from newsletter.db import Database
 from newsletter.secrets import ENV_PEPPER, ENV_SECRET_KEYS, Secrets
 from newsletter.settings import Settings, validate_settings
+from newsletter.settings.operations import WebSettings
 from tests.databases import PostgresServer, sqlite_copy, sqlite_template
 from tests.smtp_server import SmtpTestServer
 
@@ -40,14 +41,14 @@ ON_SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 # Password hashes at the lowest cost the settings accept (OWASP's 19 MiB and 2 passes), a
 # sixth of the default's processor time: the tests check what hashing decides, not its cost
 # (test_accounts.py checks the default profile and a change of cost).
-HASHING = {"password_checks": 2, "password_memory_mib": 19, "password_passes": 2}
+HASHING = {"password_memory_mib": 19, "password_passes": 2}
 
 
 @pytest.fixture(autouse=True)
 def cheap_hashing() -> None:
     """Each test starts at that cost, whatever App a test before it built in this process
     (an App sets the process's cost from its settings)."""
-    passwords.configure(*HASHING.values())
+    passwords.configure(WebSettings(**HASHING))
 
 
 def missing(component: str, hint: str) -> NoReturn:

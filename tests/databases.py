@@ -94,6 +94,7 @@ class PostgresServer:
         self.created = 0
         self.migration: list[Statement] = []
         self.shape = ""  # the structure of a migrated schema (_shape_of)
+        self.holding = ""  # the query naming a migrated schema's tables that hold rows
         self.emptied: list[str] = []  # migrated schemas with no rows, for the next tests
 
     @contextmanager
@@ -106,7 +107,8 @@ class PostgresServer:
             name = self._create()
             if migrated:
                 self._replay(name)
-                self.shape = self.shape or self._shape_of(name)
+                if not self.shape:
+                    self._learn(name)
         try:
             yield self._url_of(name)
         finally:
@@ -152,15 +154,21 @@ class PostgresServer:
         if self._shape_of(schema) != self.shape:
             return False
         with self._inside(schema) as cursor:
-            tables = [table for (table,) in cursor.execute(_TABLES).fetchall()]
-            holding = " UNION ALL ".join(
-                f"SELECT '{table}' WHERE EXISTS (SELECT FROM \"{table}\")" for table in tables
-            )
-            written = [f'"{table}"' for (table,) in cursor.execute(holding).fetchall()]
+            written = [f'"{table}"' for (table,) in cursor.execute(self.holding).fetchall()]
             if written:
                 cursor.execute(f"TRUNCATE {', '.join(written)} CASCADE")
             cursor.execute(_RESTART_SEQUENCES)
         return True
+
+    def _learn(self, schema: str) -> None:
+        """What every migrated schema shares, read from the first: its structure and the
+        query naming its tables that hold rows (the migrations' version row aside)."""
+        self.shape = self._shape_of(schema)
+        with self._inside(schema) as cursor:
+            tables = [table for (table,) in cursor.execute(_TABLES).fetchall()]
+        self.holding = " UNION ALL ".join(
+            f"SELECT '{table}' WHERE EXISTS (SELECT FROM \"{table}\")" for table in tables
+        )
 
     def _shape_of(self, schema: str) -> str:
         """The schema's tables, columns, indexes and constraints, and its revision."""

@@ -108,9 +108,9 @@ def test_lockout_after_failures_survives_a_restart(database: Database) -> None:
 def test_a_new_hashing_cost_applies_at_the_next_login(database: Database) -> None:
     """After the cost settings change, a password hashed at the old cost still logs in
     and is hashed again at the new one; the settings refuse a cost under OWASP's lowest."""
-    passwords.configure(2, 64, 3)
+    passwords.configure(WebSettings())  # the defaults: 64 MiB, 3 passes
     add(database)
-    passwords.configure(*HASHING.values())
+    passwords.configure(WebSettings(**HASHING))
     assert authenticate(database, "alice@exemple.fr", PASSWORD, "10.0.0.1", POLICY)
     with database.session() as session:
         rehashed = AccountStore(session).by_email("alice@exemple.fr").password_hash

@@ -22,6 +22,8 @@ from newsletter.errors import InputError
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
 
+    from newsletter.settings.operations import WebSettings
+
 MIN_LENGTH = 12
 MAX_LENGTH = 1024
 MIN_STRENGTH = 3  # zxcvbn's score, 0 to 4: 3 is "safely unguessable" against online attacks
@@ -36,14 +38,14 @@ _cost = (64, 3)
 _AT_ONCE = threading.BoundedSemaphore(2)
 
 
-def configure(at_once: int, memory_mib: int, passes: int) -> None:
+def configure(web: WebSettings) -> None:
     """This process's hashes: how many may run at the same time (``web.password_checks``)
     and what each costs. Hashes made at another cost still verify, and are made again at
     this one at the next login (``needs_rehash``)."""
     global _AT_ONCE, _cost
-    _AT_ONCE = threading.BoundedSemaphore(at_once)
-    if (memory_mib, passes) != _cost:
-        _cost = (memory_mib, passes)
+    _AT_ONCE = threading.BoundedSemaphore(web.password_checks)
+    if (web.password_memory_mib, web.password_passes) != _cost:
+        _cost = (web.password_memory_mib, web.password_passes)
         _hasher.cache_clear()
         _decoy.cache_clear()
 
