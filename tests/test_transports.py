@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import ipaddress
+import smtplib
 import ssl
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -89,6 +90,20 @@ def test_eight_bit_body_is_declared(
     assert "SMTPUTF8" in international.mail_options
     assert international.recipients == ("élodie@exemple.fr",)
     assert "Été à Bobigny" in plain.parsed().get_body(("plain",)).get_content()
+
+
+def test_the_test_server_reads_data_as_sent(smtp_server: SmtpTestServer) -> None:
+    """The test server, which reads a message's data in blocks, gives back what the client
+    meant: lines that start with a dot unstuffed, lines that end with one kept, the lone dot
+    ending the data only on a line of its own; a line over 1,000 octets is refused (500)."""
+    body = b"Subject: points\r\n\r\n.\r\n..deux\r\nfin.\r\n.\r\n.x\r\n" + b"y" * 998 + b"\r\n"
+    with smtplib.SMTP(smtp_server.host, smtp_server.port) as client:
+        client.sendmail(SENDER, ["a@example.org"], body)
+        client.sendmail(SENDER, ["b@example.org"], b"")
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            client.sendmail(SENDER, ["c@example.org"], b"x" * 999 + b"\r\n" + b"z" * 1001)
+    assert refused.value.smtp_code == 500
+    assert [m.data for m in smtp_server.messages] == [body, b"\r\n"]  # smtplib ends a line
 
 
 def test_max_messages_per_connection(smtp_server: SmtpTestServer) -> None:
