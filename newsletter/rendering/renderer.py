@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from newsletter.errors import RenderError
 from newsletter.rendering import dates
+from newsletter.rendering.compiled import CompiledTemplates
 from newsletter.rendering.context import ALL_THEMES, EditionView, Variant
 from newsletter.rendering.mjml import Compiler
 from newsletter.rendering.personalise import (
@@ -83,9 +84,14 @@ def _finalize(value: Any) -> Any:
     return defuse(value) if type(value) is str else value
 
 
+# By autoescape, the one option in which the two environments differ.
+_COMPILED = {True: CompiledTemplates(), False: CompiledTemplates()}
+
+
 def _environment(templates: Path, autoescape: bool) -> Environment:
     env = Environment(
         loader=FileSystemLoader(templates),
+        bytecode_cache=_COMPILED[autoescape],
         autoescape=autoescape,
         undefined=StrictUndefined,
         finalize=_finalize,

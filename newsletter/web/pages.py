@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from newsletter.db import utcnow
 from newsletter.errors import NewsletterError
 from newsletter.rendering import dates
+from newsletter.rendering.compiled import CompiledTemplates
 from newsletter.vocabulary import FORMATS, ITEM_KINDS, PROFILES, ROLES
 from newsletter.web.csrf import FIELD, csrf_token
 from subscribers.profiles import (
@@ -67,14 +68,18 @@ def _month(value: str) -> str:
     return format_date(date(year, month, 1), "MMMM y", locale="fr_FR")
 
 
+COMPILED = CompiledTemplates()  # the pages' templates, shared by the process's web apps
+
+
 class Pages:
     """Renders ``templates/web``; every page gets the user, CSRF field and flashes."""
 
     def __init__(self, timezone: str, directory: Path = TEMPLATES) -> None:
         self.zone = ZoneInfo(timezone)
         self.env = Environment(
-            loader=FileSystemLoader(directory), autoescape=True, undefined=StrictUndefined
-        )
+            loader=FileSystemLoader(directory), bytecode_cache=COMPILED, autoescape=True,
+            undefined=StrictUndefined,
+        )  # fmt: skip
         self.env.filters["date"] = self._date
         self.env.filters["datetime"] = self._datetime
         self.env.filters["local_input"] = self._local_input
