@@ -52,14 +52,6 @@ def fetch(ctx: Context, keys: tuple[str, ...]) -> None:
 
 
 def fetch_with_progress(ctx: Context, keys: tuple[str, ...] = ()) -> list[SourceReport]:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
     from newsletter.sources.pipeline import gather
 
     app = ctx.ready_app()
@@ -68,9 +60,7 @@ def fetch_with_progress(ctx: Context, keys: tuple[str, ...] = ()) -> list[Source
     if unknown:
         raise InputError(f"source inconnue : {', '.join(unknown)}", "voir `newsletter sources`")
     enabled = sum(1 for s in app.settings.sources if s.enabled and (not keys or s.key in keys))
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())  # fmt: skip
-    with Progress(*columns, console=ctx.console, transient=True) as progress:
+    with ctx.progress() as progress:
         task = progress.add_task("Enregistrement des sources", total=enabled)
         progress.update(task, description="Téléchargement des sources")
 

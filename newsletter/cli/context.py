@@ -14,6 +14,7 @@ import click
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import Progress, ProgressColumn
 
     from newsletter.accounts.permissions import Actor
     from newsletter.app import App
@@ -37,6 +38,24 @@ class Context:
 
             self._console = Console()
         return self._console
+
+    def progress(self, *columns: ProgressColumn, transient: bool = True) -> Progress:
+        """A progress display (by default: what is done, a bar, done of total, time taken).
+        Redrawn ten times a second on a terminal only: in a log (cron, the scheduler's
+        sends) its last state is written once at the end, with no thread drawing it."""
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        if not columns:
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                       TimeElapsedColumn())  # fmt: skip
+        return Progress(*columns, console=self.console, transient=transient,
+                        auto_refresh=self.console.is_terminal)  # fmt: skip
 
     @property
     def settings(self) -> Settings:

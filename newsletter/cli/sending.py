@@ -90,7 +90,6 @@ def send_with_progress(
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
-        Progress,
         TextColumn,
         TimeElapsedColumn,
         TimeRemainingColumn,
@@ -105,7 +104,7 @@ def send_with_progress(
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[detail]}"),
         MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
     )  # fmt: skip
-    with Progress(*columns, console=ctx.console, transient=False) as progress:
+    with ctx.progress(*columns, transient=False) as progress:
         task = progress.add_task(f"Édition {edition_id}", total=sum(counts.values()) or 1,
                                  detail="")  # fmt: skip
 

@@ -28,8 +28,6 @@ def subscribers() -> None:
 @pass_context
 def import_(ctx: Context, file: Path, list_key: str, source: str, dry_run: bool) -> None:
     """Importe un fichier CSV (; ou , ; UTF-8 ou Windows-1252) dans une liste."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     app = ctx.ready_app()
     actor = ctx.actor()
     data = file.read_bytes()
@@ -39,9 +37,7 @@ def import_(ctx: Context, file: Path, list_key: str, source: str, dry_run: bool)
             raise InputError(preview.error)
         report = preview.report
     else:
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn())  # fmt: skip
-        with Progress(*columns, console=ctx.console, transient=True) as progress:
+        with ctx.progress() as progress:
             task = progress.add_task("Enregistrement", total=None)
             report = app.imports.run(
                 actor, data, list_key, source,
