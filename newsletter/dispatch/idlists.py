@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstrumentedAttribute
 
 
@@ -26,7 +25,7 @@ class IdList:
         """``column IN :ids``."""
         ids = sa.bindparam("ids", type_=sa.String)
         if self.postgresql:
-            return column == sa.any_(sa.cast(ids, ARRAY(sa.Integer)))
+            return column == sa.any_(sa.cast(ids, sa.ARRAY(sa.Integer)))
         return column.in_(
             sa.select(sa.column("value", sa.Integer)).select_from(sa.func.json_each(ids))
         )
