@@ -14,7 +14,6 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
 from newsletter.accounts.models import ApiToken, User, WebSession
@@ -30,6 +29,8 @@ SEEN_EVERY = timedelta(minutes=1)  # a session's last_seen_at is written at most
 
 def normalise_email(text: str) -> str:
     """The form accounts are stored and looked up in: validated syntax, lowercase."""
+    from email_validator import EmailNotValidError, validate_email  # 45 ms: at first use
+
     try:
         return validate_email(text.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError:

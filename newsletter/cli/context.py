@@ -78,10 +78,11 @@ class Context:
         """Who the command acts as: the account of ``--user``, else the operator (who
         acts as an editor on every newsletter)."""
         from newsletter.accounts.permissions import OPERATOR
-        from newsletter.accounts.store import AccountStore
 
         if not self.user_email:
             return OPERATOR
+        from newsletter.accounts.store import AccountStore
+
         app = self.ready_app()
         with app.database.session() as session:
             return app.actor(AccountStore(session).by_email(self.user_email))
