@@ -1,17 +1,18 @@
 """CSRF protection: a synchronizer token kept in the session and echoed by every form.
 
-``verify_csrf`` is a dependency of the whole app, so every POST (PUT, PATCH, DELETE) is
-checked, whichever router it belongs to. Endpoints reached without the session cookie —
-the bearer-token API, the RFC 8058 one-click unsubscribe — opt out with ``@csrf_exempt``.
+``verify_csrf`` is a dependency of every router of the site (they are made by
+``site_router``), so every POST (PUT, PATCH, DELETE) is checked, whichever router it
+belongs to. Endpoints reached without the session cookie — the bearer-token API, the
+RFC 8058 one-click unsubscribe — opt out with ``@csrf_exempt``.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from fastapi import Request
+from fastapi import APIRouter, Depends, Request
 
 from newsletter.errors import PermissionDenied
 
@@ -51,3 +52,11 @@ async def verify_csrf(request: Request) -> None:
             "formulaire expiré ou envoyé depuis un autre site",
             "rechargez la page puis recommencez",
         )
+
+
+def site_router(**options: Any) -> APIRouter:
+    """A router of the site (``options`` go to FastAPI's ``APIRouter``): its routes check
+    every unsafe request with ``verify_csrf``. The check is set on the routes when they are
+    declared, so that they are complete and shared by every app the process builds (see
+    ``newsletter.web.app.create_app``)."""
+    return APIRouter(dependencies=[Depends(verify_csrf)], **options)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import httpx
 from fastapi import Depends, Form
+from fastapi.routing import APIRoute
 from fastapi.responses import PlainTextResponse
 
 from newsletter.accounts.models import User
@@ -14,7 +15,7 @@ from newsletter.app import App
 from newsletter.content.store import ItemStore
 from newsletter.web.app import SESSION_COOKIE, create_app
 from newsletter.web.auth import require_newsletter
-from newsletter.web.csrf import csrf_exempt
+from newsletter.web.csrf import csrf_exempt, verify_csrf
 from tests.conftest import ON_SQLITE
 from tests.web.client import (
     PASSWORD,
@@ -56,6 +57,18 @@ def test_post_without_or_with_a_wrong_csrf_token_is_refused(
     with lettre.database.session() as session:
         assert AccountStore(session).find(editor) is not None
     assert post_form(browser_client, path, form).status_code == 303
+
+
+def test_every_route_of_two_apps_checks_csrf(lettre: App) -> None:
+    """Every route of the site carries the CSRF check (a router made otherwise than by
+    ``site_router`` would take forms unchecked), in each app the process builds: they share
+    the routes, resolved once."""
+    first, second = create_app(lettre), create_app(lettre)
+    routes = [route for route in first.routes if isinstance(route, APIRoute)]
+    assert len(routes) > 100
+    for route in routes:
+        assert verify_csrf in [dependency.call for dependency in route.dependant.dependencies]
+    assert [route for route in second.routes if isinstance(route, APIRoute)] == routes
 
 
 def test_login_starts_a_new_session(browser_client: httpx.Client, editor: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import Depends, Path, Query
 
 from newsletter.accounts.models import User
 from newsletter.accounts.permissions import Actor, check_edition, may_act_on_newsletter
@@ -15,8 +15,9 @@ from newsletter.editions.store import EditionStore
 from newsletter.web.api.items import ERRORS, MAX_LIMIT
 from newsletter.web.api.schemas import EditionOut, EditionPage, ErrorOut, State
 from newsletter.web.auth import api_user, lettre
+from newsletter.web.csrf import site_router
 
-router = APIRouter(prefix="/api/v1", tags=["éditions"], responses=ERRORS)
+router = site_router(prefix="/api/v1", tags=["éditions"], responses=ERRORS)
 
 
 @router.get("/editions", response_model=EditionPage)

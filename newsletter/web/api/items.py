@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import Depends, Path, Query, Response
 
 from newsletter.accounts.models import User
 from newsletter.app import App
 from newsletter.content.store import MAX_ID, ItemStore
 from newsletter.web.api.schemas import ErrorOut, ItemIn, ItemOut, ItemPage, Kind, ValidationErrorOut
 from newsletter.web.auth import api_user, lettre
-from newsletter.web.csrf import csrf_exempt
+from newsletter.web.csrf import csrf_exempt, site_router
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "Jeton absent ou invalide"},
     422: {"model": ValidationErrorOut, "description": "Requête invalide"},
 }
-router = APIRouter(prefix="/api/v1", tags=["éléments"], responses=ERRORS)
+router = site_router(prefix="/api/v1", tags=["éléments"], responses=ERRORS)
 MAX_LIMIT = 100
 
 

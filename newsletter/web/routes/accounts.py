@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from newsletter.accounts.models import User
@@ -15,9 +15,10 @@ from newsletter.accounts.store import AccountStore
 from newsletter.app import App
 from newsletter.errors import InputError, NotFoundError
 from newsletter.web.auth import lettre, require_role
+from newsletter.web.csrf import site_router
 from newsletter.web.pages import Pages, flash, flash_error, sentence
 
-router = APIRouter(include_in_schema=False)
+router = site_router(include_in_schema=False)
 PATH = "/editeurs/comptes"
 Admin = Annotated[User, Depends(require_role("admin"))]
 Lettre = Annotated[App, Depends(lettre)]

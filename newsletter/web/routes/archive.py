@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import Depends, Path, Request
 from fastapi.responses import Response
 
 from newsletter.app import App
@@ -22,9 +22,10 @@ from newsletter.editions.store import EditionStore
 from newsletter.errors import NotFoundError
 from newsletter.rendering.context import CALENDAR_PATH
 from newsletter.web.auth import lettre
+from newsletter.web.csrf import site_router
 from newsletter.web.pages import Pages
 
-router = APIRouter(include_in_schema=False)
+router = site_router(include_in_schema=False)
 Lettre = Annotated[App, Depends(lettre)]
 Number = Annotated[int, Path(ge=1, le=1_000_000)]
 ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]

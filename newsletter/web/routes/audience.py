@@ -7,17 +7,18 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 
 from newsletter.accounts.models import User
 from newsletter.app import App
 from newsletter.services.overviews import MONTHS
 from newsletter.web.auth import current_user, lettre
+from newsletter.web.csrf import site_router
 from newsletter.web.pages import Pages
 from newsletter.web.routes.people import labels
 
-router = APIRouter(include_in_schema=False)
+router = site_router(include_in_schema=False)
 BOUNCES = "/editeurs/rebonds"
 LISTS = "/editeurs/listes"
 PAGE_SIZE = 50

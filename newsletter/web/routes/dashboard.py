@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 
 from newsletter.accounts.models import User
@@ -18,10 +18,11 @@ from newsletter.editions.store import EditionStore
 from newsletter.sources.store import SourceStore
 from newsletter.statistics.editions import ledger_counts
 from newsletter.web.auth import HOME_PATH, current_user, lettre
+from newsletter.web.csrf import site_router
 from newsletter.web.pages import Pages
 from newsletter.web.routes.editions import newsletters_of
 
-router = APIRouter(include_in_schema=False)
+router = site_router(include_in_schema=False)
 LATEST = 10
 LAST_SENDS = 5
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from newsletter.accounts.models import User
@@ -15,10 +15,11 @@ from newsletter.app import App
 from newsletter.errors import InputError
 from newsletter.services.drafting import Drafted
 from newsletter.web.auth import current_user, lettre
+from newsletter.web.csrf import site_router
 from newsletter.web.pages import Pages, flash, flash_error, sentence
 from newsletter.web.routes.editions import LIST_PATH, edition_path
 
-router = APIRouter(include_in_schema=False)
+router = site_router(include_in_schema=False)
 SPECIAL_PATH = LIST_PATH + "/special"
 Editor = Annotated[User, Depends(current_user)]
 Lettre = Annotated[App, Depends(lettre)]

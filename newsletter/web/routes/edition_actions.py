@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
@@ -24,10 +24,11 @@ from newsletter.editions.store import EditionStore
 from newsletter.errors import InputError, NotFoundError
 from newsletter.services.sending import pause as pause_sending
 from newsletter.web.auth import current_user, lettre
+from newsletter.web.csrf import site_router
 from newsletter.web.pages import Pages, flash, flash_error, sentence
 from newsletter.web.routes.editions import LIST_PATH, edition_path, load_edition
 
-router = APIRouter(include_in_schema=False)
+router = site_router(include_in_schema=False)
 ACTION = LIST_PATH + "/{edition_id:int}/"
 Editor = Annotated[User, Depends(current_user)]
 Lettre = Annotated[App, Depends(lettre)]

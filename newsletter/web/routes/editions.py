@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -34,9 +34,10 @@ from newsletter.settings import Settings
 from newsletter.statistics.editions import ledger_counts
 from newsletter.vocabulary import TERRITORIES
 from newsletter.web.auth import authorise_newsletter, current_user, lettre
+from newsletter.web.csrf import site_router
 from newsletter.web.pages import Pages
 
-router = APIRouter(include_in_schema=False)
+router = site_router(include_in_schema=False)
 LIST_PATH = "/editeurs/editions"
 RECENT = 10
 SEARCH_RESULTS = 10

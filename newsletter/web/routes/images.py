@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from newsletter.accounts.models import User
@@ -17,9 +17,10 @@ from newsletter.app import App
 from newsletter.errors import InputError, NewsletterError, NotFoundError, PermissionDenied
 from newsletter.images.store import IMAGES_PATH, ImageStore
 from newsletter.web.auth import current_user, lettre
+from newsletter.web.csrf import site_router
 from newsletter.web.pages import Pages, flash, flash_error
 
-router = APIRouter(include_in_schema=False)
+router = site_router(include_in_schema=False)
 Lettre = Annotated[App, Depends(lettre)]
 Editor = Annotated[User, Depends(current_user)]
 Alt = Annotated[str, Form(max_length=1000)]

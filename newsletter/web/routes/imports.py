@@ -17,7 +17,7 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from newsletter.accounts.models import User
@@ -26,11 +26,12 @@ from newsletter.app import App
 from newsletter.errors import NewsletterError
 from newsletter.services.imports import FIELDS
 from newsletter.web.auth import current_user, lettre
+from newsletter.web.csrf import site_router
 from newsletter.web.pages import Pages
 from newsletter.web.routes.people import labels
 from newsletter.web.uploads import Uploads
 
-router = APIRouter(include_in_schema=False)
+router = site_router(include_in_schema=False)
 PATH = "/editeurs/abonnes/import"
 Editor = Annotated[User, Depends(current_user)]
 Lettre = Annotated[App, Depends(lettre)]

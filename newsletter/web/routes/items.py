@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -24,9 +24,10 @@ from newsletter.sources.editorial import parse_date
 from newsletter.sources.store import SourceStore
 from newsletter.vocabulary import ITEM_KINDS
 from newsletter.web.auth import current_user, lettre
+from newsletter.web.csrf import site_router
 from newsletter.web.pages import Pages, flash
 
-router = APIRouter(include_in_schema=False)
+router = site_router(include_in_schema=False)
 PAGE_SIZE = 25
 LIST_PATH = "/editeurs/elements"
 NEW_FIELDS = ("kind", "title", "summary", "url", "published_at", "starts_at", "ends_at",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from newsletter.accounts.login import REFUSED, REFUSED_HINT, authenticate
@@ -18,9 +18,10 @@ from newsletter.web.auth import (
     safe_next,
     start_session,
 )
+from newsletter.web.csrf import site_router
 from newsletter.web.pages import Pages, flash
 
-router = APIRouter(include_in_schema=False)
+router = site_router(include_in_schema=False)
 
 
 @router.get(LOGIN_PATH)

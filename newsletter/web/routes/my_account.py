@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from newsletter.accounts.login import authenticate
@@ -23,10 +23,11 @@ from newsletter.accounts.throttle import ThrottlePolicy
 from newsletter.app import App
 from newsletter.errors import InputError
 from newsletter.web.auth import client_address, current_user, lettre, start_session
+from newsletter.web.csrf import site_router
 from newsletter.web.pages import Pages, flash, flash_error
 
 PATH = "/editeurs/mon-compte"
-router = APIRouter(include_in_schema=False)
+router = site_router(include_in_schema=False)
 Editor = Annotated[User, Depends(current_user)]
 Lettre = Annotated[App, Depends(lettre)]
 Secret = Annotated[str, Form(max_length=1024)]

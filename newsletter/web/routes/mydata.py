@@ -15,7 +15,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,7 @@ from newsletter.app import App
 from newsletter.archive.links import DATA_PATH
 from newsletter.errors import InputError
 from newsletter.web.auth import lettre
+from newsletter.web.csrf import site_router
 from newsletter.web.pages import Pages
 from newsletter.web.routes.preferences import whose
 from newsletter.web.routes.subscribe import checked_token
@@ -30,7 +31,7 @@ from subscribers import rgpd
 from subscribers.models import Subscriber
 from subscribers.tokens import BINDING, InvalidToken
 
-router = APIRouter(include_in_schema=False)
+router = site_router(include_in_schema=False)
 GRANT = "donnees"  # the session's key: [subscriber id, address binding, end (Unix seconds)]
 FILE_NAME = "mes-donnees-lettre.json"
 Lettre = Annotated[App, Depends(lettre)]

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from newsletter.accounts.models import User
@@ -19,11 +19,12 @@ from newsletter.dispatch.ledger import STATUSES as DELIVERY_STATUSES
 from newsletter.errors import InputError
 from newsletter.services.subscribers import PAGE_SIZE
 from newsletter.web.auth import current_user, lettre
+from newsletter.web.csrf import site_router
 from newsletter.web.pages import Pages, flash, flash_error
 from subscribers.details import Details
 from subscribers.directory import Filters
 
-router = APIRouter(include_in_schema=False)
+router = site_router(include_in_schema=False)
 PATH = "/editeurs/abonnes"
 Editor = Annotated[User, Depends(current_user)]
 Lettre = Annotated[App, Depends(lettre)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from newsletter.app import App
@@ -22,11 +22,12 @@ from newsletter.db import utcnow
 from newsletter.errors import InputError, MailError
 from newsletter.text import of_name
 from newsletter.web.auth import client_address, lettre
+from newsletter.web.csrf import site_router
 from newsletter.web.pages import Pages, flash, sentence
 from newsletter.web.routes.subscribe import checked_token, subscriber_context
 from subscribers import preferences
 
-router = APIRouter(include_in_schema=False)
+router = site_router(include_in_schema=False)
 PAGE = PREFERENCES_PATH + "/{token}"
 Keys = Annotated[list[str], Form(max_length=20)]
 Told = Annotated[str | None, Form(max_length=300)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from newsletter.accounts.models import User
@@ -16,10 +16,11 @@ from newsletter.app import App
 from newsletter.errors import InputError
 from newsletter.settings import Segment
 from newsletter.web.auth import current_user, lettre
+from newsletter.web.csrf import site_router
 from newsletter.web.pages import Pages, flash, flash_error, sentence
 from newsletter.web.routes.people import labels
 
-router = APIRouter(include_in_schema=False)
+router = site_router(include_in_schema=False)
 PATH = "/editeurs/segments"
 Editor = Annotated[User, Depends(current_user)]
 Lettre = Annotated[App, Depends(lettre)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from newsletter.accounts.models import User
@@ -15,9 +15,10 @@ from newsletter.db import utcnow
 from newsletter.statistics.charts import draw
 from newsletter.statistics.links import LINK_PATH
 from newsletter.web.auth import current_user, lettre
+from newsletter.web.csrf import site_router
 from newsletter.web.pages import Pages
 
-router = APIRouter(include_in_schema=False)
+router = site_router(include_in_schema=False)
 STATS = "/editeurs/statistiques"
 REPORT = "/rapport"
 Editor = Annotated[User, Depends(current_user)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
+from fastapi import BackgroundTasks, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.exc import DBAPIError
 
@@ -22,13 +22,14 @@ from newsletter.errors import DatabaseError, InputError, MailError
 from newsletter.settings import Settings
 from newsletter.vocabulary import PROFILES
 from newsletter.web.auth import client_address, lettre
+from newsletter.web.csrf import site_router
 from newsletter.web.pages import Pages, flash, sentence
 from subscribers.details import Details
 from subscribers.optin import Request as OptInRequest
 from subscribers.profiles import FORMATS
 from subscribers.tokens import InvalidToken
 
-router = APIRouter(include_in_schema=False)
+router = site_router(include_in_schema=False)
 logger = logging.getLogger("lettre.web")
 SENT_PATH = f"{SUBSCRIBE_PATH}/envoye"
 MAX_TOKEN = 1000

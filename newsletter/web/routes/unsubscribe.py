@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -27,14 +27,14 @@ from newsletter.archive.links import UNSUBSCRIBE_PATH
 from newsletter.db import utcnow
 from newsletter.errors import InputError
 from newsletter.web.auth import lettre
-from newsletter.web.csrf import csrf_exempt
+from newsletter.web.csrf import csrf_exempt, site_router
 from newsletter.web.pages import Pages
 from newsletter.web.routes.subscribe import checked_token
 from subscribers import preferences
 from subscribers.models import Subscriber
 from subscribers.tokens import Claims
 
-router = APIRouter(include_in_schema=False)
+router = site_router(include_in_schema=False)
 PAGE = UNSUBSCRIBE_PATH + "/{token}"
 ONE_CLICK = "One-Click"
 Lettre = Annotated[App, Depends(lettre)]
