@@ -6,8 +6,8 @@ from typing import Annotated
 
 import httpx
 from fastapi import Depends, Form
-from fastapi.routing import APIRoute
 from fastapi.responses import PlainTextResponse
+from fastapi.routing import APIRoute
 
 from newsletter.accounts.models import User
 from newsletter.accounts.store import AccountStore
