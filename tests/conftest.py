@@ -24,7 +24,7 @@ from newsletter.db import Database
 from newsletter.secrets import ENV_PEPPER, ENV_SECRET_KEYS, Secrets
 from newsletter.settings import Settings, validate_settings
 from newsletter.settings.operations import WebSettings
-from tests.databases import PostgresServer, sqlite_copy, sqlite_template
+from tests.databases import PostgresServer, migrated_sqlite_file, sqlite_copy
 from tests.smtp_server import SmtpTestServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,9 +96,9 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture(scope="session")
-def sqlite_migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def sqlite_migrated() -> Path:
     """The session's migrated SQLite file, copied for each test."""
-    return sqlite_template(tmp_path_factory.mktemp("template"))
+    return migrated_sqlite_file()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -16,8 +16,11 @@ its structure (then it is dropped, as before).
 
 from __future__ import annotations
 
+import atexit
+import functools
 import secrets
 import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,6 +44,14 @@ def sqlite_template(folder: Path) -> Path:
         database.dispose()
     assert not path.with_name(f"{path.name}-wal").exists(), "WAL not checkpointed"
     return path
+
+
+@functools.cache
+def migrated_sqlite_file() -> Path:
+    """The test process's migrated SQLite file, made at its first use (removed at exit)."""
+    folder = Path(tempfile.mkdtemp(prefix="lettre-template-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return sqlite_template(folder)
 
 
 def sqlite_copy(template: Path, folder: Path) -> str:

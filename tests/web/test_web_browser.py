@@ -21,6 +21,7 @@ from newsletter.sources.pipeline import gather
 from newsletter.sources.store import SourceStore
 from newsletter.web.app import create_app
 from tests.conftest import ROOT
+from tests.databases import migrated_sqlite_file, sqlite_copy
 from tests.web.axe import serious_violations
 from tests.web.chromium import chromium, log_in, shoot
 from tests.web.client import SECRET, serve
@@ -49,10 +50,9 @@ def demo_site(
             for source in project_config["sources"]
         ]
         data = {**project_config, "sources": sources,
-                "database": {"url": f"sqlite:///{folder / 'lettre.db'}"}}  # fmt: skip
+                "database": {"url": sqlite_copy(migrated_sqlite_file(), folder)}}  # fmt: skip
         app = build(validate_settings(data, folder / "config.toml"),
                     {**os.environ, ENV_WEB_SECRET: SECRET})  # fmt: skip
-        app.database.migrate()
         gather(app.settings, app.database)
     import_file(
         app.database, app.settings, ROOT / "newsletter" / "demo" / "data" / "editorial.csv", "tests"
