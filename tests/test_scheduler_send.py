@@ -170,15 +170,23 @@ def test_scheduled_send_gives_up_on_a_dead_relay(
     wired = wire(port=free_port(), sections=OFTEN, relay_down_seconds=3)
     edition_id = due_now(wired.app, tmp_path, 40)
     log = tmp_path / "scheduler.log"
+    sends_log = wired.app.background_sends.log(edition_id)
+
+    def given_up() -> bool:
+        # The send records the pause, then writes its last line and ends: the scheduler is
+        # stopped after that, or it would stop the send first (SIGTERM to its sends).
+        said = sends_log.read_text(encoding="utf-8") if sends_log.exists() else ""
+        return "Erreur" in said and status(wired.app.database, edition_id)[0].state == "paused"
+
     with scheduler(wired, log) as process:
-        wait_until(lambda: status(wired.app.database, edition_id)[0].state == "paused", 60)
+        wait_until(given_up, 60)
         os.killpg(process.pid, signal.SIGTERM)
         assert process.wait(40) == 0
     edition, _ = status(wired.app.database, edition_id)
     assert edition.held_reason.startswith("interrompu : relais injoignable (127.0.0.1:")
     assert "connexion refusée" in edition.held_reason
     assert rows_by_status(wired.app, edition_id) == {"queued": 40}
-    sent_log = wired.app.background_sends.log(edition_id).read_text(encoding="utf-8")
+    sent_log = sends_log.read_text(encoding="utf-8")
     errors = [line for line in sent_log.splitlines() if line.startswith("Erreur")]
     assert len(errors) == 1 and "relais injoignable" in errors[0] and "--resume" in errors[0]
     said = log.read_text(encoding="utf-8")
