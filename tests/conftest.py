@@ -24,7 +24,7 @@ from newsletter.db import Database
 from newsletter.secrets import ENV_PEPPER, ENV_SECRET_KEYS, Secrets
 from newsletter.settings import Settings, validate_settings
 from newsletter.settings.operations import WebSettings
-from tests.databases import PostgresServer, migrated_sqlite_file, sqlite_copy
+from tests.databases import PostgresServer, sqlite_copy
 from tests.smtp_server import SmtpTestServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,12 +95,6 @@ def postgres_server() -> Iterator[PostgresServer]:
         server.close()
 
 
-@pytest.fixture(scope="session")
-def sqlite_migrated() -> Path:
-    """The session's migrated SQLite file, copied for each test."""
-    return migrated_sqlite_file()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest) -> str:
     """The database engine: a database test runs once on each."""
@@ -123,7 +117,7 @@ def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iter
     """A database at the latest revision, a copy of the one migrated once per session
     (tests/databases.py): a SQLite file, or a PostgreSQL schema of its own."""
     if backend == "sqlite":
-        yield sqlite_copy(request.getfixturevalue("sqlite_migrated"), tmp_path)
+        yield sqlite_copy(tmp_path)
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
     with server.schema(migrated=True) as url:

@@ -34,8 +34,12 @@ from sqlalchemy.pool import NullPool
 from newsletter.db import Database
 
 
-def sqlite_template(folder: Path) -> Path:
-    """A migrated SQLite file to copy (its write-ahead log checkpointed on close)."""
+@functools.cache
+def _migrated_sqlite() -> Path:
+    """The test process's migrated SQLite file, made at its first use (its write-ahead log
+    checkpointed on close), removed at exit."""
+    folder = Path(tempfile.mkdtemp(prefix="lettre-template-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     path = folder / "template.db"
     database = Database(f"sqlite:///{path}")
     try:
@@ -46,18 +50,10 @@ def sqlite_template(folder: Path) -> Path:
     return path
 
 
-@functools.cache
-def migrated_sqlite_file() -> Path:
-    """The test process's migrated SQLite file, made at its first use (removed at exit)."""
-    folder = Path(tempfile.mkdtemp(prefix="lettre-template-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    return sqlite_template(folder)
-
-
-def sqlite_copy(template: Path, folder: Path) -> str:
-    """A copy of the migrated SQLite file in ``folder``; its URL."""
+def sqlite_copy(folder: Path) -> str:
+    """A copy of the process's migrated SQLite file in ``folder``; its URL."""
     path = folder / "lettre.db"
-    shutil.copyfile(template, path)
+    shutil.copyfile(_migrated_sqlite(), path)
     return f"sqlite:///{path}"
 
 

@@ -26,7 +26,7 @@ from newsletter.settings import Settings, load_settings
 from newsletter.sources.editorial import parse_record, save_editorial
 from newsletter.web.app import create_app
 from tests.conftest import PEPPER, ROOT, SIGNING_KEYS, merged
-from tests.databases import migrated_sqlite_file, sqlite_copy
+from tests.databases import sqlite_copy
 from tests.web.chromium import watched_tab
 from tests.web.client import PASSWORD, SECRET, http_client, reserve, serve, url_of
 
@@ -98,7 +98,7 @@ def public_site(
     sock = reserve()
     url = url_of(sock)
     data = merged(project_config, {
-        "database": {"url": sqlite_copy(migrated_sqlite_file(), folder)},
+        "database": {"url": sqlite_copy(folder)},
         "organisation": {"public_url": url},
         "rendering": {"templates": str(ROOT / "templates" / "email")},
     })  # fmt: skip

@@ -21,7 +21,7 @@ from newsletter.sources.pipeline import gather
 from newsletter.sources.store import SourceStore
 from newsletter.web.app import create_app
 from tests.conftest import ROOT
-from tests.databases import migrated_sqlite_file, sqlite_copy
+from tests.databases import sqlite_copy
 from tests.web.axe import serious_violations
 from tests.web.chromium import chromium, log_in, shoot
 from tests.web.client import SECRET, serve
@@ -50,7 +50,7 @@ def demo_site(
             for source in project_config["sources"]
         ]
         data = {**project_config, "sources": sources,
-                "database": {"url": sqlite_copy(migrated_sqlite_file(), folder)}}  # fmt: skip
+                "database": {"url": sqlite_copy(folder)}}  # fmt: skip
         app = build(validate_settings(data, folder / "config.toml"),
                     {**os.environ, ENV_WEB_SECRET: SECRET})  # fmt: skip
         gather(app.settings, app.database)

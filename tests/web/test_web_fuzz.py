@@ -23,7 +23,7 @@ from newsletter.editions.store import EditionStore
 from newsletter.secrets import ENV_WEB_SECRET
 from newsletter.settings import validate_settings
 from newsletter.web.app import create_app
-from tests.databases import migrated_sqlite_file, sqlite_copy
+from tests.databases import sqlite_copy
 from tests.web.client import PASSWORD, SECRET, serve
 from tests.web.conftest import seed
 
@@ -39,7 +39,7 @@ def fuzzed_site(
     """The app on SQLite with a few items and an edition, served once for the module; URL
     and token."""
     folder: Path = tmp_path_factory.mktemp("fuzz")
-    data = {**project_config, "database": {"url": sqlite_copy(migrated_sqlite_file(), folder)}}
+    data = {**project_config, "database": {"url": sqlite_copy(folder)}}
     app = build(validate_settings(data, folder / "config.toml"),
                 {**os.environ, ENV_WEB_SECRET: SECRET})  # fmt: skip
     with app.database.session() as session:
