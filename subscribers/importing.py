@@ -32,7 +32,7 @@ REFUSED = {
 
 @dataclass
 class ImportReport:
-    list_key: str
+    list_label: str
     parsed: ParsedFile
     dry_run: bool
     created: int = 0
@@ -51,7 +51,7 @@ class ImportReport:
             f"refusée(s), {len(parsed.duplicates)} doublon(s) fusionné(s), "
             f"{parsed.empty_lines} ligne(s) vide(s) ignorée(s).",
             f"{self.created} personne(s) {verb} créée(s), {self.known} déjà connue(s) ; "
-            f"{self.subscribed} {verb} abonnée(s) à « {self.list_key} », "
+            f"{self.subscribed} {verb} abonnée(s) à « {self.list_label} », "
             f"{self.already} déjà abonnée(s), {len(self.suppressed)} exclue(s).",
         ]
         if parsed.ignored_columns:
@@ -76,9 +76,9 @@ def import_csv(
     chunk of rows staged, then ``(total, total)`` again once everything is written (before
     the commit: the time between the last two calls is the write step, under the lock).
     ``columns`` (position → field) overrides the columns found from the header."""
-    store.check_list(list_key)
+    label = store.list_label(list_key)
     parsed = read_csv(data, themes, columns)
-    report = ImportReport(list_key, parsed, dry_run)
+    report = ImportReport(label, parsed, dry_run)
     staging = Staging(store.session)
     total = len(parsed.rows)
     with stage_then_lock(store.session, Subscriber.__table__):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from newsletter.db import upsert, utcnow
 from newsletter.errors import InputError, NotFoundError
+from newsletter.settings import MailingList
 from subscribers.addresses import Address, address_key, parse_address
 from subscribers.consent import Consent, record_consents
 from subscribers.details import Details
@@ -27,7 +28,7 @@ DETAIL_COLUMNS = [name for name in Details.__dataclass_fields__ if name != "them
 
 
 class SubscriberStore:
-    def __init__(self, session: Session, pepper: bytes, lists: Collection[str]) -> None:
+    def __init__(self, session: Session, pepper: bytes, lists: Mapping[str, MailingList]) -> None:
         self.session = session
         self.pepper = pepper
         self.lists = lists
@@ -60,6 +61,10 @@ class SubscriberStore:
         if list_key not in self.lists:
             raise InputError(f"liste inconnue « {list_key} »", f"listes : {', '.join(self.lists)}")
         return list_key
+
+    def list_label(self, list_key: str) -> str:
+        """The list as people know it (« Lettre du réseau Clas »), never its key."""
+        return self.lists[self.check_list(list_key)].label
 
     # -- writing --------------------------------------------------------------------------
 

@@ -104,7 +104,7 @@ def test_export_round_trips_through_import(run: Run, imported: list[str], tmp_pa
     run("subscribers", "export", str(file), "--list", "lettre")
     result = run("subscribers", "import", str(file), "--list", "clas", "--source", "export")
     assert "0 ligne(s) refusée(s)" in result.output
-    assert "60 déjà connue(s) ; 60 ont été abonnée(s) à « clas »" in result.output
+    assert "60 déjà connue(s) ; 60 ont été abonnée(s) à « Lettre du réseau Clas »" in result.output
     assert "Colonnes ignorées : listes, statut, inscrit le." in result.output
 
 

@@ -113,7 +113,7 @@ def test_faulty_office_file_gives_exact_report(app: App, encoding: str) -> None:
     )
     assert lines[2] == (
         "2288 personne(s) ont été créée(s), 1 déjà connue(s) ; 2288 ont été abonnée(s) à "
-        "« lettre », 1 déjà abonnée(s), 1 exclue(s)."
+        "« La Lettre de Profession Banlieue », 1 déjà abonnée(s), 1 exclue(s)."
     )
     assert lines[3:] == EXPECTED
     with app.database.session() as session:

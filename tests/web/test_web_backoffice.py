@@ -199,6 +199,7 @@ def test_import_in_the_browser(site: tuple[str, App, list[Person]], editor: http
     assert started.headers["location"] == f"{preview_path}/suivi"
     report = _follow(editor, started.headers["location"])
     assert "Import terminé." in report and "20 personne(s) ont été créée(s)" in report
+    assert "20 ont été abonnée(s) à « Lettre du réseau Clas »" in report  # its label, not key
     assert "ligne 4 : adresse électronique invalide" in report
     assert all(statuses(app, person.email) == {"clas": "active"} for person in newcomers)
     again = post(editor, f"{preview_path}?{_query(chosen)}", preview_path, confirm)
