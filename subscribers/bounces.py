@@ -173,7 +173,9 @@ class BounceHandler:
             score = self._decayed(subscriber, now) + 1
             if score >= self.settings.soft_bounce_threshold:
                 status = "bounced"
-        effect = f"score {score:.2f}" + (f" ; {EFFECTS[status]}" if status else "")
+        effect = f"score {score:.2f}".replace(".", ",")  # French decimals: « score 1,00 »
+        if status:
+            effect += f" ; {EFFECTS[status]}"
         if dry_run:
             return effect
         self.store.session.add(

@@ -267,7 +267,7 @@ def test_list_figures_and_recent_bounces(app: App) -> None:
         for subscriber_id, kind, days in ((elu, "soft", 2), (other, "hard", 1), (elu, "hard", 40)):
             session.add(BounceEvent(subscriber_id=subscriber_id, kind=kind, status_code="5.1.1",
                                     diagnostic="User unknown", received_at=now - timedelta(days),
-                                    score=1.0, effect="score 1.00"))  # fmt: skip
+                                    score=1.0, effect="score 1,00"))  # fmt: skip
     page = app.overviews.list_page(editor, "reaap")
     assert page.figures.by_status == {"active": 1, "unsubscribed": 1}
     assert page.figures.by_profile == {"elu": 1} and page.figures.by_department == {"93": 1}

@@ -155,7 +155,7 @@ def test_same_message_is_not_counted_twice(app: App, people: dict[str, str]) -> 
 def test_dry_run_changes_nothing(app: App, people: dict[str, str]) -> None:
     """--dry-run says what would happen and writes nothing."""
     [outcome] = run(app, sample("orange_550_user_unknown.eml"), dry_run=True)
-    assert outcome.effect == "score 0.00 ; adresse mise en erreur, exclue de tous les envois"
+    assert outcome.effect == "score 0,00 ; adresse mise en erreur, exclue de tous les envois"
     assert status_of(app, "jean.martin@orange.fr") == "active"
 
 

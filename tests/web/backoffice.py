@@ -29,7 +29,7 @@ def audience(app: App) -> list[Person]:
         store = app.subscriber_store(session)
         for person, kind in ((everyone[1], "hard"), (everyone[2], "hard"), (everyone[7], "soft")):
             found = store.get(person.email)
-            effect = EFFECTS["bounced"] if kind == "hard" else "score 1.00"
+            effect = EFFECTS["bounced"] if kind == "hard" else "score 1,00"
             session.add(BounceEvent(subscriber_id=found.id, kind=kind, status_code="5.1.1",
                                     diagnostic=f"550 5.1.1 <{person.email}>: User unknown",
                                     received_at=now - timedelta(days=2),
