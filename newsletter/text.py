@@ -1,4 +1,5 @@
-"""Accent-insensitive text normalisation shared by classification and dedup."""
+"""Accent-insensitive text normalisation shared by classification and dedup; numbers written
+the French way."""
 
 from __future__ import annotations
 
@@ -39,3 +40,8 @@ _ELIDING = frozenset("aàâäeéèêëiîïoôöuùûüyÿæœh")
 def of_name(name: str) -> str:
     """« de » before a name, elided before a vowel or an h: ``d'Amina Diallo``, ``de Léa``."""
     return ("d'" if name[:1].lower() in _ELIDING else "de ") + name
+
+
+def decimal(value: float, places: int) -> str:
+    """``value`` with ``places`` decimals and a decimal comma (``1,00``, ``10,5``)."""
+    return f"{value:.{places}f}".replace(".", ",")

@@ -23,6 +23,7 @@ from typing import Protocol
 import sqlalchemy as sa
 
 from newsletter.settings import SubscriberSettings
+from newsletter.text import decimal
 from subscribers.delivery_reports import DeliveryReport, Failure, read_report, refusal_kind
 from subscribers.mailboxes import Incoming
 from subscribers.models import BounceEvent, Subscriber
@@ -173,7 +174,7 @@ class BounceHandler:
             score = self._decayed(subscriber, now) + 1
             if score >= self.settings.soft_bounce_threshold:
                 status = "bounced"
-        effect = f"score {score:.2f}".replace(".", ",")  # French decimals: « score 1,00 »
+        effect = f"score {decimal(score, 2)}"
         if status:
             effect += f" ; {EFFECTS[status]}"
         if dry_run:

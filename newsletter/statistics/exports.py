@@ -7,11 +7,12 @@ import csv
 from pathlib import Path
 
 from newsletter.statistics.tables import Table, Value
+from newsletter.text import decimal
 
 
 def cell(value: Value) -> str:
     if isinstance(value, float):
-        return f"{value:.1f}".replace(".", ",")
+        return decimal(value, 1)
     return str(value)
 
 

@@ -17,6 +17,7 @@ from newsletter.db import utcnow
 from newsletter.errors import NewsletterError
 from newsletter.rendering import dates
 from newsletter.rendering.compiled import CompiledTemplates
+from newsletter.text import decimal
 from newsletter.vocabulary import FORMATS, ITEM_KINDS, PROFILES, ROLES
 from newsletter.web.csrf import FIELD, csrf_token
 from subscribers.profiles import (
@@ -96,6 +97,7 @@ class Pages:
             exclusion_reasons=EXCLUSION_REASONS,
         )  # fmt: skip
         self.env.filters["number"] = lambda value: format_decimal(value, locale="fr_FR")
+        self.env.filters["decimal"] = decimal
         self.env.filters["month"] = _month
         self.env.filters["long_date"] = dates.long_date
         self.env.tests["past"] = lambda moment: moment <= utcnow()  # `edition.send_at is past`

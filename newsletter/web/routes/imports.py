@@ -25,6 +25,7 @@ from newsletter.accounts.permissions import Actor
 from newsletter.app import App
 from newsletter.errors import NewsletterError
 from newsletter.services.imports import FIELDS
+from newsletter.text import decimal
 from newsletter.web.auth import current_user, lettre
 from newsletter.web.csrf import site_router
 from newsletter.web.pages import Pages
@@ -53,7 +54,7 @@ def _size(size: int) -> str:
     """``84 Ko``, ``10,5 Mo``."""
     if size < 1_000_000:
         return f"{size / 1000:.0f} Ko"
-    return f"{size / 1_000_000:.1f}".replace(".", ",") + " Mo"
+    return f"{decimal(size / 1_000_000, 1)} Mo"
 
 
 def _upload_page(
