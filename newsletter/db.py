@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import logging
-import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,14 +17,19 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from newsletter.direct import (
+    BUSY_TIMEOUT,
+    MIGRATIONS,
+    as_utc,
+    check_revision,
+    failure,
+    in_folder,
+    locked,
+)
 from newsletter.errors import ConfigError, DatabaseError
 
-MIGRATIONS = Path(__file__).with_name("migrations")
 BACKENDS = ("sqlite", "postgresql")
 URL_HINT = "database.url : sqlite:///chemin/lettre.db ou postgresql://utilisateur@hôte/base"
-# SQLite: seconds a writer waits for another's transaction before "database is locked"
-# (the driver's busy timeout; ``?timeout=SECONDS`` in database.url changes it).
-BUSY_TIMEOUT = 30.0
 # Taken by `newsletter init` on PostgreSQL, so that two at once migrate one after the other.
 MIGRATION_LOCK = 0x4C6574747265  # "Lettre"
 T = TypeVar("T")
@@ -58,9 +61,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
+        return None if value is None else as_utc(value)
 
 
 def utcnow() -> datetime:
@@ -89,9 +90,7 @@ def resolve_url(url: str, base_dir: Path) -> str:
             URL_HINT,
         )
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        path = Path(parsed.database)
-        if not path.is_absolute():
-            path = base_dir / path
+        path = in_folder(parsed.database, base_dir)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -187,15 +186,7 @@ class Database:
             current = self.revision()
         except OperationalError as exc:
             raise database_error(exc) from None
-        if not current:
-            raise DatabaseError(
-                "la base de données n’est pas initialisée", "lancez `newsletter init`"
-            )
-        if current != head_revision():
-            raise DatabaseError(
-                "la base de données n’est pas à jour pour cette version de Lettre",
-                "lancez `newsletter init` pour la mettre à jour",
-            )
+        check_revision(current)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -244,36 +235,13 @@ def stage_then_lock(session: Session, table: sa.Table) -> Iterator[None]:
 
 
 def is_locked(exc: BaseException) -> bool:
-    """Another writer holds the database: SQLite's busy timeout passed, or PostgreSQL gave
-    up waiting for a lock (lock_timeout) or chose this transaction to break a deadlock."""
-    if not isinstance(exc, OperationalError):
-        return False
-    text = str(exc.orig).lower()
-    return any(words in text for words in ("database is locked", "lock timeout", "deadlock"))
+    """Another writer holds the database (``newsletter.direct.locked``)."""
+    return isinstance(exc, OperationalError) and locked(str(exc.orig))
 
 
 def database_error(exc: sa.exc.DBAPIError) -> DatabaseError:
     """What the database answered, as one French line with what to do."""
-    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-    text = reason.lower()
-    if is_locked(exc):
-        return DatabaseError(
-            f"base de données occupée par une autre opération ({reason})",
-            "réessayez dans un instant (un import ou un envoi est peut-être en cours)",
-        )
-    if "readonly" in text or "read-only" in text:
-        return DatabaseError(
-            f"base de données en lecture seule ({reason})",
-            "donnez à Lettre le droit d'écrire le fichier de la base et son dossier",
-        )
-    if "unable to open" in text:
-        return DatabaseError(
-            f"impossible d'ouvrir la base de données ({reason})",
-            "vérifiez database.url et les droits sur le fichier et son dossier",
-        )
-    return DatabaseError(
-        f"base de données injoignable ({reason})", "vérifiez database.url dans config.toml"
-    )
+    return failure(str(exc.orig) if exc.orig else type(exc).__name__)
 
 
 def translated(exc: BaseException) -> DatabaseError | None:
@@ -301,19 +269,3 @@ def scratch_schema(server_url: str) -> Iterator[str]:
         with admin.begin() as connection:
             connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
-
-
-_REVISION = re.compile(r"""^(down_)?revision\s*=\s*['"]?(\w+)""", re.MULTILINE)
-
-
-@functools.cache
-def head_revision() -> str:
-    """The newest migration: the revision no other names as its parent. Read from the files
-    without loading Alembic, since every command checks it (tests compare with Alembic)."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for path in (MIGRATIONS / "versions").glob("*.py"):
-        for down, value in _REVISION.findall(path.read_text(encoding="utf-8")):
-            (parents if down else revisions).add(value)
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 else ""

@@ -9,7 +9,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from newsletter.db import MIGRATIONS, Database, head_revision, resolve_url
+from newsletter.db import Database, resolve_url
+from newsletter.direct import MIGRATIONS, head_revision
 from newsletter.errors import DatabaseError
 from tests.databases import PostgresServer
 

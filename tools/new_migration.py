@@ -13,7 +13,8 @@ import tempfile
 from alembic import command
 from alembic.config import Config
 
-from newsletter.db import MIGRATIONS, Database
+from newsletter.db import Database
+from newsletter.direct import MIGRATIONS
 
 
 def main() -> None:

@@ -102,23 +102,23 @@ def sources(ctx: Context) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from newsletter.sources.store import SourceStore
+    from newsletter.sources.states import source_states
 
-    app = ctx.ready_app()
-    alert, zone = app.settings.fetch.failure_alert_streak, app.settings.fetch.timezone
+    alert, zone = ctx.settings.fetch.failure_alert_streak, ctx.settings.fetch.timezone
     table = Table(title="Sources")
     for column in ("clé", "nom", "dernier succès", "échecs", "dernière erreur",
                    "avertissements", "éléments"):  # fmt: skip
         table.add_column(column)
-    with app.database.session() as session:
-        for row in SourceStore(session).all():
-            streak = str(row.failure_streak)
-            if row.failure_streak >= alert:
-                streak = f"[bold red]{streak}[/bold red]"
-            error = f"{_local(row.last_error_at, zone)} {row.last_error}" if row.last_error else ""
-            warning = f"[yellow]{escape(row.last_warning)}[/yellow]" if row.last_warning else ""
-            table.add_row(row.key, row.name, _local(row.last_success_at, zone), streak,
-                          escape(error), warning, str(row.items_total))  # fmt: skip
+    with ctx.reader() as connection:
+        states = source_states(connection)
+    for row in states:
+        streak = str(row.failure_streak)
+        if row.failing(alert):
+            streak = f"[bold red]{streak}[/bold red]"
+        error = f"{_local(row.last_error_at, zone)} {row.last_error}" if row.last_error else ""
+        warning = f"[yellow]{escape(row.last_warning)}[/yellow]" if row.last_warning else ""
+        table.add_row(row.key, row.name, _local(row.last_success_at, zone), streak,
+                      escape(error), warning, str(row.items_total))  # fmt: skip
     ctx.console.print(table)
 
 

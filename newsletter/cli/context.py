@@ -6,9 +6,10 @@ the command modules only (see benchmarks/bench_cli.py).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -86,6 +87,21 @@ class Context:
         app = self.ready_app()
         with app.database.session() as session:
             return app.actor(AccountStore(session).by_email(self.user_email))
+
+    @contextmanager
+    def reader(self) -> Iterator[Any]:
+        """A DB-API connection to read with, on a database whose schema is current: a plain
+        SQLite file through the standard library (no SQLAlchemy to import, so that the
+        command answers at once), any other database through the application's engine."""
+        from newsletter.direct import sqlite_file, sqlite_reader
+
+        found = sqlite_file(self.settings.database.url, self.settings.base_dir)
+        if found is not None:
+            with sqlite_reader(*found) as connection:
+                yield connection
+            return
+        with self.ready_app().database.session() as session:
+            yield session.connection().connection
 
     def ready_app(self) -> App:
         self.app.database.require_schema()

@@ -15,7 +15,7 @@ from newsletter.content.store import ItemStore
 from newsletter.db import utcnow
 from newsletter.editions.lifecycle import DONE, STATES, UPCOMING
 from newsletter.editions.store import EditionStore
-from newsletter.sources.store import SourceStore
+from newsletter.sources.states import source_states
 from newsletter.statistics.editions import ledger_counts
 from newsletter.web.auth import HOME_PATH, current_user, lettre
 from newsletter.web.csrf import site_router
@@ -38,13 +38,13 @@ def dashboard(
     # Its own transaction, before this one: it may keep figures it counted.
     summaries = app.statistics.summaries(app.actor(user))
     with app.database.session() as session:
-        sources = SourceStore(session).all()
+        sources = source_states(session.connection().connection)  # the same read as the CLI's
         latest = ItemStore(session).search(limit=LATEST)
         editions = EditionStore(session)
         upcoming = editions.in_states(names, UPCOMING)
         recent = editions.in_states(names, DONE, LAST_SENDS)
         counts = ledger_counts(session, recent, utcnow())  # sent ones: their kept figures
-        failing = [source for source in sources if source.failure_streak >= alert]
+        failing = [source for source in sources if source.failing(alert)]
         warned = [source for source in sources if source.last_warning]
         bounces = app.overviews.recent_counts(app.actor(user))
         pages: Pages = request.app.state.pages
