@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from newsletter.settings import Settings, load_settings
 from newsletter.sources.editorial import import_file
 from subscribers.consent import Consent
 from subscribers.importing import import_csv
+from tests.commands import Command, start
 from tests.smtp_server import SmtpTestServer
 
 SEND_DAY = date(2026, 12, 1)
@@ -155,8 +155,6 @@ def crashable(
     return wired.config, edition_id, wired.env
 
 
-def start_send(edition_id: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [str(NEWSLETTER), "edition", "send", str(edition_id), "--resume", "--yes"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-    )  # fmt: skip
+def start_send(edition_id: int, env: dict[str, str]) -> Command:
+    """`newsletter edition send ID --resume --yes` in a process of its own session."""
+    return start(["edition", "send", str(edition_id), "--resume", "--yes"], env)

@@ -18,6 +18,7 @@ from click.testing import CliRunner, Result
 from newsletter.cli import cli
 from newsletter.demo.secrets import GENERATED, demo_environ
 from newsletter.secrets import ENV_PEPPER, ENV_WEB_SECRET
+from tests import commands
 from tests.conftest import ROOT, merged
 from tests.images import SVG, photo
 from tests.smtp_server import free_port
@@ -39,14 +40,10 @@ def config(write_config: Callable[..., Path], project_config: dict[str, Any]) ->
 
 
 def run(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """The installed command, as a process in a clean environment."""
-    return subprocess.run(
-        [str(NEWSLETTER), "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={"PATH": "/usr/bin:/bin", "COLUMNS": "200", "LANG": "C.UTF-8"},
-    )
+    """The command as a process of its own in a clean environment (forked ready to run:
+    tests/commands.py; `serve` below starts the installed script itself)."""
+    return commands.run(["--config", str(config), *args],
+                        {"PATH": "/usr/bin:/bin", "COLUMNS": "200", "LANG": "C.UTF-8"})  # fmt: skip
 
 
 def invoke(config: Path, *args: str) -> Result:

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from newsletter.demo.people import csv_text, people, row
+from tests import commands
 from tests.conftest import missing
 from tests.databases import PostgresServer
 from tests.test_cli import NEWSLETTER, invoke, run
@@ -86,10 +87,9 @@ ENV = {"PATH": "/usr/bin:/bin", "COLUMNS": "200", "LANG": "C.UTF-8",
        "NEWSLETTER_SUPPRESSION_PEPPER": "p" * 40, "NEWSLETTER_SECRET_KEYS": "k" * 40}  # fmt: skip
 
 
-def newsletter(config: Path, *args: str, **options: Any) -> subprocess.CompletedProcess[str]:
-    command = [str(NEWSLETTER), "--config", str(config), *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, env=ENV,
-                          **options)  # fmt: skip
+def newsletter(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The command as a process of its own (tests/commands.py), beside this test's."""
+    return commands.run(["--config", str(config), *args], ENV)
 
 
 @pytest.mark.parametrize(
@@ -212,10 +212,8 @@ def test_concurrent_init_on_postgresql(
     second waits for the first's migration, then finds the schema up to date."""
     with postgres_server.schema(migrated=False) as url:
         config = write_config(database={"url": url})
-        command = [str(NEWSLETTER), "--config", str(config), "init"]
-        runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                 text=True, env=ENV) for _ in range(3)]  # fmt: skip
-        outcomes = [(run.wait(120), run.stderr.read() if run.stderr else "") for run in runs]
+        runs = [commands.start(["--config", str(config), "init"], ENV) for _ in range(3)]
+        outcomes = [(run.wait(120), run.stderr.read().decode()) for run in runs]
         assert outcomes == [(0, "")] * 3
         assert invoke(config, "items", "list").exit_code == 0
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-import subprocess
 import threading
 import time
 from collections import Counter
@@ -20,8 +19,9 @@ import sqlalchemy as sa
 from newsletter.dispatch.ledger import Delivery, LiveSender
 from newsletter.dispatch.sender import in_flight_limit
 from newsletter.services.sending import status
+from tests import commands
 from tests.conftest import ON_SQLITE
-from tests.dispatching import NEWSLETTER, Wired, address, populate, start_send, wire
+from tests.dispatching import Wired, address, populate, start_send, wire
 from tests.polling import wait_until
 from tests.smtp_server import SmtpTestServer, quiet_port
 
@@ -91,9 +91,10 @@ def test_relay_down_then_back_is_waited_for(wire: Callable[..., Wired], tmp_path
         relay.stop()
         wait_until(lambda: any(note.startswith("relais injoignable, nouvel essai dans ")
                                for note in notes(wired)), 30)  # fmt: skip
-        shown = subprocess.run([str(NEWSLETTER), "edition", "status", str(edition_id)],
-                               env=wired.env | {"COLUMNS": "200"}, capture_output=True,
-                               text=True, check=True).stdout  # fmt: skip
+        shown_status = commands.run(["edition", "status", str(edition_id)],
+                              wired.env | {"COLUMNS": "200"})  # fmt: skip
+        assert shown_status.returncode == 0, shown_status.stderr
+        shown = shown_status.stdout
         assert "Envoyée par " in shown and " : relais injoignable, nouvel essai dans " in shown
         time.sleep(1)
         relay.start()

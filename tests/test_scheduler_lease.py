@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -21,9 +19,8 @@ from newsletter.db import Database
 from newsletter.leases import holder_of
 from newsletter.secrets import ENV_PEPPER, ENV_SECRET_KEYS, Secrets
 from newsletter.settings import Settings
+from tests import commands
 from tests.conftest import PEPPER, SIGNING_KEYS
-
-NEWSLETTER = Path(sys.executable).with_name("newsletter")
 
 
 @pytest.fixture
@@ -35,18 +32,14 @@ def config(write_config: Callable[..., Path], project_config: dict[str, Any]) ->
     path = write_config(
         scheduler={"fetch_every_minutes": 0.0334, "lease_seconds": 3}, sources=unreachable
     )
-    subprocess.run([str(NEWSLETTER), "--config", str(path), "init"], check=True,
-                   capture_output=True)  # fmt: skip
+    assert commands.run(["--config", str(path), "init"], os.environ).returncode == 0
     return path
 
 
-def start(config: Path, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            [str(NEWSLETTER), "--config", str(config), "scheduler"],
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            env={**os.environ, ENV_SECRET_KEYS: SIGNING_KEYS[0], ENV_PEPPER: PEPPER},
-        )  # fmt: skip
+def start(config: Path, log: Path) -> commands.Command:
+    """`newsletter scheduler` as a service runs it (its own session), logging to ``log``."""
+    environ = {**os.environ, ENV_SECRET_KEYS: SIGNING_KEYS[0], ENV_PEPPER: PEPPER}
+    return commands.start(["--config", str(config), "scheduler"], environ, log, merged=True)
 
 
 def wait_for(log: Path, text: str, timeout: float) -> bool:

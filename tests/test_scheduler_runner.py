@@ -6,8 +6,6 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -31,9 +29,9 @@ from newsletter.editions.store import EditionStore
 from newsletter.errors import InputError
 from newsletter.secrets import Secrets
 from newsletter.settings import load_settings
+from tests import commands
 from tests.smtp_server import free_port
 
-NEWSLETTER = Path(sys.executable).with_name("newsletter")
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -136,11 +134,8 @@ def test_editors_see_why_an_edition_was_held(config: Path) -> None:
 def test_demo_runs_the_scheduler_accelerated(config: Path) -> None:
     """`newsletter demo --scheduler 3` ends by itself after every job has fired, the next
     draft assembled ahead of time and its editors emailed."""
-    result = subprocess.run(
-        [str(NEWSLETTER), "--config", str(config), "demo", "--scheduler", "3"],
-        capture_output=True, text=True, timeout=120,
-        env={"PATH": "/usr/bin:/bin", "COLUMNS": "200", "LANG": "C.UTF-8"},
-    )  # fmt: skip
+    clean = {"PATH": "/usr/bin:/bin", "COLUMNS": "200", "LANG": "C.UTF-8"}
+    result = commands.run(["--config", str(config), "demo", "--scheduler", "3"], clean)
     assert result.returncode == 0, result.stderr
     assert "Planificateur accéléré pendant 3 s" in result.stdout
     for job in JOBS:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import threading
 import time
 from collections import Counter
@@ -25,10 +24,10 @@ from newsletter.db import utcnow
 from newsletter.dispatch.ledger import Delivery, LiveSender
 from newsletter.editions.store import EditionStore
 from newsletter.services.sending import status
+from tests import commands
 from tests.conftest import ON_SQLITE
 from tests.dispatching import (
     IN_FLIGHT,
-    NEWSLETTER,
     Wired,
     address,
     crashable,
@@ -147,11 +146,10 @@ def test_a_real_scheduler_sends_from_its_own_process(
 
 
 @contextmanager
-def scheduler(wired: Wired, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """`newsletter scheduler` as a service runs it; killed at the end if still there."""
-    with log.open("wb") as out:
-        process = subprocess.Popen([str(NEWSLETTER), "scheduler"], env=wired.env, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+def scheduler(wired: Wired, log: Path) -> Iterator[commands.Command]:
+    """`newsletter scheduler` as a service runs it (its own session, its sends started as
+    `python -m newsletter`); killed at the end if still there."""
+    process = commands.start(["scheduler"], wired.env, log, merged=True)
     try:
         yield process
     finally:
