@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import IO
 
 # What every command, and a send above all, loads: the command table, the ORM and every
-# model, settings, rendering, the send's service and the sending processes' code.
+# model, settings, rendering, the send's service and the sending processes' code; and the
+# scheduler's jobs (with the fetcher), which a third of these commands run.
 PRELOAD = [
     "newsletter.cli", "newsletter.app", "newsletter.schema", "newsletter.services.sending",
     "newsletter.dispatch.sender", "newsletter.dispatch.worker", "newsletter.rendering.renderer",
-    "rich.progress", "rich.table", "psycopg",
+    "jobs.runner", "rich.progress", "rich.table", "psycopg",
 ]  # fmt: skip
 _context = multiprocessing.get_context("forkserver")
 _context.set_forkserver_preload(PRELOAD)
