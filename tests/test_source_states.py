@@ -22,6 +22,10 @@ from newsletter.errors import DatabaseError
 from newsletter.sources.http import Validators
 from newsletter.sources.states import source_states
 from newsletter.sources.store import SourceStore
+from tests.databases import PostgresServer
+
+UNREACHABLE = {"key": "partenaire", "name": "Partenaire hors ligne", "kind": "agenda",
+               "url": "http://127.0.0.1:9/agenda.ics"}  # fmt: skip
 
 
 def record_fetches(app: App) -> None:
@@ -126,3 +130,18 @@ def test_sources_does_not_load_sqlalchemy(write_config: Callable[..., Path]) -> 
     imported = {line.split("|")[-1].strip() for line in shown.stderr.splitlines()}
     assert "newsletter.sources.states" in imported and "newsletter.settings" in imported
     assert not {name for name in imported if name.split(".")[0] in ("sqlalchemy", "fastapi")}
+
+
+def test_sources_on_postgresql_goes_through_the_engine(
+    write_config: Callable[..., Path], postgres_server: PostgresServer
+) -> None:
+    """On a database SQLAlchemy reads (PostgreSQL here), `newsletter sources` lists the
+    same table through the application's engine: each declared source after a fetch."""
+    with postgres_server.schema(migrated=True) as url:
+        config = write_config(database={"url": url}, sources=[UNREACHABLE])
+        listed = ["--config", str(config)]
+        assert CliRunner().invoke(cli, [*listed, "fetch"]).exit_code == 1  # its one source failed
+        shown = CliRunner().invoke(cli, [*listed, "sources"], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.stderr
+    row = next(line for line in shown.stdout.splitlines() if "partenaire" in line)
+    assert "Partenaire hors ligne" in row and "│ 1 " in row and "connexion impossible" in row
