@@ -68,13 +68,14 @@ def test_one_session_carries_many_messages(
 ) -> None:
     """A connection keeps its SMTP session open across messages: five messages, one session,
     each received byte for byte with its envelope."""
-    for number in range(5):
-        connection.send(SENDER, f"user{number}@example.org", message(f"user{number}@example.org"))
+    sent = [message(f"user{number}@example.org") for number in range(5)]
+    for number, data in enumerate(sent):
+        connection.send(SENDER, f"user{number}@example.org", data)
     assert smtp_server.sessions == 1
     received = smtp_server.messages
     assert [m.recipients for m in received] == [(f"user{n}@example.org",) for n in range(5)]
     assert all(m.sender == SENDER for m in received)
-    assert received[0].data.rstrip(b"\r\n") == message("user0@example.org").rstrip(b"\r\n")
+    assert [m.data.rstrip(b"\r\n") for m in received] == [d.rstrip(b"\r\n") for d in sent]
 
 
 def test_eight_bit_body_is_declared(
